@@ -1,0 +1,277 @@
+//! The write path of a post's body: Markdown source → CommonMark + GFM → heading ids
+//! and code highlighting → **sanitizer last** → [`SafeHtml`].
+//!
+//! Run once, when a post is saved; pages are served from the stored result. Nothing may
+//! be added after [`sanitize`]: every transform that touches HTML belongs before it.
+
+use crate::safe_html::SafeHtml;
+use comrak::nodes::NodeValue;
+use comrak::plugins::syntect::{SyntectAdapter, SyntectAdapterBuilder};
+use comrak::{Arena, Options, Plugins};
+use once_cell::sync::Lazy;
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// The output of the pipeline: the HTML to show and the plain text to index and
+/// excerpt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: SafeHtml,
+    pub text: String,
+}
+
+/// Syntax definitions are large; they load once, on the first code block, not at start-up.
+static HIGHLIGHTER: Lazy<SyntectAdapter> = Lazy::new(|| SyntectAdapterBuilder::new().css().build());
+
+fn options() -> Options<'static> {
+    let mut options = Options::default();
+    let ext = &mut options.extension;
+    ext.table = true;
+    ext.strikethrough = true;
+    ext.tasklist = true;
+    ext.autolink = true;
+    ext.footnotes = true;
+    ext.header_ids = Some(String::new());
+    // Raw HTML in the source passes to the sanitizer, which decides what survives.
+    options.render.unsafe_ = true;
+    options
+}
+
+/// Renders a post body. Never fails: any input gives some safe HTML.
+pub fn render_markdown(source: &str) -> Rendered {
+    let options = options();
+    let mut plugins = Plugins::default();
+    let highlighter: &SyntectAdapter = &HIGHLIGHTER;
+    let has_code = source.contains("```") || source.contains("~~~");
+    if has_code {
+        plugins.render.codefence_syntax_highlighter = Some(highlighter);
+    }
+    let raw_html = comrak::markdown_to_html_with_plugins(source, &options, &plugins);
+    let html = sanitize(&replace_task_checkboxes(&raw_html));
+    Rendered { html, text: plain_text(source, &options) }
+}
+
+/// Task-list items come out of comrak as disabled `<input>` checkboxes; form elements
+/// are not allowed in content, so they become a visible, accessible mark instead.
+fn replace_task_checkboxes(html: &str) -> Cow<'_, str> {
+    if !html.contains("type=\"checkbox\"") {
+        return Cow::Borrowed(html);
+    }
+    Cow::Owned(
+        html.replace(
+            "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> ",
+            "<span class=\"task task-done\" role=\"img\" aria-label=\"done\">☑</span> ",
+        )
+        .replace(
+            "<input type=\"checkbox\" disabled=\"\" /> ",
+            "<span class=\"task task-open\" role=\"img\" aria-label=\"not done\">☐</span> ",
+        ),
+    )
+}
+
+/// The text of a Markdown document, blocks separated by newlines, for search and excerpts.
+fn plain_text(source: &str, options: &Options) -> String {
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, source, options);
+    let mut text = String::new();
+    for node in root.descendants() {
+        match &node.data.borrow().value {
+            NodeValue::Text(t) => text.push_str(t),
+            NodeValue::Code(c) => text.push_str(&c.literal),
+            NodeValue::CodeBlock(c) => {
+                text.push_str(&c.literal);
+                text.push('\n');
+            }
+            NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
+            NodeValue::Paragraph | NodeValue::Heading(_) | NodeValue::Item(_) | NodeValue::TableCell => {
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
+}
+
+/// An excerpt of at most `max_chars` characters, cut at a word boundary, with an
+/// ellipsis when cut.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max_chars).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(i) if i > max_chars / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", at_word.trim_end_matches(|c: char| c.is_ascii_punctuation()))
+}
+
+const ALLOWED_TAGS: &[&str] = &[
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
+    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section",
+    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "time", "tr", "u", "ul", "var",
+];
+
+/// Elements whose content is dropped with them, not kept as text.
+const CLEAN_CONTENT_TAGS: &[&str] = &[
+    "script", "style", "svg", "math", "iframe", "object", "embed", "template", "noscript",
+    "form", "textarea", "select", "button", "frameset", "frame", "noembed", "xmp", "plaintext",
+];
+
+const IMAGE_DATA_PREFIXES: &[&str] = &[
+    "data:image/png;base64,",
+    "data:image/jpeg;base64,",
+    "data:image/gif;base64,",
+    "data:image/webp;base64,",
+];
+
+fn is_safe_class_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= 64
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Keeps `data:` URLs only as the `src` of an image, and only for raster types; keeps
+/// class names that are plain identifiers (syntax highlighting and footnotes use them).
+fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
+    let lower = value.trim_start().to_ascii_lowercase();
+    if lower.starts_with("data:") {
+        let raster = element == "img"
+            && attribute == "src"
+            && IMAGE_DATA_PREFIXES.iter().any(|p| lower.starts_with(p));
+        return raster.then_some(Cow::Borrowed(value));
+    }
+    if attribute == "class" {
+        let kept: Vec<&str> = value.split_whitespace().filter(|t| is_safe_class_token(t)).collect();
+        return (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")));
+    }
+    Some(Cow::Borrowed(value))
+}
+
+static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
+        .clean_content_tags(CLEAN_CONTENT_TAGS.iter().copied().collect::<HashSet<_>>())
+        .generic_attributes(["title", "lang", "dir", "class"].into_iter().collect())
+        .add_tag_attributes("a", ["href", "id", "hreflang"])
+        .add_tag_attributes("img", ["src", "alt", "width", "height", "loading", "srcset", "sizes"])
+        .add_tag_attributes("td", ["align", "colspan", "rowspan"])
+        .add_tag_attributes("th", ["align", "colspan", "rowspan", "scope"])
+        .add_tag_attributes("ol", ["start", "reversed"])
+        .add_tag_attributes("li", ["id", "value"])
+        .add_tag_attributes("time", ["datetime"])
+        .add_tag_attributes("abbr", ["title"])
+        .add_tag_attributes("span", ["role", "aria-label"])
+        .add_tag_attributes("details", ["open"])
+        .add_tag_attributes("section", ["data-footnotes"])
+        .add_tag_attributes("sup", ["id"])
+        .url_schemes(["http", "https", "mailto", "data"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .link_rel(Some("noopener noreferrer"))
+        .strip_comments(true)
+        .attribute_filter(filter_attribute);
+    for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(h, ["id"]);
+    }
+    b
+});
+
+/// The last step of every path that produces HTML from user input.
+pub fn sanitize(html: &str) -> SafeHtml {
+    SafeHtml::trusted(SANITIZER.clean(html).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn html(md: &str) -> String {
+        render_markdown(md).html.into_string()
+    }
+
+    #[test]
+    fn renders_gfm() {
+        let out = html("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ https://example.com\n\n- [x] done\n- [ ] open\n\nNote[^1].\n\n[^1]: The note.\n");
+        assert!(out.contains("<h1><a"), "{out}");
+        assert!(out.contains("id=\"title\""), "{out}");
+        assert!(out.contains("<table>"), "{out}");
+        assert!(out.contains("<del>gone</del>"), "{out}");
+        assert!(out.contains("href=\"https://example.com\""), "{out}");
+        assert!(out.contains("task-done") && out.contains("task-open"), "{out}");
+        assert!(!out.contains("<input"), "{out}");
+        assert!(out.contains("footnote"), "{out}");
+        assert!(out.contains("The note."), "{out}");
+    }
+
+    #[test]
+    fn highlights_code_with_classes() {
+        let out = html("```rust\nfn main() { let x = 1; }\n```\n");
+        assert!(out.contains("<pre"), "{out}");
+        assert!(out.contains("<span class=\""), "{out}");
+        assert!(!out.contains("style="), "{out}");
+    }
+
+    #[test]
+    fn strips_dangerous_markup() {
+        let cases = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[x](javascript:alert(1))",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+            "<svg><script>alert(1)</script></svg>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<form action=/x><input name=a><button>go</button></form>",
+            "<style>body{display:none}</style>",
+            "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+            "<img src=\"data:image/svg+xml;base64,PHN2Zz4=\">",
+            "<p style=\"background:url(javascript:alert(1))\">x</p>",
+        ];
+        for case in cases {
+            let out = html(case).to_ascii_lowercase();
+            for bad in ["<script", "onerror", "javascript:", "<svg", "<math", "<iframe", "<form", "<input", "<button", "<style", "style=", "data:text", "data:image/svg"] {
+                assert!(!out.contains(bad), "{case:?} gave {out:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keeps_raster_data_images_only_in_img_src() {
+        let out = html("<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\">");
+        assert!(out.contains("data:image/png;base64"), "{out}");
+    }
+
+    #[test]
+    fn plain_text_and_excerpt() {
+        let r = render_markdown("# Hello\n\nSome *emphasis* and `code`.\n");
+        assert_eq!(r.text, "Hello\nSome emphasis and code.");
+        assert_eq!(excerpt("one two three four", 9), "one two…");
+        assert_eq!(excerpt("short", 10), "short");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn output_is_a_fixed_point_of_the_sanitizer(md in "(?s).{0,300}") {
+            let out = html(&md);
+            prop_assert_eq!(sanitize(&out).into_string(), out.clone());
+            let lower = out.to_ascii_lowercase();
+            prop_assert!(!lower.contains("<script"));
+            prop_assert!(!lower.contains("javascript:"));
+        }
+
+        #[test]
+        fn html_soup_never_keeps_handlers(tag in "(img|a|p|div|span|svg|math)", attr in "(onerror|onclick|onload|style|href|src)", val in "[a-z:()0-9]{0,20}") {
+            let input = format!("<{tag} {attr}=\"{val}\">x</{tag}>");
+            let lower = html(&input).to_ascii_lowercase();
+            prop_assert!(!lower.contains(" on"));
+            prop_assert!(!lower.contains("style="));
+        }
+    }
+}
