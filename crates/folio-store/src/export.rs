@@ -1,0 +1,344 @@
+//! Folio's portable site format: one JSON document that round-trips a whole site.
+//!
+//! It holds settings, users (with password hashes, so sign-in survives a move: keep the
+//! file private), tags, posts and pages (Markdown source; HTML is rendered again on
+//! import, so a tampered file cannot smuggle unsanitized HTML in), and redirects. API
+//! tokens are secrets of one installation and are not exported. Media files are
+//! referenced by URL inside the content; the `media` list is where uploaded files go
+//! once Folio stores them.
+
+use crate::time::trunc;
+use crate::{SiteSettings, Store, StoreError};
+use chrono::{DateTime, Utc};
+use folio_core::{render_markdown, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+/// The `format` value that marks a Folio export, and the version this build writes.
+pub const FORMAT: &str = "folio-site-export";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteExport {
+    pub format: String,
+    pub version: u32,
+    pub exported_at: DateTime<Utc>,
+    pub settings: SiteSettings,
+    pub users: Vec<ExportUser>,
+    pub tags: Vec<ExportTag>,
+    pub posts: Vec<ExportPost>,
+    pub redirects: Vec<ExportRedirect>,
+    #[serde(default)]
+    pub media: Vec<ExportMedia>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub slug: String,
+    pub role: Role,
+    pub bio: String,
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportTag {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportPost {
+    pub id: i64,
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub markdown: String,
+    pub custom_excerpt: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: String,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub author_id: i64,
+    pub seo_title: String,
+    pub seo_description: String,
+    pub canonical_url: String,
+    /// Tag ids in display order.
+    pub tags: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportRedirect {
+    pub from_slug: String,
+    pub post_id: i64,
+}
+
+/// An uploaded file: its public path and its bytes, base64-encoded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportMedia {
+    pub path: String,
+    pub content_base64: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub users: usize,
+    pub tags: usize,
+    pub posts: usize,
+    pub pages: usize,
+    pub redirects: usize,
+}
+
+impl Store {
+    /// Reads the whole site into an export document.
+    pub async fn export_site(&self) -> Result<SiteExport, StoreError> {
+        let pool = self.pool();
+        let users = sqlx::query(
+            "SELECT id, email, name, slug, role, bio, password_hash, created_at, updated_at, deactivated_at FROM users ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            Ok(ExportUser {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                name: r.try_get("name")?,
+                slug: r.try_get("slug")?,
+                role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+                bio: r.try_get("bio")?,
+                password_hash: r.try_get("password_hash")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+                deactivated_at: r.try_get("deactivated_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let tags = sqlx::query("SELECT id, name, slug, description FROM tags ORDER BY id")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ExportTag {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    slug: r.try_get("slug")?,
+                    description: r.try_get("description")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let post_tags: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT post_id, tag_id FROM post_tags ORDER BY post_id, position").fetch_all(pool).await?;
+        let posts = sqlx::query(
+            "SELECT id, kind, title, slug, markdown, custom_excerpt, feature_image, feature_image_alt, status, published_at,
+                    created_at, updated_at, author_id, seo_title, seo_description, canonical_url FROM posts ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            let kind: String = r.try_get("kind")?;
+            let status: String = r.try_get("status")?;
+            Ok(ExportPost {
+                id,
+                kind: PostKind::parse(&kind).map_err(|_| StoreError::Corrupt(format!("unknown kind {kind:?}")))?,
+                title: r.try_get("title")?,
+                slug: r.try_get("slug")?,
+                markdown: r.try_get("markdown")?,
+                custom_excerpt: r.try_get("custom_excerpt")?,
+                feature_image: r.try_get("feature_image")?,
+                feature_image_alt: r.try_get("feature_image_alt")?,
+                status: PostStatus::parse(&status).map_err(|_| StoreError::Corrupt(format!("unknown status {status:?}")))?,
+                published_at: r.try_get("published_at")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+                author_id: r.try_get("author_id")?,
+                seo_title: r.try_get("seo_title")?,
+                seo_description: r.try_get("seo_description")?,
+                canonical_url: r.try_get("canonical_url")?,
+                tags: post_tags.iter().filter(|(p, _)| *p == id).map(|(_, t)| *t).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let redirects = sqlx::query_as::<_, (String, i64)>("SELECT from_slug, post_id FROM redirects ORDER BY from_slug")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|(from_slug, post_id)| ExportRedirect { from_slug, post_id })
+            .collect();
+        Ok(SiteExport {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: crate::now(),
+            settings: self.settings().await?,
+            users,
+            tags,
+            posts,
+            redirects,
+            media: Vec::new(),
+        })
+    }
+
+    /// Loads an export into this site, which must be empty (no users, no content).
+    /// All or nothing: any invalid record aborts the import and nothing is written.
+    pub async fn import_site(&self, site: &SiteExport) -> Result<ImportReport, StoreError> {
+        validate(site)?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let existing: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)")
+            .fetch_one(&mut *tx)
+            .await?;
+        if existing > 0 {
+            return Err(StoreError::Unsupported(
+                "the target site is not empty: import into a freshly migrated database".into(),
+            ));
+        }
+        let settings = serde_json::to_string(&site.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(settings)
+            .execute(&mut *tx)
+            .await?;
+        for u in &site.users {
+            sqlx::query(
+                "INSERT INTO users (id, email, name, slug, role, bio, password_hash, created_at, updated_at, deactivated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(u.id)
+            .bind(&u.email)
+            .bind(&u.name)
+            .bind(&u.slug)
+            .bind(u.role.as_str())
+            .bind(&u.bio)
+            .bind(&u.password_hash)
+            .bind(trunc(u.created_at))
+            .bind(trunc(u.updated_at))
+            .bind(u.deactivated_at.map(trunc))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for t in &site.tags {
+            sqlx::query("INSERT INTO tags (id, name, slug, description) VALUES (?, ?, ?, ?)")
+                .bind(t.id)
+                .bind(&t.name)
+                .bind(&t.slug)
+                .bind(&t.description)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut report = ImportReport { users: site.users.len(), tags: site.tags.len(), ..Default::default() };
+        for p in &site.posts {
+            let rendered = render_markdown(&p.markdown);
+            let excerpt = if p.custom_excerpt.trim().is_empty() {
+                folio_core::markdown::excerpt(&rendered.text, 260)
+            } else {
+                p.custom_excerpt.trim().to_owned()
+            };
+            sqlx::query(
+                "INSERT INTO posts (id, kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
+                    feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
+                    seo_title, seo_description, canonical_url)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(p.id)
+            .bind(p.kind.as_str())
+            .bind(&p.title)
+            .bind(&p.slug)
+            .bind(&p.markdown)
+            .bind(rendered.html.as_str())
+            .bind(&rendered.text)
+            .bind(rendered.text.split_whitespace().count() as i64)
+            .bind(excerpt)
+            .bind(&p.custom_excerpt)
+            .bind(&p.feature_image)
+            .bind(&p.feature_image_alt)
+            .bind(p.status.as_str())
+            .bind(p.published_at.map(trunc))
+            .bind(trunc(p.created_at))
+            .bind(trunc(p.updated_at))
+            .bind(p.author_id)
+            .bind(&p.seo_title)
+            .bind(&p.seo_description)
+            .bind(&p.canonical_url)
+            .execute(&mut *tx)
+            .await?;
+            let public = p.status == PostStatus::Published;
+            let public_at = (public && p.kind == PostKind::Post).then_some(p.published_at.map(trunc)).flatten();
+            for (position, tag_id) in p.tags.iter().enumerate() {
+                sqlx::query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
+                    .bind(p.id)
+                    .bind(tag_id)
+                    .bind(position as i64)
+                    .bind(public_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if public {
+                sqlx::query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
+                    .bind(p.id)
+                    .bind(&p.title)
+                    .bind(&rendered.text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            match p.kind {
+                PostKind::Post => report.posts += 1,
+                PostKind::Page => report.pages += 1,
+            }
+        }
+        for r in &site.redirects {
+            sqlx::query("INSERT INTO redirects (from_slug, post_id, created_at) VALUES (?, ?, ?)")
+                .bind(&r.from_slug)
+                .bind(r.post_id)
+                .bind(crate::now())
+                .execute(&mut *tx)
+                .await?;
+        }
+        report.redirects = site.redirects.len();
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        Ok(report)
+    }
+}
+
+/// Checks every record before anything is written, naming the first bad one.
+fn validate(site: &SiteExport) -> Result<(), StoreError> {
+    let mut errors = FieldErrors::new();
+    if site.format != FORMAT {
+        errors.add("format", format!("must be {FORMAT:?}"));
+    }
+    if site.version > VERSION {
+        errors.add("version", format!("{} is newer than this Folio understands ({VERSION})", site.version));
+    }
+    for (i, p) in site.posts.iter().enumerate() {
+        if let Err(e) = PostTitle::parse(&p.title) {
+            errors.add(&format!("posts[{i}].title"), e);
+        }
+        if let Err(e) = Slug::parse(&p.slug) {
+            errors.add(&format!("posts[{i}].slug"), e);
+        }
+        if !site.users.iter().any(|u| u.id == p.author_id) {
+            errors.add(&format!("posts[{i}].author_id"), "names no exported user");
+        }
+        if let Some(t) = p.tags.iter().find(|t| !site.tags.iter().any(|tag| tag.id == **t)) {
+            errors.add(&format!("posts[{i}].tags"), format!("tag {t} is not in the export"));
+        }
+    }
+    for (i, t) in site.tags.iter().enumerate() {
+        if Slug::parse(&t.slug).is_err() {
+            errors.add(&format!("tags[{i}].slug"), "is not a valid slug");
+        }
+    }
+    errors.into_result().map_err(StoreError::Invalid)
+}

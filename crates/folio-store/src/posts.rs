@@ -1,0 +1,727 @@
+//! Posts and pages: saving (render, slug, tags, search index, redirects in one
+//! transaction), and the public listings, all paginated by keyset.
+
+use crate::error::on_unique;
+use crate::time::trunc;
+use crate::{now, Store, StoreError};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use folio_core::markdown::excerpt;
+use folio_core::{render_markdown, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
+use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+/// Length of a generated excerpt, in characters.
+const EXCERPT_CHARS: usize = 260;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorRef {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagRef {
+    pub name: String,
+    pub slug: String,
+}
+
+/// A tag with the number of public posts that carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagInfo {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub post_count: i64,
+}
+
+/// What listings show of a post.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostSummary {
+    pub id: i64,
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub excerpt: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: String,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub word_count: i64,
+    pub author: AuthorRef,
+    pub tags: Vec<TagRef>,
+}
+
+/// A whole post or page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Post {
+    #[serde(flatten)]
+    pub summary: PostSummary,
+    pub markdown: String,
+    pub html: SafeHtml,
+    pub custom_excerpt: String,
+    pub created_at: DateTime<Utc>,
+    pub seo_title: String,
+    pub seo_description: String,
+    pub canonical_url: String,
+}
+
+/// Everything a save needs, already validated by the caller.
+#[derive(Debug, Clone)]
+pub struct PostInput {
+    pub kind: PostKind,
+    pub title: PostTitle,
+    /// `None`: derive one from the title (on create) or keep the current one (on update).
+    pub slug: Option<Slug>,
+    pub markdown: String,
+    pub custom_excerpt: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: String,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub tags: Vec<TagName>,
+    pub seo_title: String,
+    pub seo_description: String,
+    pub canonical_url: String,
+    pub author_id: i64,
+}
+
+/// Where a listing page starts: just after the post published at `published_at` with `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub published_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// An opaque, URL-safe token.
+    pub fn encode(&self) -> String {
+        let raw = format!("{}.{}", self.published_at.timestamp_micros(), self.id);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(token: &str) -> Option<Cursor> {
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let (micros, id) = raw.split_once('.')?;
+        Some(Cursor {
+            published_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// One page of a listing and where the next (older) one starts.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub posts: Vec<PostSummary>,
+    pub next: Option<Cursor>,
+}
+
+/// A public URL for the sitemap.
+#[derive(Debug, Clone)]
+pub struct PublicEntry {
+    pub slug: String,
+    pub kind: PostKind,
+    pub updated_at: DateTime<Utc>,
+}
+
+const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.excerpt, p.feature_image, p.feature_image_alt, \
+     p.status, p.published_at, p.updated_at, p.word_count, \
+     u.id AS author_id, u.name AS author_name, u.slug AS author_slug, u.bio AS author_bio";
+
+const POST_COLUMNS: &str = "p.markdown, p.html, p.custom_excerpt, p.created_at, p.seo_title, p.seo_description, p.canonical_url";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} {value:?}"))
+}
+
+fn summary_from_row(row: &SqliteRow) -> Result<PostSummary, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    Ok(PostSummary {
+        id: row.try_get("id")?,
+        kind: PostKind::parse(&kind).map_err(|_| corrupt("kind", &kind))?,
+        title: row.try_get("title")?,
+        slug: row.try_get("slug")?,
+        excerpt: row.try_get("excerpt")?,
+        feature_image: row.try_get("feature_image")?,
+        feature_image_alt: row.try_get("feature_image_alt")?,
+        status: PostStatus::parse(&status).map_err(|_| corrupt("status", &status))?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        word_count: row.try_get("word_count")?,
+        author: AuthorRef {
+            id: row.try_get("author_id")?,
+            name: row.try_get("author_name")?,
+            slug: row.try_get("author_slug")?,
+            bio: row.try_get("author_bio")?,
+        },
+        tags: Vec::new(),
+    })
+}
+
+fn post_from_row(row: &SqliteRow) -> Result<Post, StoreError> {
+    Ok(Post {
+        summary: summary_from_row(row)?,
+        markdown: row.try_get("markdown")?,
+        html: SafeHtml::trusted(row.try_get("html")?),
+        custom_excerpt: row.try_get("custom_excerpt")?,
+        created_at: row.try_get("created_at")?,
+        seo_title: row.try_get("seo_title")?,
+        seo_description: row.try_get("seo_description")?,
+        canonical_url: row.try_get("canonical_url")?,
+    })
+}
+
+/// Which public listing to page through.
+#[derive(Debug, Clone, Copy)]
+enum ListingScope {
+    Home,
+    Tag(i64),
+    Author(i64),
+}
+
+impl Store {
+    /// Creates a post or page. An explicit slug that is taken is a conflict on `slug`;
+    /// a derived one gets a numeric suffix instead.
+    pub async fn create_post(&self, input: PostInput) -> Result<Post, StoreError> {
+        let rendered = render_markdown(&input.markdown);
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let slug = match &input.slug {
+            Some(slug) => {
+                ensure_slug_free(&mut tx, slug, None).await?;
+                slug.clone()
+            }
+            None => {
+                let fallback = input.kind.as_str();
+                free_post_slug(&mut tx, &Slug::derive(input.title.as_str(), fallback)).await?
+            }
+        };
+        let at = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO posts (kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
+                feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
+                seo_title, seo_description, canonical_url)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(input.kind.as_str())
+        .bind(input.title.as_str())
+        .bind(slug.as_str())
+        .bind(&input.markdown)
+        .bind(rendered.html.as_str())
+        .bind(&rendered.text)
+        .bind(word_count(&rendered.text))
+        .bind(effective_excerpt(&input.custom_excerpt, &rendered.text))
+        .bind(&input.custom_excerpt)
+        .bind(&input.feature_image)
+        .bind(&input.feature_image_alt)
+        .bind(input.status.as_str())
+        .bind(input.published_at.map(trunc))
+        .bind(at)
+        .bind(at)
+        .bind(input.author_id)
+        .bind(&input.seo_title)
+        .bind(&input.seo_description)
+        .bind(&input.canonical_url)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "posts.slug", "slug"))
+        .map_err(|e| on_foreign_key(e, "author"))?;
+        finish_save(&mut tx, id, &input, slug.as_str(), &rendered.text).await?;
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        self.post_by_id(id).await
+    }
+
+    /// Replaces a post's content and metadata. A changed slug leaves a redirect behind.
+    pub async fn update_post(&self, id: i64, input: PostInput) -> Result<Post, StoreError> {
+        let rendered = render_markdown(&input.markdown);
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let old_slug: String = sqlx::query_scalar("SELECT slug FROM posts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let slug = match &input.slug {
+            Some(slug) if slug.as_str() != old_slug => {
+                ensure_slug_free(&mut tx, slug, Some(id)).await?;
+                sqlx::query(
+                    "INSERT INTO redirects (from_slug, post_id, created_at) VALUES (?, ?, ?)
+                     ON CONFLICT (from_slug) DO UPDATE SET post_id = excluded.post_id",
+                )
+                .bind(&old_slug)
+                .bind(id)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+                slug.as_str().to_owned()
+            }
+            _ => old_slug,
+        };
+        sqlx::query(
+            "UPDATE posts SET kind = ?, title = ?, slug = ?, markdown = ?, html = ?, plain_text = ?, word_count = ?,
+                excerpt = ?, custom_excerpt = ?, feature_image = ?, feature_image_alt = ?, status = ?, published_at = ?,
+                updated_at = ?, author_id = ?, seo_title = ?, seo_description = ?, canonical_url = ?
+             WHERE id = ?",
+        )
+        .bind(input.kind.as_str())
+        .bind(input.title.as_str())
+        .bind(&slug)
+        .bind(&input.markdown)
+        .bind(rendered.html.as_str())
+        .bind(&rendered.text)
+        .bind(word_count(&rendered.text))
+        .bind(effective_excerpt(&input.custom_excerpt, &rendered.text))
+        .bind(&input.custom_excerpt)
+        .bind(&input.feature_image)
+        .bind(&input.feature_image_alt)
+        .bind(input.status.as_str())
+        .bind(input.published_at.map(trunc))
+        .bind(now())
+        .bind(input.author_id)
+        .bind(&input.seo_title)
+        .bind(&input.seo_description)
+        .bind(&input.canonical_url)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "posts.slug", "slug"))
+        .map_err(|e| on_foreign_key(e, "author"))?;
+        finish_save(&mut tx, id, &input, &slug, &rendered.text).await?;
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        self.post_by_id(id).await
+    }
+
+    /// Deletes a post or page with its tags links, redirects and search entry.
+    pub async fn delete_post(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let deleted = sqlx::query("DELETE FROM posts WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *tx).await?;
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        Ok(())
+    }
+
+    pub async fn post_by_id(&self, id: i64) -> Result<Post, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let mut post = post_from_row(&row)?;
+        post.summary.tags = self.tags_of(id).await?;
+        Ok(post)
+    }
+
+    /// A published post or page by its slug, as readers see it.
+    pub async fn public_post_by_slug(&self, slug: &str) -> Result<Post, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+             WHERE p.slug = ? AND p.status = 'published'"
+        ))
+        .bind(slug)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let mut post = post_from_row(&row)?;
+        post.summary.tags = self.tags_of(post.summary.id).await?;
+        Ok(post)
+    }
+
+    /// The current slug of the public post that `old_slug` used to name, if any.
+    pub async fn redirect_target(&self, old_slug: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT p.slug FROM redirects r JOIN posts p ON p.id = r.post_id
+             WHERE r.from_slug = ? AND p.status = 'published'",
+        )
+        .bind(old_slug)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Newest published posts first, `limit` at a time.
+    pub async fn list_home(&self, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
+        self.list_public(ListingScope::Home, after, limit).await
+    }
+
+    pub async fn list_tag(&self, tag_id: i64, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
+        self.list_public(ListingScope::Tag(tag_id), after, limit).await
+    }
+
+    pub async fn list_author(&self, author_id: i64, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
+        self.list_public(ListingScope::Author(author_id), after, limit).await
+    }
+
+    /// One keyset page: a range scan of an index that starts at the cursor, so page
+    /// 10,000 costs what page 1 costs.
+    async fn list_public(&self, scope: ListingScope, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
+        let limit = limit.clamp(1, 100);
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM "));
+        let (at, id) = match scope {
+            ListingScope::Tag(tag_id) => {
+                q.push("post_tags pt JOIN posts p ON p.id = pt.post_id JOIN users u ON u.id = p.author_id WHERE pt.tag_id = ");
+                q.push_bind(tag_id);
+                q.push(" AND pt.public_at IS NOT NULL");
+                ("pt.public_at", "pt.post_id")
+            }
+            ListingScope::Author(author_id) => {
+                q.push("posts p JOIN users u ON u.id = p.author_id WHERE p.author_id = ");
+                q.push_bind(author_id);
+                q.push(" AND p.kind = 'post' AND p.status = 'published'");
+                ("p.published_at", "p.id")
+            }
+            ListingScope::Home => {
+                q.push("posts p JOIN users u ON u.id = p.author_id WHERE p.kind = 'post' AND p.status = 'published'");
+                ("p.published_at", "p.id")
+            }
+        };
+        if let Some(cursor) = after {
+            q.push(format!(" AND ({at}, {id}) < ("));
+            q.push_bind(cursor.published_at);
+            q.push(", ");
+            q.push_bind(cursor.id);
+            q.push(")");
+        }
+        q.push(format!(" ORDER BY {at} DESC, {id} DESC LIMIT "));
+        q.push_bind(i64::from(limit) + 1);
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        let next = if posts.len() > limit as usize {
+            posts.truncate(limit as usize);
+            posts.last().and_then(|p| p.published_at.map(|published_at| Cursor { published_at, id: p.id }))
+        } else {
+            None
+        };
+        self.attach_tags(&mut posts).await?;
+        Ok(Listing { posts, next })
+    }
+
+    /// Full-text search over the titles and bodies of public posts and pages, best
+    /// matches first. Each word of `query` must appear; the last may be a prefix.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<PostSummary>, StoreError> {
+        let Some(fts_query) = fts5_query(query) else { return Ok(Vec::new()) };
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid JOIN users u ON u.id = p.author_id
+             WHERE posts_fts MATCH ? AND p.status = 'published' ORDER BY bm25(posts_fts, 4.0, 1.0) LIMIT ?"
+        ))
+        .bind(fts_query)
+        .bind(i64::from(limit.clamp(1, 100)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        self.attach_tags(&mut posts).await?;
+        Ok(posts)
+    }
+
+    /// The newest public posts with their full content, for feeds.
+    pub async fn feed_posts(&self, tag_id: Option<i64>, limit: u32) -> Result<Vec<Post>, StoreError> {
+        let rows = match tag_id {
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+                     WHERE p.kind = 'post' AND p.status = 'published' ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
+                ))
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await?
+            }
+            Some(tag_id) => {
+                sqlx::query(&format!(
+                    "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM post_tags pt JOIN posts p ON p.id = pt.post_id
+                     JOIN users u ON u.id = p.author_id
+                     WHERE pt.tag_id = ? AND pt.public_at IS NOT NULL ORDER BY pt.public_at DESC, pt.post_id DESC LIMIT ?"
+                ))
+                .bind(tag_id)
+                .bind(i64::from(limit))
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        let mut posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
+        for post in &mut posts {
+            post.summary.tags = self.tags_of(post.summary.id).await?;
+        }
+        Ok(posts)
+    }
+
+    /// Every public post and page, newest first, for the sitemap (at most `limit`).
+    pub async fn public_entries(&self, limit: u32) -> Result<Vec<PublicEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT slug, kind, updated_at FROM posts WHERE status = 'published'
+             ORDER BY published_at DESC, id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(PublicEntry {
+                    slug: row.try_get("slug")?,
+                    kind: PostKind::parse(&kind).map_err(|_| corrupt("kind", &kind))?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Posts for the admin API, newest first, optionally filtered.
+    pub async fn list_admin(
+        &self,
+        kind: PostKind,
+        status: Option<PostStatus>,
+        tag_slug: Option<&str>,
+        author_id: Option<i64>,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<PostSummary>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "
+        ));
+        q.push_bind(kind.as_str());
+        if let Some(status) = status {
+            q.push(" AND p.status = ").push_bind(status.as_str());
+        }
+        if let Some(tag) = tag_slug {
+            q.push(" AND p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ")
+                .push_bind(tag.to_owned())
+                .push(")");
+        }
+        if let Some(author) = author_id {
+            q.push(" AND p.author_id = ").push_bind(author);
+        }
+        if let Some(before) = before_id {
+            q.push(" AND p.id < ").push_bind(before);
+        }
+        q.push(" ORDER BY p.id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 100)));
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        self.attach_tags(&mut posts).await?;
+        Ok(posts)
+    }
+
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<TagInfo, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.id, t.name, t.slug, t.description,
+                (SELECT COUNT(*) FROM post_tags pt WHERE pt.tag_id = t.id AND pt.public_at IS NOT NULL) AS post_count
+             FROM tags t WHERE t.slug = ?",
+        )
+        .bind(slug)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        tag_from_row(&row)
+    }
+
+    /// Every tag with its count of public posts, by name.
+    pub async fn list_tags(&self) -> Result<Vec<TagInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.slug, t.description,
+                (SELECT COUNT(*) FROM post_tags pt WHERE pt.tag_id = t.id AND pt.public_at IS NOT NULL) AS post_count
+             FROM tags t ORDER BY t.name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(tag_from_row).collect()
+    }
+
+    async fn tags_of(&self, post_id: i64) -> Result<Vec<TagRef>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.name, t.slug FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ? ORDER BY pt.position",
+        )
+        .bind(post_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok(TagRef { name: r.try_get("name")?, slug: r.try_get("slug")? }))
+            .collect()
+    }
+
+    /// Loads the tags of many posts in one query.
+    async fn attach_tags(&self, posts: &mut [PostSummary]) -> Result<(), StoreError> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT pt.post_id, t.name, t.slug FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id IN (",
+        );
+        let mut ids = q.separated(", ");
+        for p in posts.iter() {
+            ids.push_bind(p.id);
+        }
+        q.push(") ORDER BY pt.post_id, pt.position");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        for row in rows {
+            let post_id: i64 = row.try_get("post_id")?;
+            if let Some(p) = posts.iter_mut().find(|p| p.id == post_id) {
+                p.tags.push(TagRef { name: row.try_get("name")?, slug: row.try_get("slug")? });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn tag_from_row(row: &SqliteRow) -> Result<TagInfo, StoreError> {
+    Ok(TagInfo {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        slug: row.try_get("slug")?,
+        description: row.try_get("description")?,
+        post_count: row.try_get("post_count")?,
+    })
+}
+
+fn on_foreign_key(err: StoreError, field: &'static str) -> StoreError {
+    match &err {
+        StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+            let mut fields = folio_core::FieldErrors::new();
+            fields.add(field, "does not exist");
+            StoreError::Invalid(fields)
+        }
+        _ => err,
+    }
+}
+
+fn word_count(text: &str) -> i64 {
+    text.split_whitespace().count() as i64
+}
+
+fn effective_excerpt(custom: &str, text: &str) -> String {
+    if custom.trim().is_empty() {
+        excerpt(text, EXCERPT_CHARS)
+    } else {
+        custom.trim().to_owned()
+    }
+}
+
+/// Turns what a reader typed into a safe FTS5 query: each word quoted (so operators and
+/// column filters in the input are plain text), all required, the last one a prefix.
+fn fts5_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut q = rest.join(" ");
+    if !q.is_empty() {
+        q.push(' ');
+    }
+    q.push_str(last);
+    q.push('*');
+    Some(q)
+}
+
+async fn ensure_slug_free(conn: &mut SqliteConnection, slug: &Slug, except: Option<i64>) -> Result<(), StoreError> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+        .bind(slug.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match owner {
+        Some(id) if Some(id) != except => Err(StoreError::Conflict { field: "slug" }),
+        _ => Ok(()),
+    }
+}
+
+async fn free_post_slug(conn: &mut SqliteConnection, base: &Slug) -> Result<Slug, StoreError> {
+    let mut candidate = base.clone();
+    for n in 2..10_000 {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+            .bind(candidate.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if taken.is_none() {
+            return Ok(candidate);
+        }
+        candidate = base.with_suffix(n);
+    }
+    Err(StoreError::Conflict { field: "slug" })
+}
+
+/// The parts of a save shared by create and update: tags, search index, redirects.
+async fn finish_save(
+    conn: &mut SqliteConnection,
+    id: i64,
+    input: &PostInput,
+    slug: &str,
+    text: &str,
+) -> Result<(), StoreError> {
+    let public = input.status == PostStatus::Published;
+    let public_at = (public && input.kind == PostKind::Post).then_some(input.published_at.map(trunc)).flatten();
+
+    sqlx::query("DELETE FROM post_tags WHERE post_id = ?").bind(id).execute(&mut *conn).await?;
+    let mut seen = Vec::new();
+    for (position, name) in input.tags.iter().enumerate() {
+        let tag_slug = Slug::derive(name.as_str(), "tag");
+        if seen.contains(&tag_slug) {
+            continue;
+        }
+        sqlx::query("INSERT INTO tags (name, slug) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING")
+            .bind(name.as_str())
+            .bind(tag_slug.as_str())
+            .execute(&mut *conn)
+            .await?;
+        let tag_id: i64 = sqlx::query_scalar("SELECT id FROM tags WHERE slug = ?")
+            .bind(tag_slug.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(tag_id)
+            .bind(position as i64)
+            .bind(public_at)
+            .execute(&mut *conn)
+            .await?;
+        seen.push(tag_slug);
+    }
+
+    sqlx::query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *conn).await?;
+    if public {
+        sqlx::query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(input.title.as_str())
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // The path now belongs to this post: an old redirect from it would shadow nothing,
+    // but would point readers elsewhere once this post is unpublished.
+    sqlx::query("DELETE FROM redirects WHERE from_slug = ?").bind(slug).execute(&mut *conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips() {
+        let c = Cursor { published_at: now(), id: 42 };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("not a cursor"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+
+    #[test]
+    fn fts_queries_quote_every_word() {
+        assert_eq!(fts5_query("hello world").as_deref(), Some("\"hello\" \"world\"*"));
+        assert_eq!(fts5_query("title:x OR \"y").as_deref(), Some("\"title\" \"x\" \"OR\" \"y\"*"));
+        assert_eq!(fts5_query("  !!  "), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! Site settings: title, description, language, navigation, listing size.
+
+use crate::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavItem {
+    pub label: String,
+    pub url: String,
+}
+
+/// Every setting, with defaults for the ones never set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteSettings {
+    pub title: String,
+    pub description: String,
+    /// BCP 47 language tag of the site's content, for `<html lang>` and feeds.
+    pub lang: String,
+    pub posts_per_page: u32,
+    pub navigation: Vec<NavItem>,
+    /// IANA zone name for showing dates; times are stored in UTC.
+    pub timezone: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            title: "My Folio blog".into(),
+            description: "Thoughts, stories and ideas.".into(),
+            lang: "en".into(),
+            posts_per_page: 10,
+            navigation: vec![NavItem { label: "Home".into(), url: "/".into() }],
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+/// A partial update: `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SettingsPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub lang: Option<String>,
+    pub posts_per_page: Option<u32>,
+    pub navigation: Option<Vec<NavItem>>,
+    pub timezone: Option<String>,
+}
+
+impl SiteSettings {
+    fn apply(&mut self, patch: SettingsPatch) {
+        let SettingsPatch { title, description, lang, posts_per_page, navigation, timezone } = patch;
+        if let Some(v) = title { self.title = v; }
+        if let Some(v) = description { self.description = v; }
+        if let Some(v) = lang { self.lang = v; }
+        if let Some(v) = posts_per_page { self.posts_per_page = v; }
+        if let Some(v) = navigation { self.navigation = v; }
+        if let Some(v) = timezone { self.timezone = v; }
+    }
+}
+
+impl Store {
+    /// All settings, stored as one JSON document under the key `site`.
+    pub async fn settings(&self) -> Result<SiteSettings, StoreError> {
+        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
+            .fetch_optional(self.pool())
+            .await?;
+        match raw {
+            None => Ok(SiteSettings::default()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}"))),
+        }
+    }
+
+    /// Applies a (validated) patch and makes every cached page stale.
+    pub async fn update_settings(&self, patch: SettingsPatch) -> Result<SiteSettings, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let mut settings = match raw {
+            None => SiteSettings::default(),
+            Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
+        };
+        settings.apply(patch);
+        let json = serde_json::to_string(&settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        Ok(settings)
+    }
+}
