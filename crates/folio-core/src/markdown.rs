@@ -47,7 +47,7 @@ pub fn render_markdown(source: &str) -> Rendered {
         plugins.render.codefence_syntax_highlighter = Some(highlighter);
     }
     let raw_html = comrak::markdown_to_html_with_plugins(source, &options, &plugins);
-    let html = sanitize(&replace_task_checkboxes(&raw_html));
+    let html = sanitize(&align_by_class(&replace_task_checkboxes(&raw_html)));
     Rendered { html, text: plain_text(source, &options) }
 }
 
@@ -69,6 +69,19 @@ fn replace_task_checkboxes(html: &str) -> Cow<'_, str> {
     )
 }
 
+/// Table cells come out with `align="..."`, which HTML5 made obsolete; a class the
+/// theme styles says the same thing validly.
+fn align_by_class(html: &str) -> Cow<'_, str> {
+    if !html.contains(" align=\"") {
+        return Cow::Borrowed(html);
+    }
+    let mut out = html.to_owned();
+    for side in ["left", "center", "right"] {
+        out = out.replace(&format!(" align=\"{side}\""), &format!(" class=\"align-{side}\""));
+    }
+    Cow::Owned(out)
+}
+
 /// The text of a Markdown document, blocks separated by newlines, for search and excerpts.
 fn plain_text(source: &str, options: &Options) -> String {
     let arena = Arena::new();
@@ -79,11 +92,15 @@ fn plain_text(source: &str, options: &Options) -> String {
             NodeValue::Text(t) => text.push_str(t),
             NodeValue::Code(c) => text.push_str(&c.literal),
             NodeValue::CodeBlock(c) => {
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
                 text.push_str(&c.literal);
                 text.push('\n');
             }
             NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
-            NodeValue::Paragraph | NodeValue::Heading(_) | NodeValue::Item(_) | NodeValue::TableCell => {
+            NodeValue::TableCell => text.push(' '),
+            value if value.block() => {
                 if !text.is_empty() && !text.ends_with('\n') {
                     text.push('\n');
                 }
@@ -160,8 +177,8 @@ static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
         .generic_attributes(["title", "lang", "dir", "class"].into_iter().collect())
         .add_tag_attributes("a", ["href", "id", "hreflang"])
         .add_tag_attributes("img", ["src", "alt", "width", "height", "loading", "srcset", "sizes"])
-        .add_tag_attributes("td", ["align", "colspan", "rowspan"])
-        .add_tag_attributes("th", ["align", "colspan", "rowspan", "scope"])
+        .add_tag_attributes("td", ["colspan", "rowspan"])
+        .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .add_tag_attributes("ol", ["start", "reversed"])
         .add_tag_attributes("li", ["id", "value"])
         .add_tag_attributes("time", ["datetime"])
@@ -197,10 +214,11 @@ mod tests {
 
     #[test]
     fn renders_gfm() {
-        let out = html("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ https://example.com\n\n- [x] done\n- [ ] open\n\nNote[^1].\n\n[^1]: The note.\n");
+        let out = html("# Title\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~gone~~ https://example.com\n\n- [x] done\n- [ ] open\n\nNote[^1].\n\n[^1]: The note.\n");
         assert!(out.contains("<h1><a"), "{out}");
         assert!(out.contains("id=\"title\""), "{out}");
         assert!(out.contains("<table>"), "{out}");
+        assert!(!out.contains("align="), "{out}");
         assert!(out.contains("<del>gone</del>"), "{out}");
         assert!(out.contains("href=\"https://example.com\""), "{out}");
         assert!(out.contains("task-done") && out.contains("task-open"), "{out}");
@@ -251,6 +269,9 @@ mod tests {
     fn plain_text_and_excerpt() {
         let r = render_markdown("# Hello\n\nSome *emphasis* and `code`.\n");
         assert_eq!(r.text, "Hello\nSome emphasis and code.");
+        let r = render_markdown("Before.\n\n```\nlet x = 1;\n```\n\n- one\n- two\n");
+        assert_eq!(r.text.split_whitespace().collect::<Vec<_>>(), ["Before.", "let", "x", "=", "1;", "one", "two"]);
+        assert!(r.text.contains("Before.\nlet"), "{:?}", r.text);
         assert_eq!(excerpt("one two three four", 9), "one two…");
         assert_eq!(excerpt("short", 10), "short");
     }

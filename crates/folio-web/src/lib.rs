@@ -1,1 +1,132 @@
-//! placeholder
+//! Folio's HTTP layer: the public site and its feeds, the JSON API, theme rendering,
+//! the page-cache middleware, and the operations endpoints.
+//!
+//! Handlers turn requests into store calls and store results into view contexts; they
+//! never write SQL and never touch the page cache (the middleware in [`cache`] does).
+//! The server starts from a bound listener and a shutdown future, so tests bind port 0.
+
+pub mod api;
+mod cache;
+mod error;
+mod feeds;
+mod ops;
+mod site;
+pub mod theme;
+mod views;
+
+pub use error::{ApiError, PageError};
+pub use theme::{Theme, ThemeError};
+
+use axum::Router;
+use folio_cache::PageCache;
+use folio_store::Store;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// What the web layer needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The public URL of the site, without a trailing slash; used in feeds, canonical
+    /// links and redirects.
+    pub base_url: String,
+    /// A folder whose templates and assets override the embedded default theme.
+    pub theme_dir: Option<PathBuf>,
+    /// Upper bound of the in-process page cache; 0 disables it.
+    pub page_cache_bytes: u64,
+}
+
+/// Shared by every request. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    cache: PageCache,
+    theme: Theme,
+    config: WebConfig,
+}
+
+impl AppState {
+    /// Loads the theme (failing on a broken template, with its file and line) and
+    /// assembles the state.
+    pub fn new(store: Store, config: WebConfig) -> Result<AppState, ThemeError> {
+        let theme = Theme::load(config.theme_dir.as_deref())?;
+        ops::prometheus();
+        let cache = PageCache::new(config.page_cache_bytes);
+        Ok(AppState { inner: Arc::new(Inner { store, cache, theme, config }) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn cache(&self) -> &PageCache {
+        &self.inner.cache
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.inner.theme
+    }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.inner.config
+    }
+
+    /// An absolute URL for a site path such as `/tag/rust/`.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.inner.config.base_url, path)
+    }
+}
+
+/// The whole application: public site, feeds, API, operations endpoints.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = api::router().split_for_parts();
+    Router::new()
+        .merge(site::router())
+        .merge(feeds::router())
+        .merge(api)
+        .merge(ops::router())
+        .route_layer(axum::middleware::from_fn(ops::remember_route))
+        .fallback(site::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::page_cache))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::themed_errors))
+        .layer(axum::middleware::from_fn(ops::security_headers))
+        .layer(axum::middleware::from_fn(ops::track_request))
+        .with_state(state)
+}
+
+/// Keeps this process's view of the content generation current, so that writes made
+/// by other processes on the same database show within about a second.
+pub fn spawn_generation_poller(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(1000));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = store.refresh_generation().await {
+                tracing::warn!(error = %err, "could not read the content generation");
+            }
+        }
+    })
+}
+
+/// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
+/// finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let poller = spawn_generation_poller(state.store().clone());
+    let app = router(state);
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    poller.abort();
+    result
+}

@@ -1,0 +1,143 @@
+//! Operations: liveness, readiness, Prometheus metrics, request ids and logging
+//! spans, and the security headers every response carries.
+
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+use tracing::Instrument;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_page))
+        .route("/robots.txt", get(robots))
+}
+
+/// The process-wide Prometheus recorder, installed on first use.
+pub fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Full("folio_http_request_duration_seconds".into()),
+                &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+            )
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may already be installed (several apps in one test process).
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Alive: the process answers. Says nothing about the database.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Ready: the database answers and every migration this binary needs is applied.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store().is_migrated().await {
+        Ok(true) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ready\n").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "migrations pending\n").into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics_page(State(state): State<AppState>) -> Response {
+    metrics::gauge!("folio_page_cache_entries").set(state.cache().entry_count() as f64);
+    metrics::gauge!("folio_content_generation").set(state.store().generation() as f64);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        prometheus().render(),
+    )
+        .into_response()
+}
+
+async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!("User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\n\nSitemap: {}\n", state.absolute("/sitemap.xml"));
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE)],
+        axum::Extension(crate::cache::Cacheable),
+        body,
+    )
+        .into_response()
+}
+
+/// Copies the route a request matched onto its response, for [`track_request`], which
+/// runs outside the router and cannot see it on the request.
+pub async fn remember_route(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            use rand::Rng;
+            format!("{:016x}", rand::thread_rng().gen::<u64>())
+        })
+}
+
+/// Gives each request an id (kept from `X-Request-Id` when sane), a tracing span that
+/// carries it, and its place in the request metrics.
+pub async fn track_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(&request);
+    let method = request.method().clone();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %request.uri().path());
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    // Routes are matched inside the router; the response carries the path back.
+    let route = response.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    metrics::counter!("folio_http_requests_total", "route" => route.clone(), "method" => method.to_string(), "status" => status.to_string()).increment(1);
+    metrics::histogram!("folio_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request failed");
+        } else {
+            tracing::debug!(status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request");
+        }
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+/// The Content-Security-Policy of every page: no inline script, nothing from other
+/// hosts except images in posts, no framing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
+    response
+}

@@ -1,0 +1,333 @@
+//! The public site: home, posts and pages, tag and author listings, search, theme
+//! assets, and the 404 page.
+
+use crate::cache::Cacheable;
+use crate::error::PageError;
+use crate::views::{
+    author_path, feeds_under, json_ld, page_title, post_path, post_view, site_feeds, summary_view, tag_path,
+    AuthorView, MetaView, PageContext, SiteView, SummaryView,
+};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use folio_store::{Cursor, Listing, SiteSettings};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/search", get(search))
+        .route("/tag/{slug}/", get(tag))
+        .route("/tag/{slug}", get(add_trailing_slash))
+        .route("/author/{slug}/", get(author))
+        .route("/author/{slug}", get(add_trailing_slash))
+        .route("/assets/{*path}", get(asset))
+        .route("/{slug}/", get(post))
+        .route("/{slug}", get(add_trailing_slash))
+}
+
+/// A page for readers, marked so the cache middleware keeps it.
+fn html_page(html: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE)],
+        axum::Extension(Cacheable),
+        html,
+    )
+        .into_response()
+}
+
+fn render<T: Serialize>(state: &AppState, template: &str, context: &PageContext<T>) -> Result<Response, PageError> {
+    match state.theme().render(template, context) {
+        Ok(html) => Ok(html_page(html)),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed");
+            Err(PageError::Internal)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListingQuery {
+    after: Option<String>,
+}
+
+fn parse_cursor(raw: Option<&str>) -> Result<Option<Cursor>, PageError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(token) => Cursor::decode(token)
+            .map(Some)
+            .ok_or_else(|| PageError::BadRequest("The “after” parameter of this link is not valid. Start again from the first page.".into())),
+    }
+}
+
+#[derive(Serialize)]
+struct ListingPage {
+    posts: Vec<SummaryView>,
+    older_url: Option<String>,
+    is_first_page: bool,
+}
+
+fn listing_page(state: &AppState, base_path: &str, listing: &Listing, first: bool) -> ListingPage {
+    ListingPage {
+        posts: listing.posts.iter().map(|p| summary_view(state, p)).collect(),
+        older_url: listing.next.map(|c| format!("{base_path}?after={}", c.encode())),
+        is_first_page: first,
+    }
+}
+
+fn base_meta(state: &AppState, settings: &SiteSettings, title: String, description: String, path: &str) -> MetaView {
+    MetaView {
+        title,
+        description,
+        canonical: state.absolute(path),
+        og_type: "website",
+        feeds: site_feeds(state, settings),
+        ..Default::default()
+    }
+}
+
+async fn home(State(state): State<AppState>, Query(q): Query<ListingQuery>) -> Result<Response, PageError> {
+    let after = parse_cursor(q.after.as_deref())?;
+    let settings = state.store().settings().await?;
+    let listing = state.store().list_home(after, settings.posts_per_page).await?;
+    let mut meta = base_meta(&state, &settings, page_title("", &settings), settings.description.clone(), "/");
+    meta.json_ld = Some(json_ld(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": settings.title,
+        "description": settings.description,
+        "url": state.absolute("/"),
+    })));
+    let context = PageContext {
+        site: SiteView::new(&state, &settings),
+        meta,
+        current_path: "/".into(),
+        page: listing_page(&state, "/", &listing, after.is_none()),
+    };
+    render(&state, "index.html", &context)
+}
+
+#[derive(Serialize)]
+struct PostPage {
+    post: crate::views::PostView,
+}
+
+async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, PageError> {
+    let post = match state.store().public_post_by_slug(&slug).await {
+        Ok(post) => post,
+        Err(folio_store::StoreError::NotFound) => {
+            return match state.store().redirect_target(&slug).await? {
+                Some(current) => Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, post_path(&current))]).into_response()),
+                None => Err(PageError::NotFound),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let settings = state.store().settings().await?;
+    let view = post_view(&state, &post);
+    let s = &post.summary;
+    let title = if post.seo_title.is_empty() { s.title.clone() } else { post.seo_title.clone() };
+    let description = if post.seo_description.is_empty() { s.excerpt.clone() } else { post.seo_description.clone() };
+    let canonical = if post.canonical_url.is_empty() { view.url.clone() } else { post.canonical_url.clone() };
+    let is_post = s.kind == folio_core::PostKind::Post;
+    let mut meta = MetaView {
+        title: page_title(&title, &settings),
+        description: description.clone(),
+        canonical,
+        og_type: if is_post { "article" } else { "website" },
+        image: view.feature_image.clone(),
+        feeds: site_feeds(&state, &settings),
+        ..Default::default()
+    };
+    if is_post {
+        let mut ld = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "BlogPosting",
+            "headline": s.title,
+            "description": description,
+            "url": view.url,
+            "mainEntityOfPage": view.url,
+            "datePublished": view.published_at,
+            "dateModified": view.updated_at,
+            "author": { "@type": "Person", "name": s.author.name, "url": view.author.url },
+            "publisher": { "@type": "Organization", "name": settings.title, "url": state.absolute("/") },
+            "keywords": s.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+            "wordCount": s.word_count,
+        });
+        if !view.feature_image.is_empty() {
+            ld["image"] = serde_json::Value::String(view.feature_image.clone());
+        }
+        meta.json_ld = Some(json_ld(&ld));
+    }
+    let context = PageContext {
+        site: SiteView::new(&state, &settings),
+        meta,
+        current_path: post_path(&s.slug),
+        page: PostPage { post: view },
+    };
+    render(&state, "post.html", &context)
+}
+
+#[derive(Serialize)]
+struct TagView {
+    name: String,
+    description: String,
+    url: String,
+    feed_url: String,
+}
+
+#[derive(Serialize)]
+struct TagPage {
+    tag: TagView,
+    #[serde(flatten)]
+    listing: ListingPage,
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<ListingQuery>,
+) -> Result<Response, PageError> {
+    let after = parse_cursor(q.after.as_deref())?;
+    let tag = state.store().tag_by_slug(&slug).await?;
+    let settings = state.store().settings().await?;
+    let listing = state.store().list_tag(tag.id, after, settings.posts_per_page).await?;
+    let path = tag_path(&tag.slug);
+    let description = if tag.description.is_empty() {
+        format!("Posts tagged “{}” on {}", tag.name, settings.title)
+    } else {
+        tag.description.clone()
+    };
+    let mut meta = base_meta(&state, &settings, page_title(&tag.name, &settings), description, &path);
+    meta.feeds = feeds_under(&state, &path, &format!("{}: {}", settings.title, tag.name));
+    let context = PageContext {
+        site: SiteView::new(&state, &settings),
+        meta,
+        current_path: path.clone(),
+        page: TagPage {
+            tag: TagView {
+                name: tag.name.clone(),
+                description: tag.description.clone(),
+                url: state.absolute(&path),
+                feed_url: state.absolute(&format!("{path}feed.xml")),
+            },
+            listing: listing_page(&state, &path, &listing, after.is_none()),
+        },
+    };
+    render(&state, "tag.html", &context)
+}
+
+#[derive(Serialize)]
+struct AuthorPage {
+    author: AuthorView,
+    #[serde(flatten)]
+    listing: ListingPage,
+}
+
+async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<ListingQuery>,
+) -> Result<Response, PageError> {
+    let after = parse_cursor(q.after.as_deref())?;
+    let user = state.store().user_by_slug(&slug).await?;
+    let settings = state.store().settings().await?;
+    let listing = state.store().list_author(user.id, after, settings.posts_per_page).await?;
+    let path = author_path(&user.slug);
+    let description = if user.bio.is_empty() { format!("Posts by {} on {}", user.name, settings.title) } else { user.bio.clone() };
+    let mut meta = base_meta(&state, &settings, page_title(&user.name, &settings), description, &path);
+    meta.og_type = "profile";
+    let context = PageContext {
+        site: SiteView::new(&state, &settings),
+        meta,
+        current_path: path.clone(),
+        page: AuthorPage {
+            author: AuthorView { name: user.name.clone(), url: state.absolute(&path), bio: user.bio.clone() },
+            listing: listing_page(&state, &path, &listing, after.is_none()),
+        },
+    };
+    render(&state, "author.html", &context)
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Serialize)]
+struct SearchPage {
+    query: String,
+    results: Vec<SummaryView>,
+    total: usize,
+}
+
+/// Longest search query accepted, in characters; longer ones are cut, not refused.
+const MAX_QUERY_CHARS: usize = 200;
+
+async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+    let query: String = q.q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let settings = state.store().settings().await?;
+    let results = if query.is_empty() { Vec::new() } else { state.store().search(&query, 20).await? };
+    let title = if query.is_empty() { "Search".to_owned() } else { format!("Search: {query}") };
+    let mut meta = base_meta(&state, &settings, page_title(&title, &settings), String::new(), "/search");
+    meta.robots = "noindex";
+    let context = PageContext {
+        site: SiteView::new(&state, &settings),
+        meta,
+        current_path: "/search".into(),
+        page: SearchPage { total: results.len(), results: results.iter().map(|p| summary_view(&state, p)).collect(), query },
+    };
+    render(&state, "search.html", &context)
+}
+
+/// `/hello` → `/hello/`, keeping the query.
+async fn add_trailing_slash(uri: Uri) -> Response {
+    let target = match uri.query() {
+        Some(q) => format!("{}/?{q}", uri.path()),
+        None => format!("{}/", uri.path()),
+    };
+    Redirect::permanent(&target).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AssetQuery {
+    v: Option<String>,
+}
+
+async fn asset(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    Query(q): Query<AssetQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let asset = state.theme().asset(&path).ok_or(PageError::NotFound)?;
+    // A fingerprinted URL never changes content: cache it for a year. Others briefly.
+    let cache_control = if q.v.as_deref() == Some(asset.fingerprint.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    let etag = format!("\"{}\"", asset.fingerprint);
+    if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        if folio_cache::if_none_match_matches(inm, &etag) {
+            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control.to_owned())]).into_response());
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, asset.content_type.clone()),
+            (header::CACHE_CONTROL, cache_control.to_owned()),
+            (header::ETAG, etag),
+        ],
+        asset.bytes.clone(),
+    )
+        .into_response())
+}
+
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}

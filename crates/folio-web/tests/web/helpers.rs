@@ -1,0 +1,129 @@
+//! `TestApp`: a fresh database in a temporary folder, the app's router, and users with
+//! API tokens for each role.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use folio_core::{Email, PersonName, Role};
+use folio_store::{NewUser, Store};
+use folio_web::{AppState, WebConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const BASE: &str = "https://blog.example";
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: axum::Router,
+    pub owner: String,
+    pub owner_id: i64,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("folio.db").display());
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let mut config = WebConfig { base_url: BASE.into(), theme_dir: None, page_cache_bytes: 8 << 20 };
+        adjust(&mut config);
+        let state = AppState::new(store, config).expect("theme loads");
+        let router = folio_web::router(state.clone());
+        let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, _dir: dir };
+        let (id, token) = app.user(Role::Owner, "Olive Owner").await;
+        app.owner = token;
+        app.owner_id = id;
+        app
+    }
+
+    /// Creates a user with `role` and returns its id and a token.
+    pub async fn user(&self, role: Role, name: &str) -> (i64, String) {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let user = self
+            .state
+            .store()
+            .create_user(NewUser {
+                email: Email::parse(&email).expect("email"),
+                name: PersonName::parse(name).expect("name"),
+                role,
+                bio: String::new(),
+                password_hash: None,
+            })
+            .await
+            .expect("create user");
+        let token = self.state.store().create_token(user.id, "test").await.expect("token");
+        (user.id, token)
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn get_with(&self, uri: &str, header: (&str, &str)) -> Reply {
+        self.send(Request::get(uri).header(header.0, header.1).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn api(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).expect("request")).await
+    }
+
+    /// Creates a post as the owner and returns its JSON.
+    pub async fn post(&self, body: Value) -> Value {
+        let reply = self.api(Method::POST, "/api/v1/admin/posts", Some(&self.owner), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.json()
+    }
+
+    pub async fn publish(&self, title: &str, markdown: &str, tags: &[&str]) -> Value {
+        self.post(serde_json::json!({"title": title, "markdown": markdown, "tags": tags, "status": "published"})).await
+    }
+
+    pub async fn patch(&self, id: i64, body: Value) -> Reply {
+        self.api(Method::PATCH, &format!("/api/v1/admin/posts/{id}"), Some(&self.owner), Some(body)).await
+    }
+}
+
+/// The site path of an absolute URL of the test site.
+pub fn path_of(url: &Value) -> String {
+    url.as_str().expect("url string").strip_prefix(BASE).expect("url on the test site").to_owned()
+}

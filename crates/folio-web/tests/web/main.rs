@@ -1,0 +1,10 @@
+//! Tests of the HTTP layer through the real router (and, in `socket`, a real socket),
+//! each on its own fresh SQLite database.
+
+mod api;
+mod cache;
+mod helpers;
+mod permissions;
+mod site;
+mod socket;
+mod theme;

@@ -1,0 +1,177 @@
+//! The public site: pages, listings, search, feeds, sitemap, 404.
+
+use crate::helpers::{path_of, TestApp};
+use axum::http::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn home_lists_published_posts_newest_first_with_older_links() {
+    let app = TestApp::new().await;
+    for i in 1..=23 {
+        app.post(json!({"title": format!("Entry number {i}"), "status": "published", "published_at": format!("2024-03-{i:02}T10:00:00Z")})).await;
+    }
+    app.post(json!({"title": "Secret draft"})).await;
+    let mut seen = Vec::new();
+    let mut path = "/".to_owned();
+    for _ in 0..5 {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("Secret draft"));
+        for i in (1..=23).rev() {
+            if page.body.contains(&format!(">Entry number {i}<")) {
+                seen.push(i);
+            }
+        }
+        let Some(start) = page.body.find("?after=") else { break };
+        let token: String = page.body[start + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        path = format!("/?after={token}");
+    }
+    assert_eq!(seen, (1..=23).rev().collect::<Vec<_>>(), "every post once, newest first");
+    assert_eq!(app.get("/?after=%%%").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_post_page_has_its_content_and_metadata() {
+    let app = TestApp::new().await;
+    let post = app
+        .post(json!({"title": "Tips & <Tricks>", "markdown": "## Section\n\nBody text.", "tags": ["Rust"], "status": "published",
+            "excerpt": "A short summary.", "feature_image": "/media/cover.png", "feature_image_alt": "A cover"}))
+        .await;
+    let page = app.get(&path_of(&post["url"])).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(b.contains("Tips &amp; &lt;Tricks&gt;"), "title escaped");
+    assert!(b.contains("<h2><a href=\"#section\""), "heading with id");
+    assert!(b.contains("<link rel=\"canonical\" href=\"https://blog.example/tips-tricks/\">"));
+    assert!(b.contains("og:title") && b.contains("twitter:card"));
+    assert!(b.contains("https://blog.example/media/cover.png"), "image made absolute for cards");
+    let ld_start = b.find("application/ld+json").expect("json-ld");
+    let ld_body = &b[b[ld_start..].find('>').map(|i| ld_start + i + 1).expect("tag end")..];
+    let ld_text = &ld_body[..ld_body.find("</script>").expect("script end")];
+    let ld: serde_json::Value = serde_json::from_str(ld_text).expect("JSON-LD parses");
+    assert_eq!(ld["@type"], "BlogPosting");
+    assert_eq!(ld["headline"], "Tips & <Tricks>");
+    assert_eq!(ld["author"]["name"], "Olive Owner");
+    assert!(!ld_text.contains('<'), "no raw < inside the script element");
+    assert!(b.contains("/tag/rust/"));
+    assert!(b.contains("/author/olive-owner/"));
+}
+
+#[tokio::test]
+async fn missing_trailing_slash_redirects() {
+    let app = TestApp::new().await;
+    app.publish("Slashes", "x", &[]).await;
+    let r = app.get("/slashes").await;
+    assert_eq!(r.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.header("location"), "/slashes/");
+}
+
+#[tokio::test]
+async fn unknown_urls_get_the_themed_404() {
+    let app = TestApp::new().await;
+    for path in ["/no-such-post/", "/tag/nothing/", "/author/nobody/", "/a/b/c/d", "/assets/nope.css"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(r.body.contains("<!DOCTYPE html>") && r.body.contains("Page not found"), "{path}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn tag_and_author_pages_list_their_posts() {
+    let app = TestApp::new().await;
+    app.publish("Rusty", "a", &["Rust"]).await;
+    app.publish("Pythonic", "b", &["Python"]).await;
+    let tag = app.get("/tag/rust/").await;
+    assert_eq!(tag.status, StatusCode::OK);
+    assert!(tag.body.contains("Rusty") && !tag.body.contains("Pythonic"));
+    let author = app.get("/author/olive-owner/").await;
+    assert!(author.body.contains("Rusty") && author.body.contains("Pythonic"));
+}
+
+#[tokio::test]
+async fn search_finds_titles_and_bodies_of_published_posts_only() {
+    let app = TestApp::new().await;
+    app.publish("Kayaking notes", "Paddling across the fjord at dawn.", &[]).await;
+    app.publish("Baking bread", "Sourdough needs patience.", &[]).await;
+    app.post(json!({"title": "Unpublished fjord thoughts"})).await;
+    let by_body = app.get("/search?q=fjord").await;
+    assert!(by_body.body.contains("Kayaking notes"));
+    assert!(!by_body.body.contains("Unpublished"));
+    assert!(!by_body.body.contains("Baking bread"));
+    let by_title = app.get("/search?q=sourdough").await;
+    assert!(by_title.body.contains("Baking bread"));
+    let prefix = app.get("/search?q=kayak").await;
+    assert!(prefix.body.contains("Kayaking notes"), "last word matches as a prefix");
+    // FTS5 syntax in the query is treated as text, never as an error.
+    for hostile in ["%22", "title%3Afjord", "a%20OR", "NEAR(", "*", "%27%20OR%201=1--", "%E2%80%AE"] {
+        let r = app.get(&format!("/search?q={hostile}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{hostile}");
+    }
+    let escaped = app.get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert!(!escaped.body.contains("<script>alert"), "query is escaped");
+}
+
+#[tokio::test]
+async fn feeds_hold_full_content_with_absolute_urls() {
+    let app = TestApp::new().await;
+    app.publish("Feed me", "![pic](/media/p.png)\n\n[link](/other/)\n\nFull body here.", &["Food"]).await;
+    app.publish("Other tag", "x", &["Misc"]).await;
+    app.post(json!({"title": "Draft feed"})).await;
+    let atom = app.get("/feed.xml").await;
+    assert_eq!(atom.header("content-type"), "application/atom+xml; charset=utf-8");
+    assert!(atom.body.contains("Full body here."));
+    assert!(atom.body.contains("https://blog.example/media/p.png"));
+    assert!(atom.body.contains("https://blog.example/other/"));
+    assert!(!atom.body.contains("Draft feed"));
+    let rss = app.get("/rss.xml").await;
+    assert!(rss.body.contains("<rss") && rss.body.contains("Feed me"));
+    let json_feed = app.get("/feed.json").await.json();
+    assert_eq!(json_feed["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(json_feed["items"].as_array().map(Vec::len), Some(2));
+    let tag_feed = app.get("/tag/food/feed.json").await.json();
+    let titles: Vec<&str> = tag_feed["items"].as_array().expect("items").iter().filter_map(|i| i["title"].as_str()).collect();
+    assert_eq!(titles, ["Feed me"]);
+    assert!(app.get("/tag/food/rss.xml").await.body.contains("Feed me"));
+    assert!(!app.get("/tag/food/feed.xml").await.body.contains("Other tag"));
+}
+
+#[tokio::test]
+async fn sitemap_and_robots() {
+    let app = TestApp::new().await;
+    app.publish("Mapped", "x", &["Geo"]).await;
+    app.post(json!({"title": "Hidden"})).await;
+    let map = app.get("/sitemap.xml").await;
+    assert!(map.body.contains("<loc>https://blog.example/mapped/</loc>"));
+    assert!(map.body.contains("<loc>https://blog.example/tag/geo/</loc>"));
+    assert!(!map.body.contains("hidden"));
+    let robots = app.get("/robots.txt").await;
+    assert!(robots.body.contains("Sitemap: https://blog.example/sitemap.xml"));
+}
+
+#[tokio::test]
+async fn theme_assets_are_served_with_fingerprints() {
+    let app = TestApp::new().await;
+    let home = app.get("/").await;
+    let start = home.body.find("/assets/style.css?v=").expect("fingerprinted stylesheet link");
+    let href: String = home.body[start..].chars().take_while(|c| *c != '"').collect();
+    let css = app.get(&href).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
+    assert_eq!(css.header("cache-control"), "public, max-age=31536000, immutable");
+    let plain = app.get("/assets/style.css").await;
+    assert_eq!(plain.header("cache-control"), "public, max-age=3600");
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = TestApp::new().await;
+    for path in ["/", "/nope/", "/api/v1/posts", "/healthz"] {
+        let r = app.get(path).await;
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
+        assert!(r.header("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+        assert!(!r.header("content-security-policy").contains("unsafe-inline"), "{path}");
+        assert!(!r.header("x-request-id").is_empty(), "{path}");
+    }
+    let kept = app.get_with("/", ("x-request-id", "abc-123")).await;
+    assert_eq!(kept.header("x-request-id"), "abc-123");
+}

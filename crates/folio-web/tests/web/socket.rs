@@ -1,0 +1,40 @@
+//! Through a real TCP socket: the server answers, reports metrics, and stops cleanly.
+
+use crate::helpers::TestApp;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.expect("read");
+    out
+}
+
+#[tokio::test]
+async fn serves_over_tcp_and_shuts_down_gracefully() {
+    let app = TestApp::new().await;
+    app.publish("Over the wire", "hello", &[]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    assert!(http_get(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
+    assert!(http_get(addr, "/readyz").await.starts_with("HTTP/1.1 200"));
+    let page = http_get(addr, "/over-the-wire/").await;
+    assert!(page.starts_with("HTTP/1.1 200") && page.contains("Over the wire"));
+    let metrics = http_get(addr, "/metrics").await;
+    assert!(metrics.contains("folio_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/{slug}/\""), "{metrics}");
+    assert!(metrics.contains("folio_http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(metrics.contains("folio_page_cache_lookups_total"), "{metrics}");
+
+    stop.send(()).expect("signal");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "server stopped cleanly: {result:?}");
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+}

@@ -1,0 +1,233 @@
+//! What each subcommand does.
+
+use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, TokenCommand, UserCommand, UserCreateArgs};
+use crate::config::Config;
+use anyhow::{bail, Context};
+use folio_core::{Email, PersonName, Role};
+use folio_store::{NewUser, Store};
+use std::io::{BufRead, Read, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Password length bounds (OWASP ASVS V2.1: at least 12, at most 128, never truncated).
+const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let loaded = Config::load(cli.config.as_deref())?;
+    let config = loaded.config;
+    crate::logging::init(config.log_format, &config.log);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    match cli.command {
+        Command::Serve(args) => serve(config, !args.no_migrate).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            store.migrate().await.context("applying migrations")?;
+            eprintln!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&config, args).await,
+        Command::Token(TokenCommand::Create(args)) => {
+            let store = migrated_store(&config).await?;
+            let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let user = store.user_by_email(&email).await.map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))?;
+            let token = store.create_token(user.id, &args.label).await.context("creating the token")?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck(args) => healthcheck(&config, args).await,
+        Command::Export(args) => export(&config, args).await,
+        Command::Import(args) => import(&config, args).await,
+    }
+}
+
+/// Opens the database, creating the data folder of a SQLite default when missing.
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    }
+    Store::connect(&config.database_url).await.context("opening the database (FOLIO_DATABASE_URL)")
+}
+
+async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
+    let store = open_store(config).await?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let store = open_store(&config).await?;
+    if migrate {
+        store.migrate().await.context("applying migrations")?;
+    } else {
+        store.refresh_generation().await.ok();
+    }
+    let web = folio_web::WebConfig {
+        base_url: config.base_url.clone(),
+        theme_dir: config.theme_dir.clone(),
+        page_cache_bytes: config.page_cache_mb * 1024 * 1024,
+    };
+    let state = folio_web::AppState::new(store.clone(), web).context("loading the theme (FOLIO_THEME_DIR)")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        address = %addr,
+        base_url = %config.base_url,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "listening on http://{addr}"
+    );
+    folio_web::serve(listener, state, shutdown_signal()).await.context("serving")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C; the server then stops accepting and lets in-flight
+/// requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<ExitCode> {
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let password_hash = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+        let password = line.trim_end_matches(['\n', '\r']);
+        let chars = password.chars().count();
+        if !PASSWORD_CHARS.contains(&chars) {
+            bail!("password: must be {} to {} characters long (got {chars})", PASSWORD_CHARS.start(), PASSWORD_CHARS.end());
+        }
+        let password = password.to_owned();
+        Some(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await??)
+    } else {
+        None
+    };
+    let store = migrated_store(config).await?;
+    let user = store
+        .create_user(NewUser { email, name, role, bio: String::new(), password_hash })
+        .await
+        .map_err(|e| match e {
+            folio_store::StoreError::Conflict { .. } => anyhow::anyhow!("--email: a user with this address already exists"),
+            e => anyhow::Error::new(e).context("creating the user"),
+        })?;
+    eprintln!("created {} user {} <{}> (id {})", user.role.as_str(), user.name, user.email, user.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `GET {url}/readyz` over plain HTTP/1.1, with a deadline. Kept dependency-free: it
+/// runs as the container health check every few seconds.
+async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
+    let base = match args.url {
+        Some(url) => url,
+        None => {
+            let mut addr = config.listen;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+            }
+            format!("http://{addr}")
+        }
+    };
+    let Some(rest) = base.strip_prefix("http://") else {
+        bail!("--url: {base:?} must be an http:// URL (health checks talk to the local server, not through TLS)");
+    };
+    let host = rest.split('/').next().unwrap_or(rest).to_owned();
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(&host).await?;
+        let request = format!("GET /readyz HTTP/1.1\r\nHost: {host}\r\nUser-Agent: folio-healthcheck\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = vec![0u8; 64];
+        let n = stream.read(&mut head).await?;
+        Ok::<String, std::io::Error>(String::from_utf8_lossy(&head[..n]).into_owned())
+    };
+    match tokio::time::timeout(Duration::from_secs(args.timeout), check).await {
+        Ok(Ok(head)) if head.starts_with("HTTP/1.1 200") => {
+            println!("ready");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Ok(head)) => {
+            eprintln!("not ready: {}", head.lines().next().unwrap_or("no answer"));
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(Err(e)) => {
+            eprintln!("not ready: {host}: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(_) => {
+            eprintln!("not ready: no answer from {host} within {} s", args.timeout);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = migrated_store(config).await?;
+    let site = store.export_site().await.context("reading the site")?;
+    let json = serde_json::to_vec_pretty(&site)?;
+    match args.output {
+        Some(path) => {
+            // Write beside the target, then rename: never a half-written export.
+            let tmp = path.with_extension("partial");
+            std::fs::write(&tmp, &json).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("exported {} posts and pages to {}", site.posts.len(), path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&json)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let text = if args.file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+    };
+    let site: folio_store::export::SiteExport =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a Folio export", args.file.display()))?;
+    let store = migrated_store(config).await?;
+    let report = store.import_site(&site).await.map_err(|e| match e {
+        folio_store::StoreError::Invalid(fields) => {
+            let list: Vec<String> = fields.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            anyhow::anyhow!("the export is invalid, nothing was imported:\n  {}", list.join("\n  "))
+        }
+        e => anyhow::Error::new(e).context("importing; nothing was imported"),
+    })?;
+    eprintln!(
+        "imported {} users, {} tags, {} posts, {} pages, {} redirects",
+        report.users, report.tags, report.posts, report.pages, report.redirects
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,286 @@
+//! Configuration, layered: defaults → optional TOML file → `FOLIO_*` environment.
+//! Every secret can also come from a file named by `NAME_FILE` (Docker and Kubernetes
+//! secrets). An unknown `FOLIO_*` variable is warned about; a bad value stops start-up
+//! with a message that names the variable (or the file and key) it came from.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The resolved configuration of one process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub base_url: String,
+    pub redis_url: Option<String>,
+    pub theme_dir: Option<PathBuf>,
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `folio=debug,info`.
+    pub log: String,
+    pub page_cache_mb: u64,
+}
+
+/// Every variable Folio reads; anything else starting with `FOLIO_` is a typo.
+pub const KNOWN_VARIABLES: &[&str] = &[
+    "FOLIO_CONFIG",
+    "FOLIO_DATABASE_URL",
+    "FOLIO_DATABASE_URL_FILE",
+    "FOLIO_DATA_DIR",
+    "FOLIO_LISTEN",
+    "FOLIO_BASE_URL",
+    "FOLIO_REDIS_URL",
+    "FOLIO_REDIS_URL_FILE",
+    "FOLIO_THEME_DIR",
+    "FOLIO_LOG_FORMAT",
+    "FOLIO_LOG",
+    "FOLIO_PAGE_CACHE_MB",
+];
+
+/// The keys a TOML file may hold: the variable names without `FOLIO_`, lowercased.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    base_url: Option<String>,
+    redis_url: Option<String>,
+    theme_dir: Option<PathBuf>,
+    log_format: Option<String>,
+    log: Option<String>,
+    page_cache_mb: Option<u64>,
+}
+
+/// A configuration problem, naming where the bad value came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+fn err(source_name: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError { source_name: source_name.into(), message: message.into() }
+}
+
+/// What was loaded, and the warnings to log once logging is up.
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// A value and where it came from, for error messages.
+struct Sourced<T> {
+    value: T,
+    from: String,
+}
+
+impl Config {
+    /// Loads from the process environment and, if given, a file.
+    pub fn load(file: Option<&Path>) -> Result<Loaded, ConfigError> {
+        Config::from_sources(file, std::env::vars().collect())
+    }
+
+    /// Loads from an explicit environment (for tests).
+    pub fn from_sources(file: Option<&Path>, env: Vec<(String, String)>) -> Result<Loaded, ConfigError> {
+        let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let mut warnings: Vec<String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("FOLIO_") && !KNOWN_VARIABLES.contains(&k.as_str()))
+            .map(|(k, _)| format!("unknown environment variable {k} is ignored (known: {})", KNOWN_VARIABLES.join(", ")))
+            .collect();
+
+        let file_path = file.map(Path::to_path_buf).or_else(|| get("FOLIO_CONFIG").map(PathBuf::from));
+        let (file_cfg, file_name) = match &file_path {
+            Some(path) => {
+                let name = format!("config file {}", path.display());
+                let text = std::fs::read_to_string(path).map_err(|e| err(&name, format!("cannot be read: {e}")))?;
+                let parsed: FileConfig = toml::from_str(&text).map_err(|e| err(&name, e.message().to_owned()))?;
+                (parsed, name)
+            }
+            None => (FileConfig::default(), String::new()),
+        };
+        let from_file = |key: &str| format!("{file_name}: {key}");
+
+        // A secret may come from NAME or NAME_FILE, not both.
+        let secret = |name: &str| -> Result<Option<Sourced<String>>, ConfigError> {
+            let file_var = format!("{name}_FILE");
+            match (get(name), get(&file_var)) {
+                (Some(_), Some(_)) => Err(err(name, format!("set either {name} or {file_var}, not both"))),
+                (Some(v), None) => Ok(Some(Sourced { value: v, from: name.to_owned() })),
+                (None, Some(path)) => {
+                    let v = std::fs::read_to_string(&path).map_err(|e| err(&file_var, format!("cannot read {path}: {e}")))?;
+                    Ok(Some(Sourced { value: v.trim_end_matches(['\n', '\r']).to_owned(), from: file_var }))
+                }
+                (None, None) => Ok(None),
+            }
+        };
+        let pick = |env_name: &str, file_value: Option<String>, file_key: &str| -> Option<Sourced<String>> {
+            get(env_name)
+                .map(|v| Sourced { value: v, from: env_name.to_owned() })
+                .or_else(|| file_value.map(|v| Sourced { value: v, from: from_file(file_key) }))
+        };
+
+        let data_dir = get("FOLIO_DATA_DIR").map(PathBuf::from).or(file_cfg.data_dir).unwrap_or_else(|| PathBuf::from("./folio-data"));
+        if data_dir.as_os_str().is_empty() {
+            return Err(err("FOLIO_DATA_DIR", "must not be empty"));
+        }
+
+        let listen = match pick("FOLIO_LISTEN", file_cfg.listen, "listen") {
+            Some(s) => s.value.parse::<SocketAddr>().map_err(|_| {
+                err(&s.from, format!("{:?} is not a socket address such as 127.0.0.1:8080 or [::1]:8080", s.value))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+
+        let base_url = match pick("FOLIO_BASE_URL", file_cfg.base_url, "base_url") {
+            Some(s) => parse_base_url(&s.value).map_err(|m| err(&s.from, m))?,
+            None => format!("http://{listen}"),
+        };
+
+        let database_url = match secret("FOLIO_DATABASE_URL")?.or_else(|| {
+            file_cfg.database_url.map(|v| Sourced { value: v, from: from_file("database_url") })
+        }) {
+            Some(s) => {
+                let scheme = s.value.split("://").next().unwrap_or_default();
+                if !matches!(scheme, "sqlite" | "mysql" | "mariadb" | "postgres" | "postgresql") || !s.value.contains(':') {
+                    return Err(err(&s.from, "must start with sqlite://, mysql://, mariadb:// or postgres://"));
+                }
+                s.value
+            }
+            None => format!("sqlite://{}", data_dir.join("folio.db").display()),
+        };
+
+        let redis_url = match secret("FOLIO_REDIS_URL")?.or_else(|| file_cfg.redis_url.map(|v| Sourced { value: v, from: from_file("redis_url") })) {
+            Some(s) if !(s.value.starts_with("redis://") || s.value.starts_with("rediss://")) => {
+                return Err(err(&s.from, "must start with redis:// or rediss://"));
+            }
+            Some(s) => {
+                warnings.push(format!(
+                    "{} is set, but this release has no shared Redis tier yet: pages are cached in-process only",
+                    s.from
+                ));
+                Some(s.value)
+            }
+            None => None,
+        };
+
+        let theme_dir = get("FOLIO_THEME_DIR").map(PathBuf::from).or(file_cfg.theme_dir).filter(|p| !p.as_os_str().is_empty());
+
+        let log_format = match pick("FOLIO_LOG_FORMAT", file_cfg.log_format, "log_format") {
+            Some(s) => match s.value.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => return Err(err(&s.from, format!("{other:?} is not a log format: use text or json"))),
+            },
+            None => LogFormat::Text,
+        };
+
+        let log = pick("FOLIO_LOG", file_cfg.log, "log").map(|s| s.value).unwrap_or_else(|| "info".into());
+
+        let page_cache_mb = match get("FOLIO_PAGE_CACHE_MB") {
+            Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n <= 65_536).ok_or_else(|| {
+                err("FOLIO_PAGE_CACHE_MB", format!("{v:?} is not a whole number of megabytes from 0 (off) to 65536"))
+            })?,
+            None => file_cfg.page_cache_mb.unwrap_or(64),
+        };
+
+        Ok(Loaded {
+            config: Config { database_url, data_dir, listen, base_url, redis_url, theme_dir, log_format, log, page_cache_mb },
+            warnings,
+        })
+    }
+}
+
+/// An absolute http(s) URL without a trailing slash, query or fragment.
+fn parse_base_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{raw:?} must be an absolute http:// or https:// URL such as https://blog.example.com"))?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ', '"', '<', '>']) {
+        return Err(format!("{raw:?} must be a URL with a host and no query or fragment"));
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_sources(None, vec![]).expect("defaults load").config;
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./folio-data/folio.db");
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.page_cache_mb, 64);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("FOLIO_LISTEN", "not-an-address"),
+            ("FOLIO_BASE_URL", "ftp://x"),
+            ("FOLIO_DATABASE_URL", "oracle://db"),
+            ("FOLIO_LOG_FORMAT", "xml"),
+            ("FOLIO_PAGE_CACHE_MB", "lots"),
+            ("FOLIO_REDIS_URL", "http://redis"),
+        ] {
+            let e = Config::from_sources(None, env(&[(var, value)])).err().expect("refused");
+            assert_eq!(e.source_name, var, "{e}");
+        }
+    }
+
+    #[test]
+    fn unknown_variables_are_warned_about() {
+        let loaded = Config::from_sources(None, env(&[("FOLIO_LISTEN", "127.0.0.1:9000"), ("FOLIO_LISTN", "x")])).expect("loads");
+        assert!(loaded.warnings.iter().any(|w| w.contains("FOLIO_LISTN")));
+        assert_eq!(loaded.config.listen.port(), 9000);
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("folio.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:7000\"\nbase_url = \"https://blog.example/\"\n").expect("write");
+        let c = Config::from_sources(Some(&path), vec![]).expect("loads").config;
+        assert_eq!(c.listen.port(), 7000);
+        assert_eq!(c.base_url, "https://blog.example");
+        let c = Config::from_sources(Some(&path), env(&[("FOLIO_LISTEN", "127.0.0.1:7001")])).expect("loads").config;
+        assert_eq!(c.listen.port(), 7001);
+        std::fs::write(&path, "lisen = \"x\"\n").expect("write");
+        let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
+        assert!(e.to_string().contains("lisen"), "{e}");
+        std::fs::write(&path, "listen = \"nope\"\n").expect("write");
+        let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
+        assert!(e.to_string().contains("listen"), "{e}");
+    }
+
+    #[test]
+    fn secrets_from_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        std::fs::write(&path, "sqlite:///tmp/x.db\n").expect("write");
+        let p = path.display().to_string();
+        let c = Config::from_sources(None, env(&[("FOLIO_DATABASE_URL_FILE", &p)])).expect("loads").config;
+        assert_eq!(c.database_url, "sqlite:///tmp/x.db");
+        let e = Config::from_sources(None, env(&[("FOLIO_DATABASE_URL_FILE", &p), ("FOLIO_DATABASE_URL", "sqlite://y")])).err().expect("refused");
+        assert_eq!(e.source_name, "FOLIO_DATABASE_URL");
+    }
+}
