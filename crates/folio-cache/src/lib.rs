@@ -24,12 +24,15 @@ pub struct CachedPage {
     /// The strong validator, quotes included.
     pub etag: String,
     pub body: Bytes,
+    /// The route that rendered it (such as `/{slug}/`), so a hit is counted under the
+    /// same route as the miss that filled it.
+    pub route: String,
 }
 
 impl CachedPage {
-    pub fn new(status: u16, content_type: String, cache_control: String, body: Bytes) -> Self {
+    pub fn new(status: u16, content_type: String, cache_control: String, body: Bytes, route: String) -> Self {
         let etag = strong_etag(&body);
-        CachedPage { status, content_type, cache_control, etag, body }
+        CachedPage { status, content_type, cache_control, etag, body, route }
     }
 
     fn weight(&self) -> u32 {
@@ -121,7 +124,7 @@ mod tests {
     use super::*;
 
     fn page(body: &'static str) -> Arc<CachedPage> {
-        Arc::new(CachedPage::new(200, "text/html".into(), "public".into(), Bytes::from_static(body.as_bytes())))
+        Arc::new(CachedPage::new(200, "text/html".into(), "public".into(), Bytes::from_static(body.as_bytes()), "/".into()))
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 //! Handlers only mark; they never read or write the cache, so adding a shared tier
 //! behind [`PageCache`] changes nothing here or in them.
 
+use crate::ops::RouteLabel;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -54,7 +55,8 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
         }
     };
     let header_str = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or_default().to_owned();
-    let page = Arc::new(CachedPage::new(200, header_str(header::CONTENT_TYPE), header_str(header::CACHE_CONTROL), bytes));
+    let route = parts.extensions.get::<RouteLabel>().map(|r| r.0.clone()).unwrap_or_default();
+    let page = Arc::new(CachedPage::new(200, header_str(header::CONTENT_TYPE), header_str(header::CACHE_CONTROL), bytes, route));
     state.cache().insert(key, Arc::clone(&page)).await;
     respond(&page, if_none_match.as_deref(), "miss")
 }
@@ -79,5 +81,8 @@ fn respond(page: &CachedPage, if_none_match: Option<&str>, outcome: &'static str
         headers.insert(header::CACHE_CONTROL, v);
     }
     headers.insert("x-folio-cache", HeaderValue::from_static(outcome));
+    if !page.route.is_empty() {
+        response.extensions_mut().insert(RouteLabel(page.route.clone()));
+    }
     response
 }

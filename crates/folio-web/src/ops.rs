@@ -76,10 +76,14 @@ async fn robots(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The route that answered a request, as a metrics label (`/{slug}/`, not `/hello/`).
+#[derive(Debug, Clone)]
+pub struct RouteLabel(pub String);
+
 /// Copies the route a request matched onto its response, for [`track_request`], which
 /// runs outside the router and cannot see it on the request.
 pub async fn remember_route(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().cloned();
+    let route = request.extensions().get::<MatchedPath>().map(|p| RouteLabel(p.as_str().to_owned()));
     let mut response = next.run(request).await;
     if let Some(route) = route {
         response.extensions_mut().insert(route);
@@ -111,7 +115,7 @@ pub async fn track_request(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     // Routes are matched inside the router; the response carries the path back.
-    let route = response.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let route = response.extensions().get::<RouteLabel>().map(|r| r.0.clone()).unwrap_or_else(|| "unmatched".into());
     metrics::counter!("folio_http_requests_total", "route" => route.clone(), "method" => method.to_string(), "status" => status.to_string()).increment(1);
     metrics::histogram!("folio_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
     span.in_scope(|| {

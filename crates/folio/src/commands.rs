@@ -20,7 +20,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
-    match cli.command {
+    match cli.command.unwrap_or(Command::Serve(crate::cli::ServeArgs { no_migrate: false })) {
         Command::Serve(args) => serve(config, !args.no_migrate).await,
         Command::Migrate => {
             let store = open_store(&config).await?;
@@ -76,6 +76,12 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
     let addr = listener.local_addr()?;
+    if store.count_users().await.unwrap_or(1) == 0 {
+        tracing::info!(
+            "no users yet: create the owner with `folio user create --email you@example.com --name \"Your Name\" --role owner --password-stdin`, \
+             then an API token with `folio token create --email you@example.com`"
+        );
+    }
     tracing::info!(
         address = %addr,
         base_url = %config.base_url,

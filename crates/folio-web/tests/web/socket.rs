@@ -27,9 +27,11 @@ async fn serves_over_tcp_and_shuts_down_gracefully() {
     assert!(http_get(addr, "/readyz").await.starts_with("HTTP/1.1 200"));
     let page = http_get(addr, "/over-the-wire/").await;
     assert!(page.starts_with("HTTP/1.1 200") && page.contains("Over the wire"));
+    let again = http_get(addr, "/over-the-wire/").await;
+    assert!(again.contains("x-folio-cache: hit"), "{again}");
     let metrics = http_get(addr, "/metrics").await;
     assert!(metrics.contains("folio_http_requests_total"), "{metrics}");
-    assert!(metrics.contains("route=\"/{slug}/\""), "{metrics}");
+    assert!(metrics.contains("folio_http_requests_total{route=\"/{slug}/\",method=\"GET\",status=\"200\"} 2"), "a hit counts under the route: {metrics}");
     assert!(metrics.contains("folio_http_request_duration_seconds_bucket"), "{metrics}");
     assert!(metrics.contains("folio_page_cache_lookups_total"), "{metrics}");
 

@@ -1,0 +1,396 @@
+"""Helpers for Folio's black-box tests: run the `folio` binary, talk HTTP to it, read HTML.
+
+Nothing here knows Folio's internals; it only uses the public contract (the CLI, the
+environment variables and the HTTP routes in docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import html
+import html.parser
+import json as jsonlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+OWNER_EMAIL = "owner@example.com"
+OWNER_NAME = "Olive Owner"
+OWNER_PASSWORD = "correct horse battery staple"
+
+READY_TIMEOUT_S = 20.0
+READY_POLL_S = 0.05
+STOP_TIMEOUT_S = 10.0
+
+
+def folio_bin() -> Path:
+    """The binary under test: $FOLIO_BIN (relative to the repository root) or the debug build."""
+    path = Path(os.environ.get("FOLIO_BIN", "target/debug/folio"))
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (bind to port 0, read it, close)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without any FOLIO_* variable (the developer's shell may
+    have some; and FOLIO_BIN is ours, not Folio's)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
+
+
+# --- HTTP -------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Any  # http.client.HTTPMessage
+    body: bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "") or ""
+
+    def json(self) -> Any:
+        try:
+            return jsonlib.loads(self.body)
+        except ValueError as e:
+            raise AssertionError(
+                f"{self.url} answered {self.status} with a body that is not JSON: {self.body[:500]!r}"
+            ) from e
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.url} {self.content_type!r} {self.body[:300]!r}>"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers to check, not to follow."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+def http_request(
+    url: str,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 15.0,
+) -> Response:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with _OPENER.open(req, timeout=timeout) as resp:
+            return Response(resp.status, resp.headers, resp.read(), url)
+    except urllib.error.HTTPError as e:
+        return Response(e.code, e.headers, e.read(), url)
+
+
+# --- The folio binary ---------------------------------------------------------------------
+
+
+class Folio:
+    """One Folio site: a data directory, the CLI run against it, and optionally a running
+    `folio serve`.
+
+    `base_url` is the public URL Folio is told about (FOLIO_BASE_URL); `url` is where this
+    process really connects. They differ only when a test wants two servers that render
+    the same bytes.
+    """
+
+    def __init__(
+        self,
+        binary: Path,
+        root: Path,
+        *,
+        base_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.binary = binary
+        self.root = root
+        self.data_dir = root / "data"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.listen = f"127.0.0.1:{self.port}"
+        self.url = f"http://{self.listen}"
+        self.base_url = base_url or self.url
+        self.extra_env = dict(extra_env or {})
+        self.log_path = root / "serve.log"
+        self.token: str | None = None
+        self.proc: subprocess.Popen | None = None
+        self.exit_code: int | None = None
+
+    # CLI
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = clean_env()
+        env.update(
+            FOLIO_DATA_DIR=str(self.data_dir),
+            FOLIO_LISTEN=self.listen,
+            FOLIO_BASE_URL=self.base_url,
+        )
+        env.update(self.extra_env)
+        env.update(overrides)
+        return env
+
+    def run(
+        self,
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+        timeout: float = 60.0,
+    ) -> subprocess.CompletedProcess:
+        """Runs `folio ARGS...` against this site and returns the finished process."""
+        proc = subprocess.run(
+            [str(self.binary), *args],
+            input=input,
+            env=env if env is not None else self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"`folio {' '.join(args)}` exited {proc.returncode}\n"
+                f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+            )
+        return proc
+
+    def setup_owner(self) -> str:
+        """Migrates, creates the owner and an API token; returns (and keeps) the token."""
+        self.run("migrate")
+        self.run(
+            "user", "create",
+            "--email", OWNER_EMAIL,
+            "--name", OWNER_NAME,
+            "--role", "owner",
+            "--password-stdin",
+            input=OWNER_PASSWORD + "\n",
+        )
+        out = self.run("token", "create", "--email", OWNER_EMAIL, "--label", "e2e").stdout
+        token = out.strip()
+        assert token and len(out.strip().splitlines()) == 1 and not re.search(r"\s", token), (
+            f"`folio token create` must print only the token on stdout, printed {out!r}"
+        )
+        self.token = token
+        return token
+
+    # Server
+
+    def start(self, *args: str) -> None:
+        """Starts `folio serve` in the background and waits until /readyz answers 200."""
+        assert self.proc is None, "already started"
+        log = open(self.log_path, "ab")
+        self.exit_code = None
+        self.proc = subprocess.Popen(
+            [str(self.binary), "serve", *args],
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            code = self.proc.poll()
+            if code is not None:
+                self.proc = None
+                raise AssertionError(
+                    f"`folio serve` exited {code} before it was ready\n--- log ---\n{self.log_text()}"
+                )
+            try:
+                resp = http_request(self.url + "/readyz", timeout=1.0)
+                if resp.status == 200:
+                    return
+                last = f"{resp.status} {resp.body[:200]!r}"
+            except OSError as e:
+                last = repr(e)
+            time.sleep(READY_POLL_S)
+        self.stop()
+        raise AssertionError(
+            f"`folio serve` on {self.listen} was not ready within {timeout:.0f} s "
+            f"(last /readyz: {last})\n--- log ---\n{self.log_text()}"
+        )
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> int | None:
+        """SIGTERM, then wait up to `timeout` seconds (SIGKILL after that). Returns the exit
+        code, or None when it had to be killed."""
+        if self.proc is None:
+            return self.exit_code
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                self.exit_code = None
+                return None
+        self.exit_code = proc.returncode
+        return self.exit_code
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+
+    def log_tail(self, lines: int = 200) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    # HTTP
+
+    def path_of(self, url_or_path: str) -> str:
+        """A public URL (under base_url) or a path → the path to request."""
+        if url_or_path.startswith(self.base_url):
+            rest = url_or_path[len(self.base_url):]
+            return rest if rest.startswith("/") else "/" + rest
+        if url_or_path.startswith(("http://", "https://")):
+            raise AssertionError(f"{url_or_path} is not under the base URL {self.base_url}")
+        return url_or_path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+    ) -> Response:
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return http_request(self.url + self.path_of(path), method, body, headers)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
+
+    def api(self, method: str, path: str, json: Any = None, *, auth: bool = True) -> Response:
+        """A JSON API call as the owner (or anonymously with auth=False)."""
+        body = None
+        headers = {"Accept": "application/json"}
+        if json is not None:
+            body = jsonlib.dumps(json).encode()
+            headers["Content-Type"] = "application/json"
+        return self.request(method, path, body, headers, self.token if auth else None)
+
+    def create(self, kind: str, **fields: Any) -> dict:
+        """Creates a post (kind="posts") or page (kind="pages"); asserts 201."""
+        resp = self.api("POST", f"/api/v1/admin/{kind}", fields)
+        assert resp.status == 201, f"creating {fields.get('title')!r}: {resp!r}"
+        return resp.json()
+
+    def create_post(self, **fields: Any) -> dict:
+        return self.create("posts", **fields)
+
+    def create_page(self, **fields: Any) -> dict:
+        return self.create("pages", **fields)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+
+
+@dataclass
+class HtmlDoc:
+    elements: list[Element] = field(default_factory=list)
+
+    def where(self, tag: str, attrs: dict[str, str] | None = None) -> list[Element]:
+        """Elements with this tag whose attributes include the given ones."""
+        attrs = attrs or {}
+        return [e for e in self.elements if e.tag == tag and all(e.attrs.get(k) == v for k, v in attrs.items())]
+
+    def meta(self, key: str) -> str | None:
+        """content of <meta property=key> or <meta name=key>."""
+        for e in self.elements:
+            if e.tag == "meta" and key in (e.attrs.get("property"), e.attrs.get("name")):
+                return e.attrs.get("content")
+        return None
+
+
+class _Collector(html.parser.HTMLParser):
+    """Collects every start tag with its attributes, and the text of elements whose text
+    tests read (h1, title, script, a)."""
+
+    TEXT_OF = {"h1", "title", "script", "a", "h2"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.doc = HtmlDoc()
+        self.open: list[Element] = []
+
+    def handle_starttag(self, tag, attrs):
+        el = Element(tag, {k: (v if v is not None else "") for k, v in attrs})
+        self.doc.elements.append(el)
+        if tag in self.TEXT_OF:
+            self.open.append(el)
+
+    def handle_startendtag(self, tag, attrs):
+        self.doc.elements.append(Element(tag, {k: (v if v is not None else "") for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i].tag == tag:
+                del self.open[i:]
+                break
+
+    def handle_data(self, data):
+        for el in self.open:
+            el.text += data
+
+
+def parse_html(text: str) -> HtmlDoc:
+    parser = _Collector()
+    parser.feed(text)
+    parser.close()
+    return parser.doc
+
+
+def visible_text(fragment: str) -> str:
+    """HTML → its text with whitespace runs folded to one space (code highlighting splits
+    code into spans; this gives back the code as written)."""
+    no_tags = re.sub(r"<[^>]*>", "", fragment)
+    return re.sub(r"\s+", " ", html.unescape(no_tags)).strip()
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    return url == base_url or url.startswith(base_url.rstrip("/") + "/")

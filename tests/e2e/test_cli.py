@@ -1,0 +1,159 @@
+"""The `folio` command line: help, health check, configuration errors, graceful stop,
+and a full export → import round trip that renders the same pages."""
+
+from __future__ import annotations
+
+import difflib
+import signal
+import subprocess
+import time
+from typing import Callable
+
+import pytest
+
+from support import OWNER_EMAIL, Folio, free_port
+
+SUBCOMMANDS = ["serve", "migrate", "user", "token", "healthcheck", "export", "import"]
+
+
+def test_help_lists_every_subcommand(server: Folio) -> None:
+    out = server.run("--help").stdout
+    for name in SUBCOMMANDS:
+        assert f" {name} " in f" {out} ".replace("\n", " "), f"`folio --help` does not list {name}:\n{out}"
+
+
+@pytest.mark.parametrize("args", [[c] for c in SUBCOMMANDS] + [["user", "create"], ["token", "create"]])
+def test_subcommand_help(server: Folio, args: list[str]) -> None:
+    proc = server.run(*args, "--help")
+    assert proc.stdout.strip(), f"`folio {' '.join(args)} --help` printed nothing"
+
+
+def test_healthcheck_against_running_server(server: Folio) -> None:
+    proc = server.run("healthcheck", "--url", server.url, timeout=30)
+    assert proc.returncode == 0
+
+
+def test_healthcheck_against_closed_port(server: Folio) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    proc = server.run("healthcheck", "--url", closed, check=False, timeout=30)
+    assert proc.returncode != 0, "healthcheck passed against a closed port"
+    assert time.monotonic() - started < 15, "healthcheck took too long to give up"
+
+
+def test_unknown_user_gets_no_token(server: Folio) -> None:
+    proc = server.run("token", "create", "--email", "nobody@example.com", check=False)
+    assert proc.returncode != 0
+    assert proc.stdout.strip() == "", "a failed `token create` must print no token"
+    assert "nobody@example.com" in proc.stderr or "user" in proc.stderr.lower(), proc.stderr
+
+
+def test_bad_role_is_refused(server: Folio) -> None:
+    proc = server.run(
+        "user", "create", "--email", "x@example.com", "--name", "X", "--role", "wizard",
+        "--password-stdin", input="a long enough password\n", check=False,
+    )
+    assert proc.returncode != 0
+    assert "role" in proc.stderr.lower(), proc.stderr
+
+
+def test_bad_listen_address_names_the_variable(make_site: Callable[..., Folio]) -> None:
+    site = make_site()
+    env = site.env(FOLIO_LISTEN="not-an-address")
+    try:
+        proc = subprocess.run(
+            [str(site.binary), "serve"], env=env, capture_output=True, text=True, timeout=20,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("`folio serve` with FOLIO_LISTEN=not-an-address kept running")
+    assert proc.returncode != 0
+    assert "FOLIO_LISTEN" in proc.stderr, f"the error does not name FOLIO_LISTEN:\n{proc.stderr}"
+    assert "panicked" not in proc.stderr, f"a configuration error must not be a panic:\n{proc.stderr}"
+
+
+def test_unknown_variable_is_warned_about(make_site: Callable[..., Folio]) -> None:
+    site = make_site(extra_env={"FOLIO_NOPE": "1"})
+    site.setup_owner()
+    site.start()
+    assert site.stop() == 0
+    assert "FOLIO_NOPE" in site.log_text(), f"no warning names FOLIO_NOPE:\n{site.log_text()}"
+
+
+def test_sigterm_stops_gracefully(make_site: Callable[..., Folio]) -> None:
+    site = make_site()
+    site.setup_owner()
+    site.start()
+    assert site.get("/").status == 200
+    proc = site.proc
+    assert proc is not None
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("`folio serve` did not stop within 10 s of SIGTERM")
+    assert code == 0, f"`folio serve` exited {code} on SIGTERM"
+    assert time.monotonic() - started < 10
+
+
+def test_export_import_round_trip(server: Folio, make_site: Callable[..., Folio]) -> None:
+    post = server.create_post(
+        title="Exported & imported — ça marche",
+        markdown="# Heading\n\nBody with `code` and a [link](/about/).\n\n```python\nprint('hi')\n```\n",
+        tags=["Round Trip", "Café"],
+        status="published",
+        published_at="2024-05-01T12:00:00Z",
+        excerpt="An excerpt that must survive.",
+    )
+    server.create_post(
+        title="Another exported post",
+        markdown="Second body.\n",
+        tags=["Round Trip"],
+        status="published",
+        published_at="2024-04-01T12:00:00Z",
+    )
+    draft = server.create_post(title="Exported draft", markdown="Draft body.\n", status="draft")
+    page = server.create_page(title="Exported page", markdown="A page.\n", status="published")
+    tag = next(t["slug"] for t in post["tags"] if t["name"] == "Round Trip")
+
+    export = server.root / "export.json"
+    server.run("export", "--output", str(export))
+    assert export.stat().st_size > 0
+
+    # A second, fresh site told the same public URL, listening elsewhere.
+    copy = make_site(base_url=server.base_url)
+    copy.run("migrate")
+    copy.run("import", str(export))
+    # The imported owner can be given a token (API tokens themselves are not exported).
+    copy.token = copy.run("token", "create", "--email", OWNER_EMAIL, "--label", "check").stdout.strip()
+    assert copy.token
+    copy.start()
+
+    paths = ["/", post["url"], page["url"], f"/tag/{tag}/"]
+    for path in paths:
+        original, imported = server.get(path), copy.get(path)
+        assert original.status == 200, original
+        assert imported.status == 200, f"{path} after import: {imported!r}"
+        if original.body != imported.body:
+            diff = "\n".join(
+                difflib.unified_diff(
+                    original.text.splitlines(), imported.text.splitlines(), "original", "imported", lineterm=""
+                )
+            )
+            pytest.fail(f"{path} differs after export → import:\n{diff[:4000]}")
+
+    # The draft came along, still a draft.
+    assert "Exported draft" in draft_titles(copy)
+    assert copy.get(f"/{draft['slug']}/").status == 404
+
+
+def draft_titles(copy: Folio) -> list[str]:
+    resp = copy.api("GET", "/api/v1/admin/posts?status=draft")
+    assert resp.status == 200, resp
+    body = resp.json()
+    items = body
+    if isinstance(body, dict):
+        items = next((body[k] for k in ("items", "posts", "data") if k in body), None)
+    assert isinstance(items, list), f"unexpected list shape: {body!r}"
+    return [p["title"] for p in items]
