@@ -11,32 +11,38 @@
 //! behind the in-process one without changing any caller.
 
 use bytes::Bytes;
+use http::HeaderValue;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A response as it is kept: enough to answer a GET or a conditional GET.
+/// A response as it is kept: enough to answer a GET or a conditional GET. Header values
+/// are kept ready to send, so a hit copies nothing but reference counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedPage {
     pub status: u16,
-    pub content_type: String,
-    pub cache_control: String,
+    pub content_type: HeaderValue,
+    pub cache_control: HeaderValue,
     /// The strong validator, quotes included.
-    pub etag: String,
+    pub etag: HeaderValue,
     pub body: Bytes,
     /// The route that rendered it (such as `/{slug}/`), so a hit is counted under the
     /// same route as the miss that filled it.
-    pub route: String,
+    pub route: Arc<str>,
 }
 
 impl CachedPage {
-    pub fn new(status: u16, content_type: String, cache_control: String, body: Bytes, route: String) -> Self {
-        let etag = strong_etag(&body);
+    pub fn new(status: u16, content_type: HeaderValue, cache_control: HeaderValue, body: Bytes, route: Arc<str>) -> Self {
+        let etag = HeaderValue::from_str(&strong_etag(&body)).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
         CachedPage { status, content_type, cache_control, etag, body, route }
     }
 
+    pub fn etag_str(&self) -> &str {
+        self.etag.to_str().unwrap_or_default()
+    }
+
     fn weight(&self) -> u32 {
-        (self.body.len() + self.content_type.len() + self.cache_control.len() + self.etag.len() + 64)
+        (self.body.len() + self.content_type.len() + self.cache_control.len() + self.etag.len() + 96)
             .try_into()
             .unwrap_or(u32::MAX)
     }
@@ -124,7 +130,13 @@ mod tests {
     use super::*;
 
     fn page(body: &'static str) -> Arc<CachedPage> {
-        Arc::new(CachedPage::new(200, "text/html".into(), "public".into(), Bytes::from_static(body.as_bytes()), "/".into()))
+        Arc::new(CachedPage::new(
+            200,
+            HeaderValue::from_static("text/html"),
+            HeaderValue::from_static("public"),
+            Bytes::from_static(body.as_bytes()),
+            "/".into(),
+        ))
     }
 
     #[tokio::test]

@@ -1,4 +1,4 @@
-//! The page-cache middleware: looks public GETs up in the [`PageCache`], stores the
+//! The page cache on the request path: looks public GETs up in the [`PageCache`], stores the
 //! responses that handlers mark [`Cacheable`], and answers `If-None-Match` with 304.
 //!
 //! Handlers only mark; they never read or write the cache, so adding a shared tier
@@ -7,7 +7,7 @@
 use crate::ops::RouteLabel;
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,23 +25,31 @@ pub struct Cacheable;
 /// Largest body kept in the cache; bigger responses are served but not kept.
 const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
 
-pub async fn page_cache(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The page cache's key for a request, or `None` when the request is not a public GET.
+pub fn key_of(state: &AppState, request: &Request) -> Option<String> {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/admin") {
+        return None;
+    }
+    let path_and_query = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    Some(PageCache::key(state.store().generation(), path_and_query))
+}
+
+/// The cached answer to a request, if there is one (a 304 when `If-None-Match` matches).
+pub async fn lookup(state: &AppState, key: &str, if_none_match: Option<&HeaderValue>) -> Option<Response> {
+    let page = state.cache().get(key).await?;
+    Some(respond(&page, if_none_match, "hit"))
+}
+
+/// Runs a request through the router and keeps the answer when the handler marked it
+/// [`Cacheable`].
+pub async fn run_and_keep(state: &AppState, key: Option<String>, if_none_match: Option<HeaderValue>, request: Request, next: Next) -> Response {
+    let Some(key) = key else {
         return next.run(request).await;
-    }
-    let path_and_query = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-    if path_and_query.starts_with("/api/") || path_and_query.starts_with("/admin") {
-        return next.run(request).await;
-    }
-    let if_none_match = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let key = PageCache::key(state.store().generation(), &path_and_query);
-    if let Some(page) = state.cache().get(&key).await {
-        return respond(&page, if_none_match.as_deref(), "hit");
-    }
+    };
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || response.extensions().get::<Cacheable>().is_none() {
         return response;
@@ -54,35 +62,31 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let header_str = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or_default().to_owned();
-    let route = parts.extensions.get::<RouteLabel>().map(|r| r.0.clone()).unwrap_or_default();
-    let page = Arc::new(CachedPage::new(200, header_str(header::CONTENT_TYPE), header_str(header::CACHE_CONTROL), bytes, route));
+    let header = |name| parts.headers.get(name).cloned().unwrap_or_else(|| HeaderValue::from_static(""));
+    let route: Arc<str> = parts.extensions.get::<RouteLabel>().map_or_else(|| Arc::from(""), |r| Arc::clone(&r.0));
+    let page = Arc::new(CachedPage::new(200, header(header::CONTENT_TYPE), header(header::CACHE_CONTROL), bytes, route));
     state.cache().insert(key, Arc::clone(&page)).await;
-    respond(&page, if_none_match.as_deref(), "miss")
+    respond(&page, if_none_match.as_ref(), "miss")
 }
 
-fn respond(page: &CachedPage, if_none_match: Option<&str>, outcome: &'static str) -> Response {
-    let not_modified = if_none_match.is_some_and(|inm| if_none_match_matches(inm, &page.etag));
+fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>, outcome: &'static str) -> Response {
+    let not_modified = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| if_none_match_matches(inm, page.etag_str()));
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = Response::new(Body::from(page.body.clone()));
         *r.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
-        if let Ok(v) = HeaderValue::from_str(&page.content_type) {
-            r.headers_mut().insert(header::CONTENT_TYPE, v);
-        }
+        r.headers_mut().insert(header::CONTENT_TYPE, page.content_type.clone());
         r
     };
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&page.etag) {
-        headers.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&page.cache_control) {
-        headers.insert(header::CACHE_CONTROL, v);
-    }
+    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(header::CACHE_CONTROL, page.cache_control.clone());
     headers.insert("x-folio-cache", HeaderValue::from_static(outcome));
     if !page.route.is_empty() {
-        response.extensions_mut().insert(RouteLabel(page.route.clone()));
+        response.extensions_mut().insert(RouteLabel(Arc::clone(&page.route)));
     }
     response
 }

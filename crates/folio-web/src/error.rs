@@ -115,7 +115,7 @@ impl IntoResponse for ApiError {
 
 /// A failure on a public page, answered with the theme's error page.
 ///
-/// As a response it is only a status and a marker; the `themed_errors` middleware,
+/// As a response it is only a status and a marker; the front middleware,
 /// which has the theme at hand, replaces it with the rendered page.
 #[derive(Debug, Clone)]
 pub enum PageError {
@@ -152,20 +152,6 @@ impl IntoResponse for PageError {
         let mut response = status.into_response();
         response.extensions_mut().insert(self);
         response
-    }
-}
-
-/// Replaces a [`PageError`] marker with the theme's error page.
-pub async fn themed_errors(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
-    match response.extensions_mut().remove::<PageError>() {
-        Some(err) => err.render(&state, &path).await,
-        None => response,
     }
 }
 

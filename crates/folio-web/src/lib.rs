@@ -93,10 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn(ops::remember_route))
         .fallback(site::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::page_cache))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::themed_errors))
-        .layer(axum::middleware::from_fn(ops::security_headers))
-        .layer(axum::middleware::from_fn(ops::track_request))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::front))
         .with_state(state)
 }
 
@@ -123,10 +120,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let poller = spawn_generation_poller(state.store().clone());
+    // Histogram samples wait in a buffer until drained into their buckets: drain them
+    // on a timer, not only when /metrics is scraped, so memory stays flat under load.
+    let upkeep = tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            ops::prometheus().run_upkeep();
+        }
+    });
     let app = router(state);
     let result = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     poller.abort();
+    upkeep.abort();
     result
 }

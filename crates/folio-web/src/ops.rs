@@ -78,12 +78,12 @@ async fn robots(State(state): State<AppState>) -> Response {
 
 /// The route that answered a request, as a metrics label (`/{slug}/`, not `/hello/`).
 #[derive(Debug, Clone)]
-pub struct RouteLabel(pub String);
+pub struct RouteLabel(pub std::sync::Arc<str>);
 
 /// Copies the route a request matched onto its response, for [`track_request`], which
 /// runs outside the router and cannot see it on the request.
 pub async fn remember_route(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| RouteLabel(p.as_str().to_owned()));
+    let route = request.extensions().get::<MatchedPath>().map(|p| RouteLabel(std::sync::Arc::from(p.as_str())));
     let mut response = next.run(request).await;
     if let Some(route) = route {
         response.extensions_mut().insert(route);
@@ -100,35 +100,89 @@ fn request_id(request: &Request) -> String {
         .map(str::to_owned)
         .unwrap_or_else(|| {
             use rand::Rng;
-            format!("{:016x}", rand::thread_rng().gen::<u64>())
+            let n: u64 = rand::thread_rng().gen();
+            let mut id = String::with_capacity(16);
+            for shift in (0..16).rev() {
+                id.push(char::from(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]));
+            }
+            id
         })
 }
 
-/// Gives each request an id (kept from `X-Request-Id` when sane), a tracing span that
-/// carries it, and its place in the request metrics.
-pub async fn track_request(request: Request, next: Next) -> Response {
+/// The one middleware around the router: gives each request an id (kept from
+/// `X-Request-Id` when sane) and a tracing span that carries it, answers from the page
+/// cache or keeps what the router answered, renders themed error pages, adds the
+/// security headers, and counts the request in the metrics. One layer instead of five
+/// keeps the per-request cost of a cache hit low.
+pub async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(&request);
     let method = request.method().clone();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %request.uri().path());
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let status = response.status().as_u16();
-    let elapsed = started.elapsed();
-    // Routes are matched inside the router; the response carries the path back.
-    let route = response.extensions().get::<RouteLabel>().map(|r| r.0.clone()).unwrap_or_else(|| "unmatched".into());
-    metrics::counter!("folio_http_requests_total", "route" => route.clone(), "method" => method.to_string(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("folio_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
-    span.in_scope(|| {
-        if status >= 500 {
-            tracing::warn!(status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request failed");
-        } else {
-            tracing::debug!(status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request");
+    let uri = request.uri().clone();
+    // A cache hit runs no handler and logs nothing: it needs no span, and creating one
+    // costs a noticeable share of a hit's time.
+    let key = crate::cache::key_of(&state, &request);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let hit = match &key {
+        Some(key) => crate::cache::lookup(&state, key, if_none_match.as_ref()).await,
+        None => None,
+    };
+    let (mut response, span) = match hit {
+        Some(hit) => (hit, None),
+        None => {
+            let span = tracing::info_span!("request", request_id = %id, method = %method, path = %uri.path());
+            let response = crate::cache::run_and_keep(&state, key, if_none_match, request, next).instrument(span.clone()).await;
+            (response, Some(span))
         }
-    });
+    };
+    if let Some(err) = response.extensions_mut().remove::<crate::PageError>() {
+        let span = span.clone().unwrap_or_else(tracing::Span::none);
+        response = err.render(&state, uri.path()).instrument(span).await;
+    }
+    add_security_headers(response.headers_mut());
+    let status = response.status();
+    let elapsed = started.elapsed();
+    let route = response.extensions().get::<RouteLabel>().map_or_else(|| std::sync::Arc::from("unmatched"), |r| std::sync::Arc::clone(&r.0));
+    record_request(&route, &method, status, elapsed);
+    if let Some(span) = span {
+        if status.is_server_error() {
+            span.in_scope(|| tracing::warn!(status = status.as_u16(), elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request failed"));
+        } else if tracing::enabled!(tracing::Level::DEBUG) {
+            span.in_scope(|| tracing::debug!(status = status.as_u16(), elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request"));
+        }
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// Counts a request and its latency under its route, method and status. Labels of the
+/// common methods and statuses are static strings: no formatting per request.
+fn record_request(route: &std::sync::Arc<str>, method: &axum::http::Method, status: StatusCode, elapsed: std::time::Duration) {
+    use axum::http::Method;
+    let method: metrics::SharedString = match *method {
+        Method::GET => "GET".into(),
+        Method::HEAD => "HEAD".into(),
+        Method::POST => "POST".into(),
+        Method::PATCH => "PATCH".into(),
+        Method::PUT => "PUT".into(),
+        Method::DELETE => "DELETE".into(),
+        ref other => other.to_string().into(),
+    };
+    let status: metrics::SharedString = match status.as_u16() {
+        200 => "200".into(),
+        201 => "201".into(),
+        204 => "204".into(),
+        301 => "301".into(),
+        304 => "304".into(),
+        308 => "308".into(),
+        404 => "404".into(),
+        other => other.to_string().into(),
+    };
+    let route = metrics::SharedString::from(std::sync::Arc::clone(route));
+    metrics::counter!("folio_http_requests_total", "route" => route.clone(), "method" => method, "status" => status).increment(1);
+    metrics::histogram!("folio_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
 }
 
 /// The Content-Security-Policy of every page: no inline script, nothing from other
@@ -136,12 +190,9 @@ pub async fn track_request(request: Request, next: Next) -> Response {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
      object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let h = response.headers_mut();
+fn add_security_headers(h: &mut axum::http::HeaderMap) {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
-    response
 }
