@@ -8,16 +8,22 @@
 
 mod error;
 pub mod export;
+mod jobs;
 mod posts;
+mod revisions;
+mod sessions;
 mod settings;
 mod time;
 mod users;
 
 pub use error::StoreError;
-pub use posts::{Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, TagRef, TagInfo, AuthorRef};
+pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
 pub use settings::{NavItem, SettingsPatch, SiteSettings};
 pub use time::now;
-pub use users::{hash_password, verify_password, NewUser, TokenOwner, User};
+pub use revisions::{Revision, AUTOSAVE_NOTE};
+pub use sessions::random_secret as random_token;
+pub use sessions::{NewSession, Session};
+pub use users::{hash_password, verify_password, NewUser, TokenInfo, TokenOwner, User};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -12,6 +12,9 @@ use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+/// How many of the newest matches a search ranks (see [`Store::search`]).
+pub const SEARCH_CANDIDATES: u32 = 250;
+
 /// Length of a generated excerpt, in characters.
 const EXCERPT_CHARS: usize = 260;
 
@@ -27,6 +30,15 @@ pub struct AuthorRef {
 pub struct TagRef {
     pub name: String,
     pub slug: String,
+}
+
+/// A tag as a listing page needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
 }
 
 /// A tag with the number of public posts that carry it.
@@ -89,6 +101,9 @@ pub struct PostInput {
     pub seo_description: String,
     pub canonical_url: String,
     pub author_id: i64,
+    /// Who saves (for the revision), and a note such as `autosave` or `restored from 3`.
+    pub saved_by: Option<i64>,
+    pub revision_note: String,
 }
 
 /// Where a listing page starts: just after the post published at `published_at` with `id`.
@@ -121,6 +136,20 @@ impl Cursor {
 pub struct Listing {
     pub posts: Vec<PostSummary>,
     pub next: Option<Cursor>,
+}
+
+/// What the writers' lists filter by.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminFilter<'a> {
+    pub kind: PostKind,
+    pub status: Option<PostStatus>,
+    pub tag_slug: Option<&'a str>,
+    pub author_id: Option<i64>,
+    /// Case-insensitive substring of the title.
+    pub title_contains: Option<&'a str>,
+    /// Only ids below this one (paging).
+    pub before_id: Option<i64>,
+    pub limit: u32,
 }
 
 /// A public URL for the sitemap.
@@ -413,11 +442,19 @@ impl Store {
 
     /// Full-text search over the titles and bodies of public posts and pages, best
     /// matches first. Each word of `query` must appear; the last may be a prefix.
+    ///
+    /// Ranking every match costs time in proportion to the matches, so a word found in
+    /// a tenth of 100,000 posts would rank 10,000 of them. Instead the newest
+    /// [`SEARCH_CANDIDATES`] matches are taken (the index walks them newest first and
+    /// stops), and those are ranked by BM25 with titles weighing four times the body.
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<PostSummary>, StoreError> {
         let Some(fts_query) = fts5_query(query) else { return Ok(Vec::new()) };
         let rows = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts_fts f JOIN posts p ON p.id = f.rowid JOIN users u ON u.id = p.author_id
-             WHERE posts_fts MATCH ? AND p.status = 'published' ORDER BY bm25(posts_fts, 4.0, 1.0) LIMIT ?"
+            "SELECT {SUMMARY_COLUMNS} FROM (
+                 SELECT rowid AS id, bm25(posts_fts, 4.0, 1.0) AS score FROM posts_fts
+                 WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}
+             ) m JOIN posts p ON p.id = m.id JOIN users u ON u.id = p.author_id
+             WHERE p.status = 'published' ORDER BY m.score LIMIT ?"
         ))
         .bind(fts_query)
         .bind(i64::from(limit.clamp(1, 100)))
@@ -480,52 +517,60 @@ impl Store {
             .collect()
     }
 
-    /// Posts for the admin API, newest first, optionally filtered.
-    pub async fn list_admin(
-        &self,
-        kind: PostKind,
-        status: Option<PostStatus>,
-        tag_slug: Option<&str>,
-        author_id: Option<i64>,
-        before_id: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<PostSummary>, StoreError> {
+    /// Posts or pages for the writers' lists, newest first, filtered.
+    pub async fn list_admin(&self, filter: AdminFilter<'_>) -> Result<Vec<PostSummary>, StoreError> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT {SUMMARY_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "
         ));
-        q.push_bind(kind.as_str());
-        if let Some(status) = status {
+        q.push_bind(filter.kind.as_str());
+        if let Some(status) = filter.status {
             q.push(" AND p.status = ").push_bind(status.as_str());
         }
-        if let Some(tag) = tag_slug {
+        if let Some(tag) = filter.tag_slug {
             q.push(" AND p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ")
                 .push_bind(tag.to_owned())
                 .push(")");
         }
-        if let Some(author) = author_id {
+        if let Some(author) = filter.author_id {
             q.push(" AND p.author_id = ").push_bind(author);
         }
-        if let Some(before) = before_id {
+        if let Some(text) = filter.title_contains {
+            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            q.push(" AND p.title LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+        }
+        if let Some(before) = filter.before_id {
             q.push(" AND p.id < ").push_bind(before);
         }
-        q.push(" ORDER BY p.id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 100)));
+        q.push(" ORDER BY p.id DESC LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 100)));
         let rows = q.build().fetch_all(self.pool()).await?;
         let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
         self.attach_tags(&mut posts).await?;
         Ok(posts)
     }
 
-    pub async fn tag_by_slug(&self, slug: &str) -> Result<TagInfo, StoreError> {
-        let row = sqlx::query(
-            "SELECT t.id, t.name, t.slug, t.description,
-                (SELECT COUNT(*) FROM post_tags pt WHERE pt.tag_id = t.id AND pt.public_at IS NOT NULL) AS post_count
-             FROM tags t WHERE t.slug = ?",
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<Tag, StoreError> {
+        let row = sqlx::query("SELECT id, name, slug, description FROM tags WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(Tag {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            slug: row.try_get("slug")?,
+            description: row.try_get("description")?,
+        })
+    }
+
+    /// Slugs of the tags that at least one public post carries, for the sitemap.
+    pub async fn public_tag_slugs(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT t.slug FROM tags t
+             WHERE EXISTS (SELECT 1 FROM post_tags pt WHERE pt.tag_id = t.id AND pt.public_at IS NOT NULL)
+             ORDER BY t.slug",
         )
-        .bind(slug)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        tag_from_row(&row)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Every tag with its count of public posts, by name.
@@ -700,6 +745,7 @@ async fn finish_save(
             .execute(&mut *conn)
             .await?;
     }
+    crate::revisions::record(conn, id, input.title.as_str(), &input.markdown, input.saved_by, &input.revision_note).await?;
     // The path now belongs to this post: an old redirect from it would shadow nothing,
     // but would point readers elsewhere once this post is unpublished.
     sqlx::query("DELETE FROM redirects WHERE from_slug = ?").bind(slug).execute(&mut *conn).await?;

@@ -21,8 +21,22 @@ pub struct User {
     pub bio: String,
     #[serde(skip)]
     pub password_hash: Option<String>,
+    /// Base32 TOTP secret when two-factor sign-in is on.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
     pub created_at: DateTime<Utc>,
     pub deactivated: bool,
+}
+
+/// An API token as its owner sees it in a list (never the token itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
 }
 
 pub struct NewUser {
@@ -63,9 +77,9 @@ fn token_hash(token: &str) -> Vec<u8> {
 }
 
 const USER_COLUMNS: &str =
-    "id, email, name, slug, role, bio, password_hash, created_at, deactivated_at IS NOT NULL AS deactivated";
+    "id, email, name, slug, role, bio, password_hash, totp_secret, created_at, deactivated_at IS NOT NULL AS deactivated";
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
+pub(crate) fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
@@ -75,6 +89,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
         role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
         bio: row.try_get("bio")?,
         password_hash: row.try_get("password_hash")?,
+        totp_secret: row.try_get("totp_secret")?,
         created_at: row.try_get("created_at")?,
         deactivated: row.try_get("deactivated")?,
     })
@@ -181,17 +196,96 @@ impl Store {
         Ok(token)
     }
 
+    /// A user's API tokens, newest first.
+    pub async fn tokens_of(&self, user_id: i64) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, label, created_at, last_used_at, revoked_at IS NOT NULL AS revoked
+             FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    label: r.try_get("label")?,
+                    created_at: r.try_get("created_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                    revoked: r.try_get("revoked")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of a user's tokens; `NotFound` when it is not theirs.
+    pub async fn revoke_token(&self, user_id: i64, token_id: i64) -> Result<(), StoreError> {
+        let changed = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+            .bind(now())
+            .bind(token_id)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Sets or clears a user's TOTP secret and recovery codes (SHA-256 hex of each).
+    pub async fn set_second_factor(&self, user_id: i64, secret: Option<&str>, recovery_hashes: &[String]) -> Result<(), StoreError> {
+        let codes = serde_json::to_string(recovery_hashes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE users SET totp_secret = ?, recovery_codes = ?, updated_at = ? WHERE id = ?")
+            .bind(secret)
+            .bind(codes)
+            .bind(now())
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Spends a recovery code: true when it was one of the user's unused codes.
+    pub async fn use_recovery_code(&self, user_id: i64, code: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let raw: String = sqlx::query_scalar("SELECT recovery_codes FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut codes: Vec<String> = serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let wanted: String = Sha256::digest(code.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let Some(i) = codes.iter().position(|c| *c == wanted) else { return Ok(false) };
+        codes.remove(i);
+        let codes = serde_json::to_string(&codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE users SET recovery_codes = ? WHERE id = ?").bind(codes).bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// The active user a token belongs to, or `None` for an unknown, revoked or
     /// deactivated one.
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<TokenOwner>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+            "SELECT u.id, u.role, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.deactivated_at IS NULL",
         )
         .bind(token_hash(token))
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
+        // Note the use, at most once a minute per token: a write per request would be waste.
+        let last_used: Option<DateTime<Utc>> = row.try_get("last_used_at")?;
+        let at = now();
+        if last_used.is_none_or(|t| at - t > chrono::Duration::minutes(1)) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(row.try_get::<i64, _>("token_id")?)
+                .execute(self.pool())
+                .await?;
+        }
         let role: String = row.try_get("role")?;
         let role = Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?;
         Ok(Some(TokenOwner { user_id: row.try_get("id")?, role }))

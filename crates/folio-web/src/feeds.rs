@@ -246,7 +246,7 @@ fn xml_escape(s: &str) -> String {
 
 async fn sitemap(State(state): State<AppState>) -> Result<Response, PageError> {
     let entries = state.store().public_entries(SITEMAP_LIMIT).await?;
-    let tags = state.store().list_tags().await?;
+    let tag_slugs = state.store().public_tag_slugs().await?;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let newest = entries.iter().map(|e| e.updated_at).max();
     let mut url = |loc: String, lastmod: Option<DateTime<Utc>>| {
@@ -264,8 +264,8 @@ async fn sitemap(State(state): State<AppState>) -> Result<Response, PageError> {
     for e in &entries {
         url(state.absolute(&post_path(&e.slug)), Some(e.updated_at));
     }
-    for t in tags.iter().filter(|t| t.post_count > 0) {
-        url(state.absolute(&tag_path(&t.slug)), None);
+    for slug in &tag_slugs {
+        url(state.absolute(&tag_path(slug)), None);
     }
     xml.push_str("</urlset>\n");
     Ok(feed_response("application/xml; charset=utf-8", xml))

@@ -5,6 +5,7 @@
 //! never write SQL and never touch the page cache (the middleware in [`cache`] does).
 //! The server starts from a bound listener and a shutdown future, so tests bind port 0.
 
+pub mod admin;
 pub mod api;
 mod cache;
 mod error;
@@ -56,6 +57,7 @@ impl AppState {
     /// assembles the state.
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, ThemeError> {
         let theme = Theme::load(config.theme_dir.as_deref())?;
+        admin::AdminTemplates::global()?;
         ops::prometheus();
         let cache = PageCache::new(config.page_cache_bytes);
         Ok(AppState { inner: Arc::new(Inner { store, cache, theme, config }) })
@@ -87,6 +89,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     Router::new()
+        .merge(admin::router())
         .merge(site::router())
         .merge(feeds::router())
         .merge(api)
@@ -112,6 +115,39 @@ pub fn spawn_generation_poller(store: Store) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Publishes scheduled posts when their time comes, and forgets expired sessions.
+///
+/// Every process runs this loop, but only the holder of the `publish_due_posts` lease
+/// does the work; if it dies, another takes over when the lease expires. Publishing is
+/// a guarded state change, so even two holders could not publish a post twice.
+pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let holder = folio_store::random_token();
+        let lease = chrono::Duration::from_std(every * 6).unwrap_or(chrono::Duration::seconds(30));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut rounds: u64 = 0;
+        loop {
+            tick.tick().await;
+            rounds += 1;
+            match store.acquire_lease("publish_due_posts", &holder, lease).await {
+                Ok(true) => match store.publish_due_posts(folio_store::now()).await {
+                    Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "published scheduled posts"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "publishing scheduled posts failed"),
+                },
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "could not take the scheduler lease"),
+            }
+            if rounds % 120 == 1 {
+                if let Err(err) = store.purge_expired(chrono::Duration::minutes(60)).await {
+                    tracing::warn!(error = %err, "could not purge expired sessions");
+                }
+            }
+        }
+    })
+}
+
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
 /// finish.
 pub async fn serve(
@@ -120,6 +156,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let poller = spawn_generation_poller(state.store().clone());
+    let scheduler = spawn_scheduler(state.store().clone(), Duration::from_secs(5));
     // Histogram samples wait in a buffer until drained into their buckets: drain them
     // on a timer, not only when /metrics is scraped, so memory stays flat under load.
     let upkeep = tokio::spawn(async {
@@ -134,6 +171,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     poller.abort();
+    scheduler.abort();
     upkeep.abort();
     result
 }

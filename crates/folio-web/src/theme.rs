@@ -31,7 +31,7 @@ pub enum ThemeError {
 }
 
 impl ThemeError {
-    fn from_minijinja(err: &minijinja::Error) -> Self {
+    pub(crate) fn from_minijinja(err: &minijinja::Error) -> Self {
         let name = err.name().unwrap_or("(unknown)").to_owned();
         let line = err.line().map(|l| format!(" line {l}")).unwrap_or_default();
         let what = err.detail().map(|d| format!("{}: {d}", err.kind())).unwrap_or_else(|| err.kind().to_string());
@@ -63,7 +63,7 @@ fn read_override(dir: Option<&Path>, rel: &str) -> Result<Option<Vec<u8>>, Theme
     }
 }
 
-fn fingerprint(bytes: &[u8]) -> String {
+pub(crate) fn fingerprint(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -133,7 +133,7 @@ impl Theme {
 /// Escapes `& < > " '` in HTML templates, like minijinja's default, but leaves `/`
 /// alone: URLs stay readable and pages smaller, and `/` is harmless in text and quoted
 /// attribute values.
-fn html_formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+pub(crate) fn html_formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
     if matches!(state.auto_escape(), minijinja::AutoEscape::Html) && !value.is_safe() {
         if let Some(text) = value.as_str() {
             let mut escaped = String::with_capacity(text.len() + 16);

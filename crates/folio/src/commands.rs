@@ -77,9 +77,12 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
     let addr = listener.local_addr()?;
     if store.count_users().await.unwrap_or(1) == 0 {
+        let token = store.create_setup_token().await.context("creating the set-up token")?;
         tracing::info!(
-            "no users yet: create the owner with `folio user create --email you@example.com --name \"Your Name\" --role owner --password-stdin`, \
-             then an API token with `folio token create --email you@example.com`"
+            "no users yet: set up the owner at {}/admin/setup (from this machine), or from anywhere with the one-time link {}/admin/setup?token={token} \
+             (or on the command line: `folio user create --email you@example.com --name \"Your Name\" --role owner --password-stdin`)",
+            config.base_url,
+            config.base_url
         );
     }
     tracing::info!(

@@ -36,10 +36,16 @@ async fn list(state: &AppState, actor: &Actor, kind: PostKind, q: AdminListQuery
         Role::Author | Role::Contributor => Some(actor.user_id),
         _ => None,
     };
-    let posts = state
-        .store()
-        .list_admin(kind, status, q.tag.as_deref(), only_author, q.before, q.limit.unwrap_or(50))
-        .await?;
+    let filter = folio_store::AdminFilter {
+        kind,
+        status,
+        tag_slug: q.tag.as_deref(),
+        author_id: only_author,
+        title_contains: None,
+        before_id: q.before,
+        limit: q.limit.unwrap_or(50),
+    };
+    let posts = state.store().list_admin(filter).await?;
     Ok(Json(PostList { posts: posts.iter().map(|p| summary_out(state, p)).collect(), next_cursor: None }))
 }
 
@@ -182,4 +188,68 @@ pub async fn update_settings(State(state): State<AppState>, ApiActor(actor): Api
     responses((status = 200, body = UserOut), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<UserOut>, ApiError> {
     Ok(Json(user_out(&state, &state.store().user_by_id(actor.user_id).await?)))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RevisionOut {
+    pub number: i64,
+    pub title: String,
+    pub markdown: String,
+    /// Name of the user who saved it.
+    pub saved_by: Option<String>,
+    /// `autosave`, `restored from revision N`, or empty.
+    pub note: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RevisionList {
+    pub revisions: Vec<RevisionOut>,
+}
+
+async fn list_revisions(state: &AppState, actor: &Actor, kind: PostKind, id: i64) -> Result<Json<RevisionList>, ApiError> {
+    load_for(state, actor, kind, id, PostAction::View).await?;
+    let revisions = state.store().revisions(id).await?;
+    Ok(Json(RevisionList {
+        revisions: revisions
+            .into_iter()
+            .map(|r| RevisionOut { number: r.number, title: r.title, markdown: r.markdown, saved_by: r.saved_by, note: r.note, created_at: r.created_at })
+            .collect(),
+    }))
+}
+
+async fn restore(state: &AppState, actor: &Actor, kind: PostKind, id: i64, number: i64) -> Result<Json<PostOut>, ApiError> {
+    let post = load_for(state, actor, kind, id, PostAction::Edit).await?;
+    let restored = crate::admin::restore_revision(state, actor, &post, number).await?;
+    Ok(Json(post_out(state, &restored, Audience::Admin)))
+}
+
+/// A post's revisions (one per save), newest first.
+#[utoipa::path(get, path = "/api/v1/admin/posts/{id}/revisions", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
+    responses((status = 200, body = RevisionList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn post_revisions(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<Json<RevisionList>, ApiError> {
+    list_revisions(&state, &actor, PostKind::Post, id).await
+}
+
+/// Puts a revision's title and text back; the restore is itself a new revision.
+#[utoipa::path(post, path = "/api/v1/admin/posts/{id}/revisions/{number}/restore", tag = "admin",
+    params(("id" = i64, Path), ("number" = i64, Path)), security(("token" = [])),
+    responses((status = 200, body = PostOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn restore_post_revision(State(state): State<AppState>, ApiActor(actor): ApiActor, Path((id, number)): Path<(i64, i64)>) -> Result<Json<PostOut>, ApiError> {
+    restore(&state, &actor, PostKind::Post, id, number).await
+}
+
+/// A page's revisions, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/pages/{id}/revisions", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
+    responses((status = 200, body = RevisionList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn page_revisions(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<Json<RevisionList>, ApiError> {
+    list_revisions(&state, &actor, PostKind::Page, id).await
+}
+
+/// Puts a page revision back, as a new revision.
+#[utoipa::path(post, path = "/api/v1/admin/pages/{id}/revisions/{number}/restore", tag = "admin",
+    params(("id" = i64, Path), ("number" = i64, Path)), security(("token" = [])),
+    responses((status = 200, body = PostOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn restore_page_revision(State(state): State<AppState>, ApiActor(actor): ApiActor, Path((id, number)): Path<(i64, i64)>) -> Result<Json<PostOut>, ApiError> {
+    restore(&state, &actor, PostKind::Page, id, number).await
 }

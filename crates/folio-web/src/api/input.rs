@@ -198,6 +198,8 @@ pub fn post_input(
         seo_description,
         canonical_url,
         author_id,
+        saved_by: Some(actor.user_id),
+        revision_note: String::new(),
     })
 }
 

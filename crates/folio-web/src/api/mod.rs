@@ -6,7 +6,7 @@
 
 mod admin;
 mod extract;
-mod input;
+pub(crate) mod input;
 mod output;
 mod public;
 
@@ -54,6 +54,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::get_post, admin::update_post, admin::delete_post))
         .routes(routes!(admin::list_pages, admin::create_page))
         .routes(routes!(admin::get_page, admin::update_page, admin::delete_page))
+        .routes(routes!(admin::post_revisions))
+        .routes(routes!(admin::restore_post_revision))
+        .routes(routes!(admin::page_revisions))
+        .routes(routes!(admin::restore_page_revision))
         .routes(routes!(admin::get_settings, admin::update_settings))
         .routes(routes!(admin::me))
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))

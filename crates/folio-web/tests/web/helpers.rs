@@ -12,6 +12,11 @@ use tower::ServiceExt;
 
 pub const BASE: &str = "https://blog.example";
 
+/// The address tests connect from unless they say otherwise: this machine.
+pub fn loopback() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 40000))
+}
+
 pub struct TestApp {
     pub state: AppState,
     pub router: axum::Router,
@@ -41,6 +46,18 @@ impl TestApp {
         TestApp::with_config(|_| {}).await
     }
 
+    /// An app on a fresh database with no user at all (first run).
+    pub async fn empty() -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("folio.db").display());
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let config = WebConfig { base_url: BASE.into(), theme_dir: None, page_cache_bytes: 8 << 20 };
+        let state = AppState::new(store, config).expect("theme loads");
+        let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        TestApp { state, router, owner: String::new(), owner_id: 0, _dir: dir }
+    }
+
     pub async fn with_config(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("folio.db").display());
@@ -49,12 +66,30 @@ impl TestApp {
         let mut config = WebConfig { base_url: BASE.into(), theme_dir: None, page_cache_bytes: 8 << 20 };
         adjust(&mut config);
         let state = AppState::new(store, config).expect("theme loads");
-        let router = folio_web::router(state.clone());
+        let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
         let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, _dir: dir };
         let (id, token) = app.user(Role::Owner, "Olive Owner").await;
         app.owner = token;
         app.owner_id = id;
         app
+    }
+
+    /// Creates a user who can sign in with `password`; returns the id and the email.
+    pub async fn writer(&self, role: Role, name: &str, password: &str) -> (i64, String) {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let user = self
+            .state
+            .store()
+            .create_user(NewUser {
+                email: Email::parse(&email).expect("email"),
+                name: PersonName::parse(name).expect("name"),
+                role,
+                bio: String::new(),
+                password_hash: Some(folio_store::hash_password(password).expect("hash")),
+            })
+            .await
+            .expect("create user");
+        (user.id, email)
     }
 
     /// Creates a user with `role` and returns its id and a token.
@@ -77,7 +112,17 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        self.send_with(self.router.clone(), request).await
+    }
+
+    /// Sends a request as if from another address.
+    pub async fn send_from(&self, peer: std::net::SocketAddr, request: Request<Body>) -> Reply {
+        let router = folio_web::router(self.state.clone()).layer(axum::extract::connect_info::MockConnectInfo(peer));
+        self.send_with(router, request).await
+    }
+
+    async fn send_with(&self, router: axum::Router, request: Request<Body>) -> Reply {
+        let response = router.oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();

@@ -1,10 +1,13 @@
 //! Tests of the HTTP layer through the real router (and, in `socket`, a real socket),
 //! each on its own fresh SQLite database.
 
+mod admin;
 mod api;
+mod browser;
 mod cache;
 mod helpers;
 mod permissions;
 mod site;
 mod socket;
 mod theme;
+mod writers;

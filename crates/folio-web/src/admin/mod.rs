@@ -1,0 +1,163 @@
+//! The writers' interface at `/admin/`: server-rendered pages with small
+//! progressive-enhancement JavaScript. Every page works with JavaScript off.
+//!
+//! Sign-in state lives in the database (any replica serves the next request); every
+//! state-changing form carries the session's CSRF token; every action goes through the
+//! same role rules as the API (`folio_core::permissions`, `api::input`).
+
+mod auth;
+mod editor;
+mod pages;
+mod templates;
+
+pub use auth::{AdminSession, SESSION_LIFETIME_HOURS};
+pub use editor::restore_revision;
+pub use templates::AdminTemplates;
+
+use crate::AppState;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new();
+    // Posts and pages share their handlers; `editor::AdminKind` reads which from the path.
+    for kind in ["posts", "pages"] {
+        router = router
+            .route(&format!("/admin/{kind}"), get(editor::list))
+            .route(&format!("/admin/{kind}/new"), get(editor::new_form).post(editor::create))
+            .route(&format!("/admin/{kind}/{{id}}"), get(editor::edit_form).post(editor::save))
+            .route(&format!("/admin/{kind}/{{id}}/autosave"), post(editor::autosave))
+            .route(&format!("/admin/{kind}/{{id}}/delete"), post(editor::delete))
+            .route(&format!("/admin/{kind}/{{id}}/revisions"), get(editor::revisions))
+            .route(&format!("/admin/{kind}/{{id}}/revisions/{{number}}"), get(editor::revision))
+            .route(&format!("/admin/{kind}/{{id}}/revisions/{{number}}/restore"), post(editor::restore));
+    }
+    router
+        .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
+        .route("/admin/", get(auth::entry))
+        .route("/admin/setup", get(auth::setup_form).post(auth::setup))
+        .route("/admin/signin", get(auth::signin_form).post(auth::signin))
+        .route("/admin/signout", post(auth::signout))
+        .route("/admin/assets/{name}", get(templates::asset))
+        .route("/admin/preview", post(editor::preview))
+        .route("/admin/tags.json", get(editor::tags_json))
+        .route("/admin/settings", get(pages::settings_form).post(pages::save_settings))
+        .route("/admin/tokens", get(pages::tokens).post(pages::create_token))
+        .route("/admin/tokens/{id}/revoke", post(pages::revoke_token))
+}
+
+/// A failure in the admin area: a page for a person, never internals.
+#[derive(Debug)]
+pub enum AdminError {
+    /// Not signed in: go to the sign-in page, then come back to `next`.
+    SignIn { next: String },
+    /// The form's CSRF token is missing or wrong.
+    Csrf,
+    Forbidden(String),
+    NotFound,
+    BadRequest(String),
+    Unavailable,
+    Internal,
+}
+
+impl From<folio_store::StoreError> for AdminError {
+    fn from(err: folio_store::StoreError) -> Self {
+        match err {
+            folio_store::StoreError::NotFound => AdminError::NotFound,
+            e if e.is_unavailable() => {
+                tracing::error!(error = ?e, "database unavailable");
+                AdminError::Unavailable
+            }
+            e => {
+                tracing::error!(error = ?e, "store failure in the admin area");
+                AdminError::Internal
+            }
+        }
+    }
+}
+
+impl From<crate::ThemeError> for AdminError {
+    fn from(err: crate::ThemeError) -> Self {
+        tracing::error!(error = %err, "admin template failed");
+        AdminError::Internal
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            AdminError::SignIn { next } => {
+                let target = format!("/admin/signin?next={}", urlencode(&next));
+                return no_store(Redirect::to(&target).into_response());
+            }
+            AdminError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "The form was older than your session, or came from another site. Go back, reload the page and try again.".to_owned(),
+            ),
+            AdminError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why),
+            AdminError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing here. It may have been deleted.".to_owned()),
+            AdminError::BadRequest(why) => (StatusCode::BAD_REQUEST, "That request was not understood", why),
+            AdminError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Back in a moment", "The database cannot be reached. Nothing was saved; try again in a few seconds.".to_owned()),
+            AdminError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "An error on our side stopped this. It has been logged.".to_owned()),
+        };
+        let mut response = templates::error_page(status, heading, &message);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        }
+        no_store(response)
+    }
+}
+
+/// Admin pages are private and change with every action: never stored by any cache.
+pub fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A `next` target after sign-in: only a path inside the admin area, so the sign-in
+/// form can never be made to send anyone to another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with("/admin/")
+                && !n.contains("//")
+                && !n.contains("..")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
+        _ => "/admin/posts".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_in_the_admin_area() {
+        assert_eq!(safe_next(Some("/admin/posts/3")), "/admin/posts/3");
+        for evil in ["https://evil.example/", "//evil.example", "/\\evil.example", "/admin/../..//evil", "javascript:alert(1)", "/admin/x\r\nLocation: //evil"] {
+            let target = safe_next(Some(evil));
+            assert!(target.starts_with("/admin/") && !target.contains("//") && !target.contains('\n'), "{evil} → {target}");
+        }
+        assert_eq!(safe_next(None), "/admin/posts");
+    }
+}
