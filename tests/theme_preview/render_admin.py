@@ -172,6 +172,8 @@ def posts_ctx(posts, kind="post", filters=None, flash=None) -> dict:
     }
 
 
+# From the revision (old) to the current text (new), as the server computes it:
+# "del" lines are only in the revision, "add" lines only in the current text.
 DIFF = [
     {"kind": "same", "text": "Parsers that copy every token into a fresh `String` are easy to write and slow to run."},
     {"kind": "del", "text": "Borrowing from the input instead is the classic fix."},
@@ -241,6 +243,7 @@ PAGES = {
     ]}),
     "tokens_error": ("tokens.html", {"admin": admin("tokens"), "errors": {"label": "Give the token a label."}, "new_token": None, "tokens": []}),
     "error_user": ("error.html", {"admin": admin("posts"), "status": 404, "heading": "Not found", "message": "There is no post with that id. It may have been deleted."}),
+    "error_bare": ("error.html", {"status": 500, "heading": "Something went wrong", "message": "It has been logged. Try again in a moment."}),
     "error_anon": ("error.html", {"admin": ANON, "status": 403, "heading": "Not allowed", "message": "The form was too old. Go back, reload the page and try again."}),
 }
 

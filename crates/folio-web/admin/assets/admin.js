@@ -199,7 +199,8 @@
         })
         .catch(function (err) {
           setStatus(failureText(err, "Autosave"), true);
-          if (err && (err.status === 401 || err.status === 403 || err.status === 404)) stopped = true;
+          // Signed out, a stale page, a deleted post, or no longer a draft: trying again won't help.
+          if (err && [401, 403, 404, 409].indexOf(err.status) !== -1) stopped = true;
         })
         .then(function () { busy = false; });
     }
