@@ -9,6 +9,7 @@
 mod error;
 pub mod export;
 mod jobs;
+mod people;
 mod posts;
 mod revisions;
 mod sessions;
@@ -20,6 +21,7 @@ pub use error::StoreError;
 pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
 pub use settings::{NavItem, SettingsPatch, SiteSettings};
 pub use time::now;
+pub use people::Invite;
 pub use revisions::{Revision, AUTOSAVE_NOTE};
 pub use sessions::random_secret as random_token;
 pub use sessions::{NewSession, Session};

@@ -57,3 +57,14 @@ CREATE TABLE setup_tokens (
 -- Two-factor sign-in (TOTP) and its one-time recovery codes (SHA-256 of each).
 ALTER TABLE users ADD COLUMN totp_secret TEXT;
 ALTER TABLE users ADD COLUMN recovery_codes TEXT NOT NULL DEFAULT '[]';
+
+-- Invitations: a link with a random token (only its SHA-256 kept) that lets one person
+-- create their account with the email and role chosen by the inviting owner or admin.
+CREATE TABLE invites (
+    token_hash BLOB    PRIMARY KEY,
+    email      TEXT    NOT NULL,
+    role       TEXT    NOT NULL CHECK (role IN ('admin', 'editor', 'author', 'contributor')),
+    invited_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    created_at TEXT    NOT NULL,
+    expires_at TEXT    NOT NULL
+);

@@ -133,7 +133,7 @@ impl AdminView {
         }
     }
 
-    async fn anonymous(state: &AppState, csrf: String) -> AdminView {
+    pub(super) async fn anonymous(state: &AppState, csrf: String) -> AdminView {
         let site_title = state.store().settings().await.map(|s| s.title).unwrap_or_else(|_| "Folio".into());
         AdminView {
             site_title,
@@ -186,7 +186,7 @@ pub async fn entry(State(state): State<AppState>, headers: HeaderMap) -> Result<
 }
 
 /// The double-submit token of a pre-session form: reused from the cookie when present.
-fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(super) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     match cookie_value(headers, form_cookie(state)) {
         Some(existing) if existing.len() >= 32 && existing.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => (existing.to_owned(), None),
         _ => {
@@ -197,14 +197,14 @@ fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderVa
     }
 }
 
-fn check_form_token(state: &AppState, headers: &HeaderMap, submitted: &str) -> Result<(), AdminError> {
+pub(super) fn check_form_token(state: &AppState, headers: &HeaderMap, submitted: &str) -> Result<(), AdminError> {
     match cookie_value(headers, form_cookie(state)) {
         Some(cookie) if same_secret(cookie, submitted) => Ok(()),
         _ => Err(AdminError::Csrf),
     }
 }
 
-fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -275,7 +275,7 @@ pub struct SetupForm {
     csrf: String,
 }
 
-fn check_password(password: &str, confirm: Option<&str>) -> Result<(), String> {
+pub(super) fn check_password(password: &str, confirm: Option<&str>) -> Result<(), String> {
     let chars = password.chars().count();
     if !PASSWORD_CHARS.contains(&chars) {
         return Err(format!("must be {} to {} characters long", PASSWORD_CHARS.start(), PASSWORD_CHARS.end()));
@@ -335,7 +335,7 @@ pub async fn setup(
 
 /// Signs a user in: a brand-new session id (never one the browser brought) in a
 /// cookie, then on to `next`.
-async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AdminError> {
+pub(super) async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AdminError> {
     let lifetime = Duration::hours(SESSION_LIFETIME_HOURS);
     let session = state.store().create_session(user_id, false, lifetime).await?;
     let mut response = no_store(Redirect::to(next).into_response());

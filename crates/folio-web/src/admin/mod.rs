@@ -8,6 +8,7 @@
 mod auth;
 mod editor;
 mod pages;
+mod people;
 mod templates;
 
 pub use auth::{AdminSession, SESSION_LIFETIME_HOURS};
@@ -46,6 +47,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings", get(pages::settings_form).post(pages::save_settings))
         .route("/admin/tokens", get(pages::tokens).post(pages::create_token))
         .route("/admin/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/admin/users", get(people::people))
+        .route("/admin/users/invite", post(people::invite))
+        .route("/admin/users/{id}/role", post(people::set_role))
+        .route("/admin/users/{id}/deactivate", post(people::deactivate))
+        .route("/admin/users/{id}/reactivate", post(people::reactivate))
+        .route("/admin/invite/{token}", get(people::accept_form).post(people::accept))
 }
 
 /// A failure in the admin area: a page for a person, never internals.
@@ -57,6 +64,8 @@ pub enum AdminError {
     Csrf,
     Forbidden(String),
     NotFound,
+    /// A link that worked once and no longer does (used or expired invitation).
+    Gone(String),
     BadRequest(String),
     Unavailable,
     Internal,
@@ -99,6 +108,7 @@ impl IntoResponse for AdminError {
             ),
             AdminError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why),
             AdminError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing here. It may have been deleted.".to_owned()),
+            AdminError::Gone(why) => (StatusCode::GONE, "This link no longer works", why),
             AdminError::BadRequest(why) => (StatusCode::BAD_REQUEST, "That request was not understood", why),
             AdminError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Back in a moment", "The database cannot be reached. Nothing was saved; try again in a few seconds.".to_owned()),
             AdminError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "An error on our side stopped this. It has been logged.".to_owned()),

@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod cache;
 mod helpers;
+mod people;
 mod permissions;
 mod site;
 mod socket;

@@ -1,0 +1,132 @@
+//! Managing people: invitations, roles, deactivation.
+
+use crate::sessions::random_secret;
+use crate::{now, NewUser, Store, StoreError, User};
+use chrono::{DateTime, Duration, Utc};
+use folio_core::{Email, Role};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// A pending invitation.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+impl Store {
+    /// Creates an invitation and returns the token for its link (shown once).
+    pub async fn create_invite(&self, email: &Email, role: Role, invited_by: i64, lifetime: Duration) -> Result<String, StoreError> {
+        if self.user_by_email(email).await.is_ok() {
+            return Err(StoreError::Conflict { field: "email" });
+        }
+        let token = random_secret();
+        let at = now();
+        sqlx::query("INSERT INTO invites (token_hash, email, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(digest(&token))
+            .bind(email.as_str())
+            .bind(role.as_str())
+            .bind(invited_by)
+            .bind(at)
+            .bind(at + lifetime)
+            .execute(self.pool())
+            .await?;
+        Ok(token)
+    }
+
+    /// The live invitation behind a token.
+    pub async fn invite(&self, token: &str) -> Result<Invite, StoreError> {
+        let row = sqlx::query("SELECT email, role, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?")
+            .bind(digest(token))
+            .bind(now())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let role: String = row.try_get("role")?;
+        Ok(Invite {
+            email: row.try_get("email")?,
+            role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+            expires_at: row.try_get("expires_at")?,
+        })
+    }
+
+    /// Pending invitations, newest first.
+    pub async fn pending_invites(&self) -> Result<Vec<Invite>, StoreError> {
+        let rows = sqlx::query("SELECT email, role, expires_at FROM invites WHERE expires_at > ? ORDER BY created_at DESC")
+            .bind(now())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(Invite {
+                    email: row.try_get("email")?,
+                    role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+                    expires_at: row.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Spends an invitation: the account is created with the invited email and role,
+    /// and the token cannot be used again.
+    pub async fn accept_invite(&self, token: &str, new: NewUser) -> Result<User, StoreError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let deleted = sqlx::query("DELETE FROM invites WHERE token_hash = ? AND expires_at > ?")
+            .bind(digest(token))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        self.create_user(new).await
+    }
+
+    /// Changes a user's role (never to or from owner: there is exactly one).
+    pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), StoreError> {
+        let changed = sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
+            .bind(role.as_str())
+            .bind(now())
+            .bind(user_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Deactivates (or reactivates) a user. A deactivated user cannot sign in, their
+    /// sessions end at once and their API tokens stop working; their posts stay.
+    pub async fn set_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
+        let at = now();
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let changed = sqlx::query("UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
+            .bind((!active).then_some(at))
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+        }
+        // Author pages of deactivated users disappear: public pages change.
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        Ok(())
+    }
+}
