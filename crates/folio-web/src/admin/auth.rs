@@ -458,6 +458,13 @@ pub async fn signin(
     .await
     .map_err(|_| AdminError::Internal)?;
     match (user, verified) {
+        (Some(user), true) if user.totp_secret.is_some() => {
+            // Right password; the session waits for the second step and grants nothing.
+            let pending = state.store().create_session(user.id, true, Duration::minutes(10)).await?;
+            let mut response = signin_error(&state, &form.csrf, &user.email, &next, true, StatusCode::OK, String::new()).await?;
+            response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, session_cookie(&state), &pending.id, 600, "Lax"));
+            Ok(response)
+        }
         (Some(user), true) => {
             state.store().clear_login_failures(&email_key).await?;
             tracing::info!(user_id = user.id, "signed in");
@@ -468,6 +475,42 @@ pub async fn signin(
             refuse(StatusCode::UNAUTHORIZED, "Wrong email or password.".into(), state, form, next).await
         }
     }
+}
+
+/// The sign-in page again, with a message (empty for none) and, for the second step,
+/// the code form.
+pub(super) async fn signin_error(
+    state: &AppState,
+    csrf: &str,
+    email: &str,
+    next: &str,
+    totp_required: bool,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, AdminError> {
+    let mut errors = std::collections::BTreeMap::new();
+    if !message.is_empty() {
+        errors.insert("form".to_owned(), message);
+    }
+    let context = SigninPage {
+        admin: AdminView::anonymous(state, csrf.to_owned()).await,
+        errors,
+        values: SetupValues { name: String::new(), email: email.to_owned() },
+        next: next.to_owned(),
+        totp_required,
+    };
+    page(status, "signin.html", &context)
+}
+
+/// The session waiting for its second step, with its cookie id.
+pub(super) async fn pending_session(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, Session)>, AdminError> {
+    let Some(id) = cookie_value(headers, session_cookie(state)) else { return Ok(None) };
+    Ok(state.store().session(id).await?.filter(|s| s.second_factor_pending).map(|s| (id.to_owned(), s)))
+}
+
+/// Seconds until an account may try again (per-account limit).
+pub(super) async fn retry_after_public(state: &AppState, key: &str) -> Result<Option<i64>, AdminError> {
+    retry_after(state, key, ACCOUNT_FAILURES).await
 }
 
 #[derive(Deserialize)]

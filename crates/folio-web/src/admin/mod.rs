@@ -5,6 +5,7 @@
 //! state-changing form carries the session's CSRF token; every action goes through the
 //! same role rules as the API (`folio_core::permissions`, `api::input`).
 
+mod account;
 mod auth;
 mod editor;
 mod pages;
@@ -41,6 +42,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/setup", get(auth::setup_form).post(auth::setup))
         .route("/admin/signin", get(auth::signin_form).post(auth::signin))
         .route("/admin/signout", post(auth::signout))
+        .route("/admin/signin/2fa", post(account::second_step))
+        .route("/admin/account", get(account::account))
+        .route("/admin/account/2fa/start", post(account::start))
+        .route("/admin/account/2fa/enable", post(account::enable))
+        .route("/admin/account/2fa/disable", post(account::disable))
         .route("/admin/assets/{name}", get(templates::asset))
         .route("/admin/preview", post(editor::preview))
         .route("/admin/tags.json", get(editor::tags_json))

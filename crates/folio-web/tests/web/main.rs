@@ -1,6 +1,7 @@
 //! Tests of the HTTP layer through the real router (and, in `socket`, a real socket),
 //! each on its own fresh SQLite database.
 
+mod account;
 mod admin;
 mod api;
 mod browser;

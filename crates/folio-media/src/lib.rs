@@ -1,0 +1,34 @@
+//! Folio's media layer: what happens to an image between the upload and the disk.
+//!
+//! An upload goes through three steps, each a module:
+//!
+//! 1. [`sniff`] decides the type from the first bytes of the file, never from its name or
+//!    the content type the client sent. JPEG, PNG, GIF and WebP pass; SVG, HTML, PDF and
+//!    everything else are refused.
+//! 2. [`process`] checks the size and the dimensions the header declares *before* any
+//!    pixel is decoded (decompression bombs), decodes the whole image (a file that does
+//!    not decode is refused), and re-encodes the pixels. Nothing of the uploaded bytes is
+//!    kept: trailing payloads (polyglots), comments and EXIF (camera, GPS) are gone. It
+//!    also makes the resized and WebP renditions that pages offer through `srcset`.
+//! 3. A [`MediaStore`] keeps the renditions under names Folio makes ([`MediaKey`]):
+//!    `2026/11/<hash>.png`, `2026/11/<hash>-960w.webp`. The uploader's filename is never
+//!    used. [`LocalStore`] (the site's data folder) is the default backend; shared object
+//!    storage can be another implementation of the same trait.
+//!
+//! What this crate must not do: speak HTTP (the web layer turns [`MediaError`] into a
+//! response with [`MediaError::status_code`], sets the cache headers and builds
+//! `srcset`), or touch the database (the media library's rows belong to `folio-store`).
+//! [`process`] is CPU-bound and may hold a few hundred megabytes for the largest allowed
+//! image: call it on a blocking thread and bound how many run at once.
+
+mod error;
+mod key;
+mod kind;
+mod process;
+mod store;
+
+pub use error::MediaError;
+pub use key::{storage_key, validate_key, variant_key, MediaKey, YearMonth};
+pub use kind::{sniff, ImageKind};
+pub use process::{process, Limits, Processed, Rendition};
+pub use store::{LocalStore, MediaStore};

@@ -1,0 +1,177 @@
+//! Where media files live: a small interface, and the local data folder behind it.
+//!
+//! A store takes only [`MediaKey`]s, which cannot name anything outside the media folder.
+//! It keeps bytes and nothing else: which files belong to which upload, who uploaded
+//! them and which posts use them are the database's business.
+
+use crate::{MediaError, MediaKey};
+use async_trait::async_trait;
+use bytes::Bytes;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Storage for media files. Keys are content-addressed, so a `put` under an existing key
+/// writes the same bytes again and readers may cache what they get forever.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// Stores `bytes` under `key`, all or nothing: a reader sees the old file or the new
+    /// one, never a part. `mime` is for backends that keep a content type (object
+    /// storage); the local store gets it from the key's extension.
+    async fn put(&self, key: &MediaKey, bytes: Bytes, mime: &str) -> Result<(), MediaError>;
+
+    /// The bytes under `key`, or `None` if there are none.
+    async fn get(&self, key: &MediaKey) -> Result<Option<Bytes>, MediaError>;
+
+    /// Removes the file under `key`; removing what is not there is not an error.
+    async fn delete(&self, key: &MediaKey) -> Result<(), MediaError>;
+}
+
+/// Media files in a folder of the local disk, the site's data folder by default.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    /// Folders under `root` are made on the first `put`.
+    pub fn new(root: PathBuf) -> Self {
+        LocalStore { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, key: &MediaKey) -> PathBuf {
+        // A MediaKey is relative and has no `..`, so the join stays under the root.
+        self.root.join(key.as_str())
+    }
+}
+
+#[async_trait]
+impl MediaStore for LocalStore {
+    #[tracing::instrument(name = "media.put", skip_all, fields(key = %key, bytes = bytes.len()))]
+    async fn put(&self, key: &MediaKey, bytes: Bytes, _mime: &str) -> Result<(), MediaError> {
+        let path = self.path_of(key);
+        let key_text = key.to_string();
+        run_blocking("write", key, move || {
+            write_atomically(&path, |file| file.write_all(&bytes)).map_err(|e| MediaError::from_io("write", &key_text, e))
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "media.get", skip_all, fields(key = %key))]
+    async fn get(&self, key: &MediaKey) -> Result<Option<Bytes>, MediaError> {
+        let path = self.path_of(key);
+        let key_text = key.to_string();
+        run_blocking("read", key, move || match fs::read(&path) {
+            Ok(bytes) => Ok(Some(Bytes::from(bytes))),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(MediaError::from_io("read", &key_text, error)),
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "media.delete", skip_all, fields(key = %key))]
+    async fn delete(&self, key: &MediaKey) -> Result<(), MediaError> {
+        let path = self.path_of(key);
+        let key_text = key.to_string();
+        run_blocking("delete", key, move || match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(MediaError::from_io("delete", &key_text, error)),
+        })
+        .await
+    }
+}
+
+/// File system calls block; they run on tokio's blocking pool, one task per operation.
+async fn run_blocking<T: Send + 'static>(
+    action: &'static str,
+    key: &MediaKey,
+    work: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
+) -> Result<T, MediaError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join_error| MediaError::Storage { action, key: key.to_string(), source: io::Error::other(join_error) })?
+}
+
+/// Sets temporary files apart within a process; the process id sets processes apart.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes a temporary file beside `path`, flushes it to disk and renames it over `path`,
+/// so `path` never holds a partial file. On any failure the temporary file is removed.
+/// Its name starts with a dot, which no valid key does, so it can never be served.
+fn write_atomically(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+    let folder = path.parent().ok_or_else(|| io::Error::other("a media path has no folder"))?;
+    let file_name = path.file_name().ok_or_else(|| io::Error::other("a media path has no file name"))?;
+    fs::create_dir_all(folder)?;
+    let temp = folder.join(format!(
+        ".{}.{}-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+
+    let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let written = fill(&mut file).and_then(|()| file.sync_all()).and_then(|()| {
+        drop(file);
+        fs::rename(&temp, path)
+    });
+    if let Err(error) = written {
+        if let Err(cleanup) = fs::remove_file(&temp) {
+            tracing::warn!(temp = %temp.display(), %cleanup, "could not remove a temporary media file");
+        }
+        return Err(error);
+    }
+    // Make the rename itself durable. The file is complete either way, so a failure
+    // here is worth a warning, not a failed upload.
+    if let Err(error) = File::open(folder).and_then(|dir| dir.sync_all()) {
+        tracing::warn!(folder = %folder.display(), %error, "could not flush a media folder");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(folder)
+            .expect("a readable folder")
+            .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_write_that_fails_halfway_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("2026/11/abc.png");
+        let error = write_atomically(&path, |file| {
+            file.write_all(b"half an ima")?;
+            Err(io::Error::from(io::ErrorKind::StorageFull))
+        })
+        .expect_err("the write fails");
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+        assert!(entries(&dir.path().join("2026/11")).is_empty());
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_previous_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("a.png");
+        write_atomically(&path, |file| file.write_all(b"first")).expect("the first write");
+        let failed = write_atomically(&path, |file| {
+            file.write_all(b"sec")?;
+            Err(io::Error::other("the disk went away"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&path).expect("the file is still there"), b"first");
+        assert_eq!(entries(dir.path()), vec!["a.png".to_owned()]);
+    }
+}
