@@ -90,6 +90,9 @@ impl From<MediaKey> for String {
 
 /// The name of a stored original: `2026/11/<hash>.<ext>`. Pass the bytes that are
 /// stored (`Processed::original.bytes`), so equal names mean equal bytes.
+///
+/// The same image uploaded twice in a month gets the same names: the library should
+/// treat the second upload as the first, and never delete files another entry uses.
 pub fn storage_key(original_bytes: &[u8], kind: ImageKind, when: YearMonth) -> MediaKey {
     key_with_suffix(original_bytes, &format!(".{}", kind.extension()), when)
 }

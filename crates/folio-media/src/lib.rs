@@ -9,15 +9,19 @@
 //!    pixel is decoded (decompression bombs), decodes the whole image (a file that does
 //!    not decode is refused), and re-encodes the pixels. Nothing of the uploaded bytes is
 //!    kept: trailing payloads (polyglots), comments and EXIF (camera, GPS) are gone. It
-//!    also makes the resized and WebP renditions that pages offer through `srcset`.
+//!    also makes the resized and WebP renditions that pages offer through `srcset`
+//!    (WebP only where it saves bytes: the encoder is lossless, see [`Limits`]).
 //! 3. A [`MediaStore`] keeps the renditions under names Folio makes ([`MediaKey`]):
 //!    `2026/11/<hash>.png`, `2026/11/<hash>-960w.webp`. The uploader's filename is never
 //!    used. [`LocalStore`] (the site's data folder) is the default backend; shared object
 //!    storage can be another implementation of the same trait.
 //!
-//! What this crate must not do: speak HTTP (the web layer turns [`MediaError`] into a
-//! response with [`MediaError::status_code`], sets the cache headers and builds
-//! `srcset`), or touch the database (the media library's rows belong to `folio-store`).
+//! What this crate must not do: speak HTTP, or touch the database. The web layer turns
+//! [`MediaError`] into a response with [`MediaError::status_code`], caps the request body
+//! before reading it, serves files with the type from [`MediaKey::kind`],
+//! `X-Content-Type-Options: nosniff` and a year-long immutable `Cache-Control` (names are
+//! content-addressed), and builds `srcset` from [`Processed::srcset_candidates`]. The
+//! media library's rows, and which posts use a file, belong to `folio-store`.
 //! [`process`] is CPU-bound and may hold a few hundred megabytes for the largest allowed
 //! image: call it on a blocking thread and bound how many run at once.
 

@@ -42,6 +42,14 @@ pub struct Limits {
     /// Widths of the resized renditions; those not smaller than the image are skipped.
     /// Default 480, 960 and 1600.
     pub variant_widths: Vec<u32>,
+    /// Make WebP copies only where they save bytes. Default `true`.
+    ///
+    /// The WebP encoder at hand is lossless only. For a JPEG that loses: a 12-megapixel
+    /// photo's full-size lossless WebP is about five times the size of its JPEG, so JPEG
+    /// uploads get no WebP copies. For other uploads the full-size WebP is made first and
+    /// the WebP copies are kept, at every width, only if it is smaller than the original.
+    /// `false` makes them always (except past WebP's 16,383-pixel limit).
+    pub webp_only_when_smaller: bool,
 }
 
 impl Default for Limits {
@@ -51,6 +59,7 @@ impl Default for Limits {
             max_pixels: 40_000_000,
             max_dimension: 12_000,
             variant_widths: vec![480, 960, 1600],
+            webp_only_when_smaller: true,
         }
     }
 }
@@ -92,7 +101,8 @@ pub struct Processed {
     /// first frame).
     pub original: Rendition,
     /// Narrower copies in the original's type and in WebP, by width, and a full-size
-    /// WebP unless the original is WebP already.
+    /// WebP unless the original is WebP already. The WebP copies are all there or all
+    /// absent (see [`Limits::webp_only_when_smaller`]).
     pub variants: Vec<Rendition>,
 }
 
@@ -108,7 +118,8 @@ impl Processed {
     }
 
     /// Every rendition of one type, narrowest first: one `srcset` (a `<source>` for
-    /// WebP, the `<img>` for the original's type).
+    /// WebP, the `<img>` for the original's type). Empty when there are none of that type,
+    /// and then there is no `<source>` to write.
     pub fn srcset_candidates(&self, kind: ImageKind) -> Vec<&Rendition> {
         let mut candidates: Vec<&Rendition> = self.renditions().filter(|r| r.kind == kind).collect();
         candidates.sort_by_key(|r| r.width);
@@ -132,8 +143,16 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
 
     let original = render(&pixels, stored_kind, format!(".{}", stored_kind.extension()))?;
     let mut variants = Vec::new();
-    if stored_kind != ImageKind::WebP && fits_webp(width, height) {
-        variants.push(render(&pixels, ImageKind::WebP, variant_suffix(width, ImageKind::WebP))?);
+    let mut with_webp = stored_kind != ImageKind::WebP
+        && fits_webp(width, height)
+        && !(limits.webp_only_when_smaller && stored_kind == ImageKind::Jpeg);
+    if with_webp {
+        let full_size = render(&pixels, ImageKind::WebP, variant_suffix(width, ImageKind::WebP))?;
+        if limits.webp_only_when_smaller && full_size.bytes.len() >= original.bytes.len() {
+            with_webp = false;
+        } else {
+            variants.push(full_size);
+        }
     }
 
     let mut widths: Vec<u32> = limits.variant_widths.iter().copied().filter(|w| (1..width).contains(w)).collect();
@@ -144,7 +163,7 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
         let variant_height = scaled_height(width, height, variant_width);
         let resized = larger.resize_exact(variant_width, variant_height, FilterType::Lanczos3);
         variants.push(render(&resized, stored_kind, variant_suffix(variant_width, stored_kind))?);
-        if stored_kind != ImageKind::WebP && fits_webp(variant_width, variant_height) {
+        if with_webp && fits_webp(variant_width, variant_height) {
             variants.push(render(&resized, ImageKind::WebP, variant_suffix(variant_width, ImageKind::WebP))?);
         }
         larger = resized;

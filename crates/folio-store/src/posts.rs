@@ -13,7 +13,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 /// How many of the newest matches a search ranks (see [`Store::search`]).
-pub const SEARCH_CANDIDATES: u32 = 200;
+pub const SEARCH_CANDIDATES: u32 = 100;
 
 /// Length of a generated excerpt, in characters.
 const EXCERPT_CHARS: usize = 260;

@@ -3,7 +3,7 @@ use folio_media::{process, sniff, ImageKind, Limits, MediaError, Processed, Rend
 use image::{DynamicImage, GenericImageView, ImageFormat};
 
 fn small_limits() -> Limits {
-    Limits { variant_widths: vec![160, 320, 5000], ..Limits::default() }
+    Limits { variant_widths: vec![160, 320, 5000], webp_only_when_smaller: false, ..Limits::default() }
 }
 
 fn processed(bytes: &[u8], limits: &Limits) -> Processed {
@@ -68,7 +68,7 @@ fn each_accepted_type_round_trips_with_its_renditions() {
 #[test]
 fn default_widths_for_a_large_photo() {
     let bytes = encode(&photo(1700, 1000), ImageFormat::Jpeg);
-    let result = processed(&bytes, &Limits::default());
+    let result = processed(&bytes, &Limits { webp_only_when_smaller: false, ..Limits::default() });
     let widths: Vec<(ImageKind, u32, u32)> = result.variants.iter().map(|r| (r.kind, r.width, r.height)).collect();
     assert_eq!(
         widths,
@@ -96,8 +96,29 @@ fn default_widths_for_a_large_photo() {
 #[test]
 fn an_image_narrower_than_every_width_gets_only_a_webp_copy() {
     let bytes = encode(&photo(120, 80), ImageFormat::Png);
-    let result = processed(&bytes, &Limits::default());
+    let result = processed(&bytes, &Limits { webp_only_when_smaller: false, ..Limits::default() });
     assert_eq!(summary(&result), vec![(ImageKind::WebP, 120, 80, "-120w.webp".to_owned())]);
+}
+
+#[test]
+fn webp_copies_are_made_only_where_they_save_bytes() {
+    // Lossless WebP cannot beat a JPEG: a JPEG upload gets JPEG renditions only.
+    let jpeg = processed(&encode(&photo(400, 250), ImageFormat::Jpeg), &small_limits_keeping_smaller());
+    assert!(jpeg.variants.iter().all(|r| r.kind == ImageKind::Jpeg), "{:?}", summary(&jpeg));
+    assert!(jpeg.srcset_candidates(ImageKind::WebP).is_empty());
+    let jpeg_widths: Vec<u32> = jpeg.srcset_candidates(ImageKind::Jpeg).iter().map(|r| r.width).collect();
+    assert_eq!(jpeg_widths, vec![160, 320, 400]);
+
+    // Flat graphics compress better as WebP than as PNG: all the copies are there.
+    let png = processed(&encode(&logo(400, 250), ImageFormat::Png), &small_limits_keeping_smaller());
+    let webp_widths: Vec<u32> = png.srcset_candidates(ImageKind::WebP).iter().map(|r| r.width).collect();
+    assert_eq!(webp_widths, vec![160, 320, 400]);
+    let full_size = png.srcset_candidates(ImageKind::WebP)[2];
+    assert!(full_size.bytes.len() < png.original.bytes.len());
+}
+
+fn small_limits_keeping_smaller() -> Limits {
+    Limits { webp_only_when_smaller: true, ..small_limits() }
 }
 
 #[test]
