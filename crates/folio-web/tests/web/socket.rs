@@ -40,3 +40,39 @@ async fn serves_over_tcp_and_shuts_down_gracefully() {
     assert!(matches!(result, Ok(Ok(Ok(())))), "server stopped cleanly: {result:?}");
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
 }
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    // A write whose body is still arriving when the shutdown begins.
+    let body = serde_json::json!({"title": "Written during shutdown", "status": "published"}).to_string();
+    let (first, rest) = body.split_at(10);
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/admin/posts HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        app.owner,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    // Give the server time to read the head, so the request is in flight (there is no
+    // event to wait on from outside: this sleep only orders the steps, nothing is
+    // asserted on timing).
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stop.send(()).expect("signal");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stream.write_all(rest.as_bytes()).await.expect("write rest");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    assert!(answer.starts_with("HTTP/1.1 201"), "the in-flight request completed: {answer}");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "then the server stopped: {result:?}");
+    let post = app.state.store().public_post_by_slug("written-during-shutdown").await;
+    assert!(post.is_ok(), "and what it acknowledged is stored");
+}
