@@ -66,10 +66,32 @@ pub fn if_none_match_matches(header: &str, etag: &str) -> bool {
     })
 }
 
+/// Where a page is kept: the content generation and a 128-bit keyed hash of the path
+/// and query. Fixed-size and `Copy`, so a lookup allocates nothing; the hash keys are
+/// random per process, so nobody can craft two paths that share an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    generation: i64,
+    path_hash: u128,
+}
+
+fn path_hash(path_and_query: &str) -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    static SEEDS: std::sync::OnceLock<(std::collections::hash_map::RandomState, std::collections::hash_map::RandomState)> =
+        std::sync::OnceLock::new();
+    let (a, b) = SEEDS.get_or_init(|| (Default::default(), Default::default()));
+    let half = |seed: &std::collections::hash_map::RandomState| {
+        let mut h = seed.build_hasher();
+        h.write(path_and_query.as_bytes());
+        h.finish()
+    };
+    (u128::from(half(a)) << 64) | u128::from(half(b))
+}
+
 /// The in-process tier.
 #[derive(Clone)]
 pub struct PageCache {
-    l1: Option<moka::sync::Cache<String, Arc<CachedPage>>>,
+    l1: Option<moka::sync::Cache<PageKey, Arc<CachedPage>>>,
 }
 
 impl PageCache {
@@ -78,7 +100,7 @@ impl PageCache {
         let l1 = (max_bytes > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
-                .weigher(|_k: &String, v: &Arc<CachedPage>| v.weight())
+                .weigher(|_k: &PageKey, v: &Arc<CachedPage>| v.weight())
                 .time_to_idle(Duration::from_secs(3600))
                 .build()
         });
@@ -90,11 +112,11 @@ impl PageCache {
     }
 
     /// The key of a page at a content generation.
-    pub fn key(generation: i64, path_and_query: &str) -> String {
-        format!("{generation}:{path_and_query}")
+    pub fn key(generation: i64, path_and_query: &str) -> PageKey {
+        PageKey { generation, path_hash: path_hash(path_and_query) }
     }
 
-    pub async fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+    pub async fn get(&self, key: &PageKey) -> Option<Arc<CachedPage>> {
         let l1 = self.l1.as_ref()?;
         let found = l1.get(key);
         let outcome = if found.is_some() { "hit" } else { "miss" };
@@ -102,7 +124,7 @@ impl PageCache {
         found
     }
 
-    pub async fn insert(&self, key: String, page: Arc<CachedPage>) {
+    pub async fn insert(&self, key: PageKey, page: Arc<CachedPage>) {
         if let Some(l1) = &self.l1 {
             l1.insert(key, page);
         }
@@ -152,6 +174,15 @@ mod tests {
         let cache = PageCache::new(0);
         cache.insert(PageCache::key(1, "/"), page("x")).await;
         assert!(cache.get(&PageCache::key(1, "/")).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn paths_and_queries_are_told_apart() {
+        let cache = PageCache::new(1 << 20);
+        cache.insert(PageCache::key(1, "/a/"), page("a")).await;
+        assert!(cache.get(&PageCache::key(1, "/a/?x=1")).await.is_none());
+        assert!(cache.get(&PageCache::key(1, "/b/")).await.is_none());
+        assert_eq!(cache.get(&PageCache::key(1, "/a/")).await.map(|p| p.body.clone()), Some(Bytes::from_static(b"a")));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use folio_cache::{if_none_match_matches, CachedPage, PageCache};
+use folio_cache::{if_none_match_matches, CachedPage, PageCache, PageKey};
 use std::sync::Arc;
 
 /// Cache-Control of public pages and feeds: any cache may keep them, but must check
@@ -26,7 +26,7 @@ pub struct Cacheable;
 const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
 
 /// The page cache's key for a request, or `None` when the request is not a public GET.
-pub fn key_of(state: &AppState, request: &Request) -> Option<String> {
+pub fn key_of(state: &AppState, request: &Request) -> Option<PageKey> {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return None;
     }
@@ -39,14 +39,14 @@ pub fn key_of(state: &AppState, request: &Request) -> Option<String> {
 }
 
 /// The cached answer to a request, if there is one (a 304 when `If-None-Match` matches).
-pub async fn lookup(state: &AppState, key: &str, if_none_match: Option<&HeaderValue>) -> Option<Response> {
+pub async fn lookup(state: &AppState, key: &PageKey, if_none_match: Option<&HeaderValue>) -> Option<Response> {
     let page = state.cache().get(key).await?;
     Some(respond(&page, if_none_match, "hit"))
 }
 
 /// Runs a request through the router and keeps the answer when the handler marked it
 /// [`Cacheable`].
-pub async fn run_and_keep(state: &AppState, key: Option<String>, if_none_match: Option<HeaderValue>, request: Request, next: Next) -> Response {
+pub async fn run_and_keep(state: &AppState, key: Option<PageKey>, if_none_match: Option<HeaderValue>, request: Request, next: Next) -> Response {
     let Some(key) = key else {
         return next.run(request).await;
     };

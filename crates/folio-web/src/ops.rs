@@ -157,32 +157,36 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-/// Counts a request and its latency under its route, method and status. Labels of the
-/// common methods and statuses are static strings: no formatting per request.
+/// Counts a request and its latency under its route, method and status. The metric
+/// handles of each combination are made once and kept, so counting a request builds no
+/// label set and allocates nothing.
 fn record_request(route: &std::sync::Arc<str>, method: &axum::http::Method, status: StatusCode, elapsed: std::time::Duration) {
-    use axum::http::Method;
-    let method: metrics::SharedString = match *method {
-        Method::GET => "GET".into(),
-        Method::HEAD => "HEAD".into(),
-        Method::POST => "POST".into(),
-        Method::PATCH => "PATCH".into(),
-        Method::PUT => "PUT".into(),
-        Method::DELETE => "DELETE".into(),
-        ref other => other.to_string().into(),
+    use std::collections::HashMap;
+    use std::sync::{Arc, RwLock};
+    type Handles = (metrics::Counter, metrics::Histogram);
+    static HANDLES: std::sync::OnceLock<RwLock<HashMap<(Arc<str>, axum::http::Method, u16), Handles>>> = std::sync::OnceLock::new();
+    let table = HANDLES.get_or_init(Default::default);
+    let key = (Arc::clone(route), method.clone(), status.as_u16());
+    let found = table.read().ok().and_then(|t| t.get(&key).cloned());
+    let (counter, histogram) = match found {
+        Some(handles) => handles,
+        None => {
+            let labels_route = metrics::SharedString::from(Arc::clone(route));
+            let handles = (
+                metrics::counter!("folio_http_requests_total", "route" => labels_route.clone(), "method" => method.as_str().to_owned(), "status" => status.as_u16().to_string()),
+                metrics::histogram!("folio_http_request_duration_seconds", "route" => labels_route),
+            );
+            if let Ok(mut t) = table.write() {
+                // Bounded: routes, methods and statuses are few; unmatched paths share one route.
+                if t.len() < 4096 {
+                    t.insert(key, handles.clone());
+                }
+            }
+            handles
+        }
     };
-    let status: metrics::SharedString = match status.as_u16() {
-        200 => "200".into(),
-        201 => "201".into(),
-        204 => "204".into(),
-        301 => "301".into(),
-        304 => "304".into(),
-        308 => "308".into(),
-        404 => "404".into(),
-        other => other.to_string().into(),
-    };
-    let route = metrics::SharedString::from(std::sync::Arc::clone(route));
-    metrics::counter!("folio_http_requests_total", "route" => route.clone(), "method" => method, "status" => status).increment(1);
-    metrics::histogram!("folio_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
+    counter.increment(1);
+    histogram.record(elapsed.as_secs_f64());
 }
 
 /// The Content-Security-Policy of every page: no inline script, nothing from other
