@@ -100,11 +100,7 @@ fn plain_text(source: &str, options: &Options) -> String {
             }
             NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
             NodeValue::TableCell => text.push(' '),
-            value if value.block() => {
-                if !text.is_empty() && !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
+            value if value.block() && !text.is_empty() && !text.ends_with('\n') => text.push('\n'),
             _ => {}
         }
     }

@@ -164,7 +164,8 @@ fn record_request(route: &std::sync::Arc<str>, method: &axum::http::Method, stat
     use std::collections::HashMap;
     use std::sync::{Arc, RwLock};
     type Handles = (metrics::Counter, metrics::Histogram);
-    static HANDLES: std::sync::OnceLock<RwLock<HashMap<(Arc<str>, axum::http::Method, u16), Handles>>> = std::sync::OnceLock::new();
+    type Table = RwLock<HashMap<(Arc<str>, axum::http::Method, u16), Handles>>;
+    static HANDLES: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
     let table = HANDLES.get_or_init(Default::default);
     let key = (Arc::clone(route), method.clone(), status.as_u16());
     let found = table.read().ok().and_then(|t| t.get(&key).cloned());

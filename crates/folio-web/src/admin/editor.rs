@@ -250,17 +250,24 @@ fn can_publish(actor: &Actor, post: Option<&Post>) -> bool {
     }
 }
 
-async fn render_editor(
-    state: &AppState,
-    signed_in: &AdminSession,
-    kind: PostKind,
-    existing: Option<&Post>,
-    shown: EditorPost,
+/// What an editor page shows besides the post: the answer's status, field errors, a
+/// server-side preview, a message.
+struct Shown {
+    post: EditorPost,
     status: StatusCode,
     errors: BTreeMap<String, String>,
     preview_html: Option<String>,
     flash: Option<Flash>,
-) -> Result<Response, AdminError> {
+}
+
+impl Shown {
+    fn plain(post: EditorPost) -> Shown {
+        Shown { post, status: StatusCode::OK, errors: BTreeMap::new(), preview_html: None, flash: None }
+    }
+}
+
+async fn render_editor(state: &AppState, signed_in: &AdminSession, kind: PostKind, existing: Option<&Post>, shown: Shown) -> Result<Response, AdminError> {
+    let Shown { post: shown, status, errors, preview_html, flash } = shown;
     let action_url = match existing {
         Some(p) => edit_url(kind, p.summary.id),
         None => format!("/admin/{}/new", plural(kind)),
@@ -281,7 +288,7 @@ async fn render_editor(
 
 pub async fn new_form(State(state): State<AppState>, signed_in: AdminSession, AdminKind(kind): AdminKind) -> Result<Response, AdminError> {
     let shown = EditorPost { status: "draft", ..Default::default() };
-    render_editor(&state, &signed_in, kind, None, shown, StatusCode::OK, BTreeMap::new(), None, None).await
+    render_editor(&state, &signed_in, kind, None, Shown::plain(shown)).await
 }
 
 #[derive(Deserialize)]
@@ -310,7 +317,7 @@ pub async fn edit_form(
 ) -> Result<Response, AdminError> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let shown = editor_post(&state, &post);
-    render_editor(&state, &signed_in, kind, Some(&post), shown, StatusCode::OK, BTreeMap::new(), None, flash_for(q.m.as_deref())).await
+    render_editor(&state, &signed_in, kind, Some(&post), Shown { flash: flash_for(q.m.as_deref()), ..Shown::plain(shown) }).await
 }
 
 /// The editor form as posted.
@@ -473,7 +480,7 @@ async fn submit(
     if intent == Intent::Preview {
         let preview = folio_core::render_markdown(&form.markdown).html.into_string();
         let shown = shown_from_form(&form, base);
-        return render_editor(state, signed_in, kind, existing.as_ref(), shown, StatusCode::OK, BTreeMap::new(), Some(preview), None).await;
+        return render_editor(state, signed_in, kind, existing.as_ref(), Shown { preview_html: Some(preview), ..Shown::plain(shown) }).await;
     }
     let now = folio_store::now();
     let write = write_from_form(&form, intent, now);
@@ -493,7 +500,7 @@ async fn submit(
         Err(err) => {
             let (status, errors) = editor_errors(err)?;
             let shown = shown_from_form(&form, base);
-            render_editor(state, signed_in, kind, existing.as_ref(), shown, status, errors, None, None).await
+            render_editor(state, signed_in, kind, existing.as_ref(), Shown { status, errors, ..Shown::plain(shown) }).await
         }
     }
 }
