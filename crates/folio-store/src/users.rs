@@ -247,6 +247,19 @@ impl Store {
         Ok(())
     }
 
+    /// Accepts a TOTP code's time step for a user once: false when that step (or a
+    /// later one) was already used, so a code overheard cannot be replayed.
+    pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
+        let changed = sqlx::query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
+            .bind(step)
+            .bind(user_id)
+            .bind(step)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(changed == 1)
+    }
+
     /// Spends a recovery code: true when it was one of the user's unused codes.
     pub async fn use_recovery_code(&self, user_id: i64, code: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;

@@ -55,8 +55,10 @@ CREATE TABLE setup_tokens (
 );
 
 -- Two-factor sign-in (TOTP) and its one-time recovery codes (SHA-256 of each).
+-- `totp_last_step` is the 30-second step of the last code accepted: a code is good once.
 ALTER TABLE users ADD COLUMN totp_secret TEXT;
 ALTER TABLE users ADD COLUMN recovery_codes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 
 -- Invitations: a link with a random token (only its SHA-256 kept) that lets one person
 -- create their account with the email and role chosen by the inviting owner or admin.

@@ -24,10 +24,20 @@ fn totp(secret_base32: &str) -> Option<TOTP> {
     TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes).ok()
 }
 
-/// Whether `code` is the current code of `secret_base32`.
-pub fn code_is_valid(secret_base32: &str, code: &str) -> bool {
+/// The 30-second step whose code `code` is, if it is the code of the current step or
+/// of one step either side (clock skew).
+pub fn matching_step(secret_base32: &str, code: &str) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) && totp(secret_base32).is_some_and(|t| t.check_current(&code).unwrap_or(false))
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let totp = totp(secret_base32)?;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).ok()?;
+    let step = now / 30;
+    [step.saturating_sub(1), step, step + 1]
+        .into_iter()
+        .find(|s| super::auth::same_secret(&totp.generate(s * 30), &code))
+        .and_then(|s| i64::try_from(s).ok())
 }
 
 fn new_secret() -> String {
@@ -126,15 +136,17 @@ pub async fn enable(State(state): State<AppState>, signed_in: AdminSession, Form
     if totp(&secret).is_none() {
         return Err(AdminError::BadRequest("the set-up secret is not valid; start again".into()));
     }
-    if !code_is_valid(&secret, &form.code) {
+    let Some(step) = matching_step(&secret, &form.code) else {
         let mut errors = BTreeMap::new();
         errors.insert("code".to_owned(), "that is not the current code: check the app and the clock of this device, then try again".to_owned());
         let setup = setup_for(&state, &signed_in, secret);
         return render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, Some(setup), None, errors, None).await;
-    }
+    };
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| hash_code(c)).collect();
     state.store().set_second_factor(signed_in.actor.user_id, Some(&secret), &hashes).await?;
+    // The code that turned it on cannot be used again to sign in.
+    state.store().accept_totp_step(signed_in.actor.user_id, step).await?;
     let flash = Some(Flash { kind: "ok", message: "Two-step verification is on.".into() });
     render(&state, &signed_in, StatusCode::OK, None, Some(codes), BTreeMap::new(), flash).await
 }
@@ -180,7 +192,10 @@ pub async fn second_step(State(state): State<AppState>, headers: HeaderMap, Form
     if let Some(seconds) = super::auth::retry_after_public(&state, &key).await? {
         return super::auth::signin_error(&state, &form.csrf, &user.email, &next, true, StatusCode::TOO_MANY_REQUESTS, format!("Too many failed attempts: try again in {seconds} s.")).await;
     }
-    let by_code = user.totp_secret.as_deref().is_some_and(|s| code_is_valid(s, &form.code));
+    let by_code = match user.totp_secret.as_deref().and_then(|s| matching_step(s, &form.code)) {
+        Some(step) => state.store().accept_totp_step(user.id, step).await?,
+        None => false,
+    };
     let accepted = by_code || (!form.code.trim().is_empty() && state.store().use_recovery_code(user.id, &form.code).await?);
     if !accepted {
         state.store().record_login_failure(&[key]).await?;

@@ -8,9 +8,14 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn current_code(secret: &str) -> String {
+fn now_step() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970") / 30
+}
+
+/// The code of a 30-second step.
+fn code_at(secret: &str, step: u64) -> String {
     let bytes = Secret::Encoded(secret.to_owned()).to_bytes().expect("base32");
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes).expect("totp").generate_current().expect("clock")
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes).expect("totp").generate(step * 30)
 }
 
 fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
@@ -38,7 +43,9 @@ async fn two_step_sign_in_with_codes_and_recovery_codes() {
     let secret = between(&setup.body, "id=\"totp-secret\">", "<").to_owned();
     let wrong = b.post("/admin/account/2fa/enable", &[("csrf", &csrf), ("secret", &secret), ("code", "000000")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let on = b.post("/admin/account/2fa/enable", &[("csrf", &csrf), ("secret", &secret), ("code", &current_code(&secret))]).await;
+    let enabling_step = now_step();
+    let enabling_code = code_at(&secret, enabling_step);
+    let on = b.post("/admin/account/2fa/enable", &[("csrf", &csrf), ("secret", &secret), ("code", &enabling_code)]).await;
     assert_eq!(on.status, StatusCode::OK, "{}", on.body);
     let recovery = between(&on.body, "<li><code>", "</code>").to_owned();
 
@@ -49,9 +56,19 @@ async fn two_step_sign_in_with_codes_and_recovery_codes() {
     assert_eq!(c.get("/admin/posts").await.status, StatusCode::SEE_OTHER, "nothing is granted yet");
     let bad = c.post("/admin/signin/2fa", &[("csrf", &form_csrf), ("code", "123456"), ("next", "/admin/posts")]).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    let good = c.post("/admin/signin/2fa", &[("csrf", &form_csrf), ("code", &current_code(&secret)), ("next", "/admin/posts")]).await;
+    // The code that turned it on is spent.
+    let spent = c.post("/admin/signin/2fa", &[("csrf", &form_csrf), ("code", &enabling_code), ("next", "/admin/posts")]).await;
+    assert_eq!(spent.status, StatusCode::UNAUTHORIZED, "the enabling code cannot sign in");
+    // The next step's code is within the accepted clock skew.
+    let next_code = code_at(&secret, enabling_step + 1);
+    let good = c.post("/admin/signin/2fa", &[("csrf", &form_csrf), ("code", &next_code), ("next", "/admin/posts")]).await;
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
     assert_eq!(c.get("/admin/posts").await.status, StatusCode::OK);
+
+    // The same code cannot sign in twice (replay).
+    let (mut r, form_csrf_r, _, _) = sign_in_password_only(&app, &email).await;
+    let replay = r.post("/admin/signin/2fa", &[("csrf", &form_csrf_r), ("code", &next_code), ("next", "/admin/posts")]).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "a code is good once");
 
     // A recovery code works once.
     let (mut d, form_csrf, _, _) = sign_in_password_only(&app, &email).await;
