@@ -239,11 +239,7 @@ impl Store {
         let mut report = ImportReport { users: site.users.len(), tags: site.tags.len(), ..Default::default() };
         for p in &site.posts {
             let rendered = render_markdown(&p.markdown);
-            let excerpt = if p.custom_excerpt.trim().is_empty() {
-                folio_core::markdown::excerpt(&rendered.text, 260)
-            } else {
-                p.custom_excerpt.trim().to_owned()
-            };
+            let excerpt = crate::posts::effective_excerpt(&p.custom_excerpt, &rendered.text);
             sqlx::query(
                 "INSERT INTO posts (id, kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
                     feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
@@ -257,7 +253,7 @@ impl Store {
             .bind(&p.markdown)
             .bind(rendered.html.as_str())
             .bind(&rendered.text)
-            .bind(rendered.text.split_whitespace().count() as i64)
+            .bind(crate::posts::word_count(&rendered.text))
             .bind(excerpt)
             .bind(&p.custom_excerpt)
             .bind(&p.feature_image)

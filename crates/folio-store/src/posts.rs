@@ -229,7 +229,7 @@ impl Store {
             }
             None => {
                 let fallback = input.kind.as_str();
-                free_post_slug(&mut tx, &Slug::derive(input.title.as_str(), fallback)).await?
+                free_slug(&mut tx, SlugTable::Posts, &Slug::derive(input.title.as_str(), fallback)).await?
             }
         };
         let at = now();
@@ -489,11 +489,10 @@ impl Store {
                 .await?
             }
         };
-        let mut posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
-        for post in &mut posts {
-            post.summary.tags = self.tags_of(post.summary.id).await?;
-        }
-        Ok(posts)
+        let posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut summaries: Vec<PostSummary> = posts.iter().map(|p| p.summary.clone()).collect();
+        self.attach_tags(&mut summaries).await?;
+        Ok(posts.into_iter().zip(summaries).map(|(post, summary)| Post { summary, ..post }).collect())
     }
 
     /// Every public post and page, newest first, for the sitemap (at most `limit`).
@@ -642,11 +641,11 @@ fn on_foreign_key(err: StoreError, field: &'static str) -> StoreError {
     }
 }
 
-fn word_count(text: &str) -> i64 {
+pub(crate) fn word_count(text: &str) -> i64 {
     text.split_whitespace().count() as i64
 }
 
-fn effective_excerpt(custom: &str, text: &str) -> String {
+pub(crate) fn effective_excerpt(custom: &str, text: &str) -> String {
     if custom.trim().is_empty() {
         excerpt(text, EXCERPT_CHARS)
     } else {
@@ -684,13 +683,22 @@ async fn ensure_slug_free(conn: &mut SqliteConnection, slug: &Slug, except: Opti
     }
 }
 
-async fn free_post_slug(conn: &mut SqliteConnection, base: &Slug) -> Result<Slug, StoreError> {
+/// Tables whose `slug` column must be unique: the only names [`free_slug`] puts into SQL.
+#[derive(Clone, Copy)]
+pub(crate) enum SlugTable {
+    Posts,
+    Users,
+}
+
+/// `base`, or `base-2`, `base-3`… whichever is free first in `table`.
+pub(crate) async fn free_slug(conn: &mut SqliteConnection, table: SlugTable, base: &Slug) -> Result<Slug, StoreError> {
+    let query = match table {
+        SlugTable::Posts => "SELECT id FROM posts WHERE slug = ?",
+        SlugTable::Users => "SELECT id FROM users WHERE slug = ?",
+    };
     let mut candidate = base.clone();
     for n in 2..10_000 {
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
-            .bind(candidate.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let taken: Option<i64> = sqlx::query_scalar(query).bind(candidate.as_str()).fetch_optional(&mut *conn).await?;
         if taken.is_none() {
             return Ok(candidate);
         }

@@ -99,7 +99,7 @@ impl Store {
     /// Creates a user with a slug made from their name (suffixed when taken).
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let slug = free_user_slug(&mut tx, &Slug::derive(new.name.as_str(), "author")).await?;
+        let slug = crate::posts::free_slug(&mut tx, crate::posts::SlugTable::Users, &Slug::derive(new.name.as_str(), "author")).await?;
         let at = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, slug, role, bio, password_hash, created_at, updated_at)
@@ -303,19 +303,4 @@ impl Store {
         let role = Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?;
         Ok(Some(TokenOwner { user_id: row.try_get("id")?, role }))
     }
-}
-
-async fn free_user_slug(conn: &mut sqlx::SqliteConnection, base: &Slug) -> Result<Slug, StoreError> {
-    let mut candidate = base.clone();
-    for n in 2..1000 {
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE slug = ?")
-            .bind(candidate.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if taken.is_none() {
-            return Ok(candidate);
-        }
-        candidate = base.with_suffix(n);
-    }
-    Err(StoreError::Conflict { field: "slug" })
 }
