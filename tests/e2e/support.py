@@ -13,11 +13,13 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -313,11 +315,39 @@ class Folio:
         assert resp.status == 201, f"creating {fields.get('title')!r}: {resp!r}"
         return resp.json()
 
+    def upload(self, file_name: str, data: bytes, alt: str = "") -> dict:
+        """Uploads an image to the media library through the API; asserts 200/201."""
+        boundary = "folio-e2e-boundary"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="alt"\r\n\r\n{alt}\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n",
+            f"--{boundary}--\r\n".encode(),
+        ]
+        headers = {"Accept": "application/json", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        resp = self.request("POST", "/api/v1/admin/media", b"".join(parts), headers, self.token)
+        assert resp.status in (200, 201), f"uploading {file_name}: {resp!r}"
+        return resp.json()
+
     def create_post(self, **fields: Any) -> dict:
         return self.create("posts", **fields)
 
     def create_page(self, **fields: Any) -> dict:
         return self.create("pages", **fields)
+
+
+def gradient_png(width: int, height: int) -> bytes:
+    """A real PNG (RGB, smooth gradients) made with the standard library only."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 140))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b"")
 
 
 # --- HTML ---------------------------------------------------------------------------------

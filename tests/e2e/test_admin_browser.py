@@ -2,8 +2,10 @@
 
 One story, in order: the first visit to /admin/ leads to the set-up page (allowed from
 loopback without a token); creating the owner signs them in; they write a post with a
-heading, a list and a code block, see the live preview render it (JavaScript), publish it
-and find it on the home page and in the Atom feed; they schedule a second post for
+heading, a list and a code block, upload an image from the editor (which inserts its
+Markdown), see the live preview render it all (JavaScript), publish it and find it on the
+home page, with the image in a responsive `<picture>` served with year-long caching, and
+in the Atom feed; they schedule a second post for
 tomorrow, which the list shows as scheduled and the home page does not show; they sign
 out, and the admin asks them to sign in again. No page may log a browser error (failed
 loads, script errors, Content-Security-Policy violations).
@@ -23,7 +25,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from support import OWNER_EMAIL, OWNER_NAME, OWNER_PASSWORD, REPO_ROOT, Folio, http_request
+from support import OWNER_EMAIL, OWNER_NAME, OWNER_PASSWORD, REPO_ROOT, Folio, gradient_png, http_request
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -256,6 +258,23 @@ def test_first_run_write_publish_schedule_sign_out(empty_site: Folio, browser, t
     assert len(preview.find_elements(By.CSS_SELECTOR, "ul li")) == 3, "the preview should show the list"
     code = preview.find_elements(By.CSS_SELECTOR, "pre code")
     assert code and "hello from the editor" in code[0].text, "the preview should show the code block"
+
+    # 3b. Upload an image from the editor: its Markdown lands in the text, the preview shows it.
+    image_path = tmp_path / "harbour at dusk.png"
+    image_path.write_bytes(gradient_png(1200, 700))
+    markdown_area = editor.find_element(By.NAME, "markdown")
+    driver.execute_script("arguments[0].focus(); arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length);", markdown_area)
+    driver.find_element(By.ID, "editor-image-input").send_keys(str(image_path))
+    wait(driver, lambda d: "](/media/" in markdown_area.get_attribute("value"), "the uploaded image's Markdown in the text")
+    source = markdown_area.get_attribute("value")
+    image_url = source[source.index("](/media/") + 2:].split(")", 1)[0]
+    assert "harbour" not in image_url and image_url.endswith(".png"), f"the stored name is Folio's: {image_url}"
+    wait(
+        driver,
+        lambda d: any(img.get_attribute("src").endswith(image_url) for img in preview.find_elements(By.TAG_NAME, "img")),
+        "the live preview to show the uploaded image",
+    )
+    assert "harbour at dusk.png" in driver.page_source, "the editor's library panel should list the upload by its name"
     console.assert_clean("the editor after the live preview")
     screenshot(driver, shots / "admin-editor.png")
 
@@ -272,6 +291,23 @@ def test_first_run_write_publish_schedule_sign_out(empty_site: Folio, browser, t
     console.assert_clean("the home page")
     feed = public_text(site, "/feed.xml", wait_for=PUBLISHED_TITLE)
     assert PUBLISHED_TITLE in feed, f"/feed.xml does not have the published post:\n{feed[:2000]}"
+    assert image_url in feed, "the feed should carry the image"
+
+    # 5b. The post shows the image as a responsive picture, and the file is cached for a year.
+    driver.find_element(By.LINK_TEXT, PUBLISHED_TITLE).click()
+    picture_img = wait(
+        driver,
+        lambda d: d.find_element(By.CSS_SELECTOR, f'.post-content picture img[src="{image_url}"]'),
+        "the post's image in a <picture>",
+    )
+    assert "480w" in picture_img.get_attribute("srcset"), picture_img.get_attribute("srcset")
+    assert (picture_img.get_dom_attribute("width"), picture_img.get_dom_attribute("height")) == ("1200", "700")
+    loaded = wait(driver, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", picture_img), "the image to load")
+    assert loaded > 0, "the browser could not load the image"
+    console.assert_clean("the published post with its image")
+    file = http_request(site.url + image_url)
+    assert file.status == 200 and file.headers.get("content-type") == "image/png", file
+    assert "immutable" in file.headers.get("cache-control", ""), file.headers
 
     # 6. Schedule a second post for tomorrow (UTC, as the label says).
     editor = open_new_post(driver, console, site)

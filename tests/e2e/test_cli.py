@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from support import OWNER_EMAIL, Folio, free_port
+from support import OWNER_EMAIL, Folio, free_port, gradient_png
 
 SUBCOMMANDS = ["serve", "migrate", "user", "token", "healthcheck", "export", "import"]
 
@@ -98,9 +98,12 @@ def test_sigterm_stops_gracefully(make_site: Callable[..., Folio]) -> None:
 
 
 def test_export_import_round_trip(server: Folio, make_site: Callable[..., Folio]) -> None:
+    image = server.upload("photo.png", gradient_png(1000, 600), alt="A gradient")
     post = server.create_post(
         title="Exported & imported — ça marche",
-        markdown="# Heading\n\nBody with `code` and a [link](/about/).\n\n```python\nprint('hi')\n```\n",
+        markdown="# Heading\n\nBody with `code` and a [link](/about/).\n\n```python\nprint('hi')\n```\n\n"
+        + image["markdown"] + "\n",
+        feature_image=image["url"],
         tags=["Round Trip", "Café"],
         status="published",
         published_at="2024-05-01T12:00:00Z",
@@ -142,6 +145,13 @@ def test_export_import_round_trip(server: Folio, make_site: Callable[..., Folio]
                 )
             )
             pytest.fail(f"{path} differs after export → import:\n{diff[:4000]}")
+
+    # The library came along: the same entry, and every file with the same bytes.
+    for rendition in image["renditions"]:
+        original, imported = server.get(rendition["url"]), copy.get(rendition["url"])
+        assert imported.status == 200 and imported.body == original.body, f"{rendition['url']} after import: {imported!r}"
+    listed = copy.api("GET", "/api/v1/admin/media").json()["media"]
+    assert [m["url"] for m in listed] == [image["url"]] and listed[0]["alt"] == "A gradient"
 
     # The draft came along, still a draft.
     assert "Exported draft" in draft_titles(copy)

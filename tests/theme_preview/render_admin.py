@@ -17,8 +17,10 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import jinja2
@@ -153,12 +155,47 @@ NEW_POST = editor_post(id=None, title="", slug="", markdown="", excerpt="", tags
                        revisions_url=None, delete_url=None, autosave_url=None)
 
 
+# The media library. Thumbnails are tiny PNGs written into out_admin/media/thumbs/ by
+# placeholder_media() (thumb_url is relative so the pages open from disk; url is what the
+# server sends). (name, width, height, thumb size, alt, size, uploaded, can_delete, scene)
+MEDIA_SAMPLES = [
+    ("harbour-at-dusk.jpg", 1600, 1067, (480, 320), "Fishing boats moored in a harbour at dusk", "412 KB", "28 Nov 2026", True, "dusk"),
+    ("lighthouse.png", 1200, 1800, (320, 480), "A white lighthouse against a pale sky", "1.2 MB", "27 Nov 2026", True, "tower"),
+    ("IMG_20261126_093015_borrow-checker-whiteboard-sketch.jpg", 4032, 3024, (480, 360), "", "3.8 MB", "26 Nov 2026", False, "board"),
+    ("ridge-panorama.webp", 4800, 1200, (480, 120), "Snowy ridge line at sunrise", "2.1 MB", "20 Nov 2026", True, "ridge"),
+    ("avatar.gif", 64, 64, (64, 64), "Folio’s logo", "3 KB", "2 Nov 2026", False, "dot"),
+    ("reading-nook.jpg", 1080, 1080, (480, 480), "An armchair by a window [with] a stack of books", "640 KB", "1 Nov 2026", True, "nook"),
+]
+
+
+def media_item(i, name, width, height, thumb, alt, size, uploaded, can_delete, scene):
+    stem = name.rsplit(".", 1)[0].lower()[:24]
+    url = f"/media/2026/11/{stem}-{i:03x}.{name.rsplit('.', 1)[1]}"
+    escaped = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return {
+        "id": 100 + i, "url": url, "thumb_url": f"media/thumbs/{scene}.png",
+        "thumb_width": thumb[0], "thumb_height": thumb[1], "name": name, "alt": alt,
+        "markdown": f"![{escaped}]({url})", "dimensions": f"{width} × {height}", "size": size,
+        "uploaded": uploaded, "delete_url": f"/admin/media/{100 + i}/delete", "can_delete": can_delete,
+    }
+
+
+MEDIA = [media_item(i, *sample) for i, sample in enumerate(MEDIA_SAMPLES)]
+
+
+def media_ctx(items, error=None, next_url=None, flash=None) -> dict:
+    return {"admin": admin("media", flash), "items": items, "next_url": next_url,
+            "max_size": "10 MB", "error": error}
+
+
 def editor(post, nav="posts", kind="post", is_new=False, errors=None, preview=None,
-           can_publish=True, message=None, flash=None, action="/admin/posts/7/edit") -> dict:
+           can_publish=True, message=None, flash=None, action="/admin/posts/7/edit",
+           media=None) -> dict:
     return {
         "admin": admin(nav, flash), "kind": kind, "is_new": is_new, "action_url": action,
         "post": post, "errors": errors or {}, "preview_html": Markup(preview) if preview else None,
         "can_publish": can_publish, "message": message,
+        "media": MEDIA if media is None else media, "max_upload": "10 MB",
     }
 
 
@@ -203,12 +240,13 @@ PAGES = {
     "posts_filtered_empty": ("posts.html", posts_ctx([], filters={"status": "", "tag": "rust", "author": "", "q": "zebra"})),
     "posts_empty": ("posts.html", posts_ctx([])),
     "pages": ("posts.html", posts_ctx([row(9, "About", "published", "Ada Okafor", "5 Jan 2026", "5 Jan 2026")], kind="page")),
-    "editor_new": ("editor.html", editor(NEW_POST, is_new=True, action="/admin/posts/new")),
+    "editor_new": ("editor.html", editor(NEW_POST, is_new=True, action="/admin/posts/new", media=[])),
     "editor": ("editor.html", editor(editor_post(), preview=PREVIEW_HTML, message="Saved")),
     "editor_published": ("editor.html", editor(editor_post(
         status="published", published_at_local="2026-11-28T09:30", feature_image="/media/harbour.svg",
         feature_image_alt="Boats in a harbour", seo_title="Zero-copy parsing in Rust"),
         flash={"kind": "ok", "message": "Published."})),
+    "editor_media": ("editor.html", editor(editor_post(feature_image="/media/harbour.svg", feature_image_alt=""))),
     "editor_scheduled": ("editor.html", editor(editor_post(status="scheduled", published_at_local="2026-12-03T09:00"))),
     "editor_errors": ("editor.html", editor(editor_post(slug="zero copy!"), errors={
         "form": "Nothing was saved: fix the fields below.",
@@ -234,6 +272,10 @@ PAGES = {
     "settings_errors": ("settings.html", {"admin": admin("settings"), "errors": {"timezone": "Unknown time zone “Lisbon”: try Europe/Lisbon.", "navigation": "Line 2 needs a label and a URL separated by |."},
                                           "values": {"title": "The Slow Compiler", "description": "", "lang": "en", "posts_per_page": "10",
                                                      "timezone": "Lisbon", "navigation": "Home | /\nAbout"}}),
+    "media": ("media.html", media_ctx(MEDIA, next_url="/admin/media?before=100",
+                                     flash={"kind": "ok", "message": "Image uploaded."})),
+    "media_error": ("media.html", media_ctx(MEDIA[:2], error="The image was not uploaded: the file is 14.2 MB; the limit is 10 MB.")),
+    "media_empty": ("media.html", media_ctx([])),
     "tokens": ("tokens.html", {"admin": admin("tokens"), "errors": {}, "new_token": None, "tokens": [
         {"id": 1, "label": "laptop publishing script", "created_display": "2 Nov 2026", "last_used_display": "today", "revoked": False, "revoke_url": "/admin/tokens/1/revoke"},
         {"id": 2, "label": "old CI", "created_display": "1 Jan 2026", "last_used_display": "", "revoked": True, "revoke_url": "/admin/tokens/2/revoke"},
@@ -245,6 +287,13 @@ PAGES = {
     "error_user": ("error.html", {"admin": admin("posts"), "status": 404, "heading": "Not found", "message": "There is no post with that id. It may have been deleted."}),
     "error_bare": ("error.html", {"status": 500, "heading": "Something went wrong", "message": "It has been logged. Try again in a moment."}),
     "error_anon": ("error.html", {"admin": ANON, "status": 403, "heading": "Not allowed", "message": "The form was too old. Go back, reload the page and try again."}),
+}
+
+# Preview-only edits of a written page, after the two engines were compared: open the
+# collapsed panels so the screenshots show them.
+OPEN_PANELS = {
+    "editor_media": [('<details class="side-panel media-panel"', '<details class="side-panel media-panel" open'),
+                     ('<details class="side-panel settings-panel"', '<details class="side-panel settings-panel" open')],
 }
 
 # Screenshots to look at: (page, width, height, extra chromium flags, name)
@@ -265,12 +314,103 @@ SHOT_LIST = [
     ("settings_errors", 1280, 1200, [], "settings-errors"),
     ("tokens_new", 1280, 900, ["--force-dark-mode"], "tokens-dark"),
     ("error_user", 1280, 700, [], "error-user"),
+    ("media", 1280, 1400, [], "media-light"),
+    ("media", 1280, 1400, ["--force-dark-mode"], "media-dark"),
+    ("media", 390, 2400, [], "media-mobile"),
+    ("media_error", 1280, 900, [], "media-error"),
+    ("media_empty", 1280, 800, ["--force-dark-mode"], "media-empty-dark"),
+    ("editor_media", 1280, 1100, [], "editor-media-light"),
+    ("editor_media", 1280, 1100, ["--force-dark-mode"], "editor-media-dark"),
+    ("editor_media", 390, 2600, [], "editor-media-mobile"),
 ]
+
+
+def write_png(path: Path, width: int, height: int, pixel) -> None:
+    """A truecolour PNG, with nothing but the standard library; pixel(x, y) -> (r, g, b)."""
+    raw = bytearray()
+    for y in range(height):
+        raw.append(0)  # no filter
+        for x in range(width):
+            raw.extend(pixel(x, y))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
+
+
+def mix(a, b, t):
+    t = min(max(t, 0.0), 1.0)
+    return tuple(int(a[i] + (b[i] - a[i]) * t) for i in range(3))
+
+
+def scene(name: str, w: int, h: int):
+    """Simple pictures, so the thumbnails read as photos of different shapes."""
+    def dusk(x, y):
+        sea = h * 0.62
+        if (x - w * 0.72) ** 2 + (y - h * 0.36) ** 2 < (h * 0.09) ** 2:
+            return (246, 200, 121)
+        if y < sea:
+            return mix((58, 76, 120), (232, 150, 110), y / sea)
+        if abs(x - w * 0.3) < w * 0.12 and y < sea + h * 0.08 and y > sea + h * 0.02:
+            return (40, 34, 40)
+        return mix((44, 62, 92), (22, 30, 48), (y - sea) / (h - sea))
+
+    def tower(x, y):
+        ground = h * 0.82
+        if y >= ground:
+            return mix((92, 110, 80), (60, 74, 52), (y - ground) / (h - ground))
+        top, half = h * 0.25, w * (0.07 + 0.05 * (y - h * 0.25) / (ground - h * 0.25))
+        if y > top and abs(x - w / 2) < half:
+            return (178, 58, 48) if int((y - top) / (h * 0.08)) % 2 else (244, 242, 236)
+        if h * 0.18 < y <= top and abs(x - w / 2) < w * 0.05:
+            return (250, 220, 120)
+        return mix((150, 190, 226), (226, 236, 244), y / ground)
+
+    def board(x, y):
+        if x < w * 0.04 or x > w * 0.96 or y < h * 0.05 or y > h * 0.95:
+            return (120, 124, 130)
+        ink = (35, 90, 170)
+        for cy, length in ((0.25, 0.55), (0.42, 0.7), (0.59, 0.4), (0.76, 0.62)):
+            if abs(y - h * cy) < 2 and w * 0.12 < x < w * (0.12 + length):
+                return ink
+        if (x - w * 0.78) ** 2 + (y - h * 0.3) ** 2 < (h * 0.1) ** 2 and (x - w * 0.78) ** 2 + (y - h * 0.3) ** 2 > (h * 0.1 - 3) ** 2:
+            return (190, 50, 50)
+        return (246, 246, 240)
+
+    def ridge(x, y):
+        line = h * (0.55 - 0.3 * abs(((x / w) * 3) % 2 - 1))
+        if y > line:
+            return mix((236, 240, 246), (120, 140, 170), (y - line) / (h - line))
+        return mix((250, 190, 150), (140, 170, 220), 1 - y / max(line, 1))
+
+    def dot(x, y):
+        if (x - w / 2) ** 2 + (y - h / 2) ** 2 < (w * 0.4) ** 2:
+            return (166, 58, 43)
+        return (251, 250, 247)
+
+    def nook(x, y):
+        if w * 0.55 < x < w * 0.92 and h * 0.1 < y < h * 0.55:
+            return mix((200, 226, 240), (240, 246, 250), (y - h * 0.1) / (h * 0.45))
+        if h * 0.55 < y < h * 0.85 and w * 0.1 < x < w * 0.5:
+            return (70, 100, 90) if y > h * 0.65 or x < w * 0.16 or x > w * 0.44 else (90, 124, 112)
+        if y >= h * 0.85:
+            return (120, 86, 60)
+        return mix((236, 222, 200), (214, 196, 170), y / h)
+
+    return {"dusk": dusk, "tower": tower, "board": board, "ridge": ridge, "dot": dot, "nook": nook}[name]
 
 
 def placeholder_media() -> None:
     media = OUT / "media"
     media.mkdir(parents=True, exist_ok=True)
+    thumbs = media / "thumbs"
+    thumbs.mkdir(exist_ok=True)
+    for _name, _w, _h, (tw, th), *_rest, name in MEDIA_SAMPLES:
+        target = thumbs / f"{name}.png"
+        if not target.exists():
+            write_png(target, tw, th, scene(name, tw, th))
     (media / "harbour.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="900" viewBox="0 0 1600 900">'
         '<rect width="1600" height="900" fill="#3b5b75"/><rect y="560" width="1600" height="340" fill="#24384a"/>'
@@ -330,7 +470,10 @@ def render_all() -> int:
             print(f"{out_name}: jinja2 and minijinja disagree:", file=sys.stderr)
             sys.stderr.writelines(difflib.unified_diff(
                 norm(j_html).splitlines(True), norm(m_html).splitlines(True), "jinja2", "minijinja", n=1))
-        (OUT / f"{out_name}.html").write_text(norm(html) + "\n", encoding="utf-8")
+        html = norm(html)
+        for find, replace in OPEN_PANELS.get(out_name, []):
+            html = html.replace(find, replace)
+        (OUT / f"{out_name}.html").write_text(html + "\n", encoding="utf-8")
         print(f"wrote {OUT.relative_to(REPO)}/{out_name}.html")
     return failures
 

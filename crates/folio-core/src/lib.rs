@@ -12,7 +12,7 @@ pub mod safe_html;
 pub mod slug;
 
 pub use field::{FieldErrors, Invalid};
-pub use markdown::{render_markdown, Rendered};
+pub use markdown::{render_markdown, render_markdown_with, ImageSet, ImageSets, Rendered};
 pub use model::{Email, PersonName, PostKind, PostStatus, PostTitle, Role, TagName};
 pub use permissions::{Actor, PostAction};
 pub use safe_html::SafeHtml;

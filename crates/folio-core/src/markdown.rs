@@ -10,7 +10,7 @@ use comrak::plugins::syntect::{SyntectAdapter, SyntectAdapterBuilder};
 use comrak::{Arena, Options, Plugins};
 use once_cell::sync::Lazy;
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The output of the pipeline: the HTML to show and the plain text to index and
 /// excerpt.
@@ -37,8 +37,32 @@ fn options() -> Options<'static> {
     options
 }
 
+/// The renditions of one image Folio stores, for a responsive `<picture>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageSet {
+    /// The size of the original, for `width`/`height` (no layout shift while loading).
+    pub width: u32,
+    pub height: u32,
+    /// `url 480w, url 960w, …` in the original's type; the `<img>`'s `srcset`.
+    pub srcset: String,
+    /// The same in WebP, when there are WebP copies; a `<source>` before the `<img>`.
+    pub webp_srcset: Option<String>,
+}
+
+/// Images known to the media library, by the `src` a post uses (`/media/2026/11/….png`).
+pub type ImageSets = HashMap<String, ImageSet>;
+
+/// Where a body image is shown: the width of the text column on wide screens.
+pub const CONTENT_IMAGE_SIZES: &str = "(max-width: 44rem) 100vw, 42rem";
+
 /// Renders a post body. Never fails: any input gives some safe HTML.
 pub fn render_markdown(source: &str) -> Rendered {
+    render_markdown_with(source, &ImageSets::new())
+}
+
+/// Renders a post body, giving the images found in `images` a `srcset`, their size and
+/// a WebP `<source>`.
+pub fn render_markdown_with(source: &str, images: &ImageSets) -> Rendered {
     let options = options();
     let mut plugins = Plugins::default();
     let highlighter: &SyntectAdapter = &HIGHLIGHTER;
@@ -47,8 +71,41 @@ pub fn render_markdown(source: &str) -> Rendered {
         plugins.render.codefence_syntax_highlighter = Some(highlighter);
     }
     let raw_html = comrak::markdown_to_html_with_plugins(source, &options, &plugins);
-    let html = sanitize(&align_by_class(&replace_task_checkboxes(&raw_html)));
+    let html = sanitize(&responsive_images(&align_by_class(&replace_task_checkboxes(&raw_html)), images));
     Rendered { html, text: plain_text(source, &options) }
+}
+
+/// Media-library images become a `<picture>`: a WebP `<source>` when there is one, and
+/// an `<img>` with `srcset`, `sizes`, its size and lazy loading. Runs before the
+/// sanitizer, which checks what this adds like anything else.
+fn responsive_images<'h>(html: &'h str, images: &ImageSets) -> Cow<'h, str> {
+    static IMG: Lazy<regex::Regex> =
+        Lazy::new(|| regex::Regex::new(r#"<img src="(/media/[a-z0-9/.\-]+)""#).expect("valid regex"));
+    if images.is_empty() || !html.contains("<img src=\"/media/") {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = 0;
+    for found in IMG.captures_iter(html) {
+        let (Some(whole), Some(src)) = (found.get(0), found.get(1)) else { continue };
+        let Some(set) = images.get(src.as_str()) else { continue };
+        // comrak escapes `>` inside attribute values, so the next one closes the tag.
+        let Some(close) = html[whole.end()..].find('>').map(|i| whole.end() + i + 1) else { continue };
+        out.push_str(&html[rest..whole.start()]);
+        out.push_str("<picture>");
+        if let Some(webp) = &set.webp_srcset {
+            out.push_str(&format!("<source type=\"image/webp\" srcset=\"{webp}\" sizes=\"{CONTENT_IMAGE_SIZES}\">"));
+        }
+        out.push_str(&format!(
+            "<img src=\"{}\" srcset=\"{}\" sizes=\"{CONTENT_IMAGE_SIZES}\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\"",
+            src.as_str(), set.srcset, set.width, set.height
+        ));
+        out.push_str(&html[whole.end()..close]);
+        out.push_str("</picture>");
+        rest = close;
+    }
+    out.push_str(&html[rest..]);
+    Cow::Owned(out)
 }
 
 /// Task-list items come out of comrak as disabled `<input>` checkboxes; form elements
@@ -125,8 +182,8 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
 const ALLOWED_TAGS: &[&str] = &[
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
     "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section",
-    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre", "q", "s", "samp",
+    "section", "small", "source", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "time", "tr", "u", "ul", "var",
 ];
 
@@ -159,11 +216,27 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
             && IMAGE_DATA_PREFIXES.iter().any(|p| lower.starts_with(p));
         return raster.then_some(Cow::Borrowed(value));
     }
+    if attribute == "srcset" {
+        return srcset_is_safe(value).then_some(Cow::Borrowed(value));
+    }
+    if element == "source" && attribute == "type" {
+        let raster = IMAGE_DATA_PREFIXES.iter().any(|p| p.strip_prefix("data:").and_then(|p| p.strip_suffix(";base64,")) == Some(lower.trim()));
+        return raster.then_some(Cow::Borrowed(value));
+    }
     if attribute == "class" {
         let kept: Vec<&str> = value.split_whitespace().filter(|t| is_safe_class_token(t)).collect();
         return (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")));
     }
     Some(Cow::Borrowed(value))
+}
+
+/// A `srcset` whose every candidate is a site path or an http(s) URL: ammonia checks
+/// the scheme of `src` and `href` but treats `srcset` as plain text.
+fn srcset_is_safe(value: &str) -> bool {
+    value.split(',').all(|candidate| {
+        let url = candidate.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+        (url.starts_with('/') && !url.starts_with("//")) || url.starts_with("https://") || url.starts_with("http://")
+    })
 }
 
 static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
@@ -172,7 +245,8 @@ static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
         .clean_content_tags(CLEAN_CONTENT_TAGS.iter().copied().collect::<HashSet<_>>())
         .generic_attributes(["title", "lang", "dir", "class"].into_iter().collect())
         .add_tag_attributes("a", ["href", "id", "hreflang"])
-        .add_tag_attributes("img", ["src", "alt", "width", "height", "loading", "srcset", "sizes"])
+        .add_tag_attributes("img", ["src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"])
+        .add_tag_attributes("source", ["srcset", "sizes", "type"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .add_tag_attributes("ol", ["start", "reversed"])
@@ -221,6 +295,38 @@ mod tests {
         assert!(!out.contains("<input"), "{out}");
         assert!(out.contains("footnote"), "{out}");
         assert!(out.contains("The note."), "{out}");
+    }
+
+    #[test]
+    fn library_images_become_responsive_pictures() {
+        let mut images = ImageSets::new();
+        images.insert(
+            "/media/2026/11/0a1b.png".to_owned(),
+            ImageSet {
+                width: 1200,
+                height: 800,
+                srcset: "/media/2026/11/0a1b-480w.png 480w, /media/2026/11/0a1b.png 1200w".to_owned(),
+                webp_srcset: Some("/media/2026/11/0a1b-480w.webp 480w, /media/2026/11/0a1b.webp 1200w".to_owned()),
+            },
+        );
+        let out = render_markdown_with("A ![cat > dog](/media/2026/11/0a1b.png \"Title\") and ![other](/media/2026/11/ffff.png)", &images).html.into_string();
+        assert!(out.contains("<picture><source type=\"image/webp\" srcset=\"/media/2026/11/0a1b-480w.webp 480w, /media/2026/11/0a1b.webp 1200w\""), "{out}");
+        assert!(out.contains("srcset=\"/media/2026/11/0a1b-480w.png 480w, /media/2026/11/0a1b.png 1200w\""), "{out}");
+        assert!(out.contains("width=\"1200\" height=\"800\" loading=\"lazy\""), "{out}");
+        assert!(out.contains("alt=\"cat &gt; dog\" title=\"Title\"></picture>"), "{out}");
+        // An image the library does not know is left as it was.
+        assert!(out.contains("<img src=\"/media/2026/11/ffff.png\" alt=\"other\">"), "{out}");
+        assert_eq!(out.matches("<picture>").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn srcset_and_source_type_are_checked() {
+        let out = html("<img src=\"/a.png\" srcset=\"/a.png 1x, javascript:alert(1) 2x\"><picture><source type=\"text/html\" srcset=\"/b.png\"><source type=\"image/webp\" srcset=\"https://example.com/c.webp 2x\"></picture>");
+        assert!(!out.contains("javascript"), "{out}");
+        assert!(!out.contains("text/html"), "{out}");
+        assert!(out.contains("srcset=\"/b.png\""), "{out}");
+        assert!(out.contains("type=\"image/webp\" srcset=\"https://example.com/c.webp 2x\""), "{out}");
+        assert!(!html("<img srcset=\"//evil.example/x.png\">").contains("evil"));
     }
 
     #[test]

@@ -90,6 +90,11 @@ fn is_storage_full(error: &io::Error) -> bool {
         || (cfg!(target_os = "linux") && matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT)))
 }
 
+/// A size limit as a writer reads it: `10 MB`, `512 KB`.
+pub fn describe_limit(bytes: u64) -> String {
+    human_size(bytes, Round::Down)
+}
+
 #[derive(Clone, Copy)]
 enum Round {
     Up,

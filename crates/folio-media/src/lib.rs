@@ -31,7 +31,7 @@ mod kind;
 mod process;
 mod store;
 
-pub use error::MediaError;
+pub use error::{describe_limit, MediaError};
 pub use key::{storage_key, validate_key, variant_key, MediaKey, YearMonth};
 pub use kind::{sniff, ImageKind};
 pub use process::{process, Limits, Processed, Rendition};

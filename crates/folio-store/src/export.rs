@@ -8,9 +8,10 @@
 //! once Folio stores them.
 
 use crate::time::trunc;
-use crate::{SiteSettings, Store, StoreError};
+use crate::{Media, SiteSettings, Store, StoreError, MEDIA_PREFIX};
+use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
-use folio_core::{render_markdown, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug};
+use folio_core::{render_markdown_with, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -82,11 +83,16 @@ pub struct ExportRedirect {
     pub post_id: i64,
 }
 
-/// An uploaded file: its public path and its bytes, base64-encoded.
+/// An entry of the media library, and (when the exporter could read them) its files.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExportMedia {
-    pub path: String,
-    pub content_base64: String,
+    #[serde(flatten)]
+    pub entry: Media,
+    /// Each stored file's bytes, base64-encoded, by key. The store leaves this empty;
+    /// `folio export` fills it from the media store, and `folio import` writes it back
+    /// (checking every key) before the rows are imported.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 /// What an import did.
@@ -97,6 +103,7 @@ pub struct ImportReport {
     pub posts: usize,
     pub pages: usize,
     pub redirects: usize,
+    pub media: usize,
 }
 
 impl Store {
@@ -187,8 +194,21 @@ impl Store {
             tags,
             posts,
             redirects,
-            media: Vec::new(),
+            media: self.export_media().await?,
         })
+    }
+
+    async fn export_media(&self) -> Result<Vec<ExportMedia>, StoreError> {
+        let mut all = Vec::new();
+        let mut before = None;
+        loop {
+            let page = self.list_media(before, 500).await?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.id);
+            all.extend(page.into_iter().map(|entry| ExportMedia { entry, files: BTreeMap::new() }));
+        }
+        all.reverse();
+        Ok(all)
     }
 
     /// Loads an export into this site, which must be empty (no users, no content).
@@ -236,9 +256,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut report = ImportReport { users: site.users.len(), tags: site.tags.len(), ..Default::default() };
+        for m in &site.media {
+            crate::media::insert_media(&mut tx, Some(m.entry.id), &m.entry.to_new(), trunc(m.entry.created_at)).await?;
+        }
+        let images: folio_core::ImageSets =
+            site.media.iter().map(|m| (format!("{MEDIA_PREFIX}{}", m.entry.storage_key), m.entry.image_set())).collect();
+        let mut report = ImportReport { users: site.users.len(), tags: site.tags.len(), media: site.media.len(), ..Default::default() };
         for p in &site.posts {
-            let rendered = render_markdown(&p.markdown);
+            let rendered = render_markdown_with(&p.markdown, &images);
             let excerpt = crate::posts::effective_excerpt(&p.custom_excerpt, &rendered.text);
             sqlx::query(
                 "INSERT INTO posts (id, kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
@@ -329,6 +354,14 @@ fn validate(site: &SiteExport) -> Result<(), StoreError> {
         }
         if let Some(t) = p.tags.iter().find(|t| !site.tags.iter().any(|tag| tag.id == **t)) {
             errors.add(&format!("posts[{i}].tags"), format!("tag {t} is not in the export"));
+        }
+    }
+    for (i, m) in site.media.iter().map(|m| &m.entry).enumerate() {
+        if let Some(u) = m.uploaded_by.filter(|u| !site.users.iter().any(|user| user.id == *u)) {
+            errors.add(&format!("media[{i}].uploaded_by"), format!("user {u} is not in the export"));
+        }
+        if !m.renditions.iter().any(|r| r.key == m.storage_key) {
+            errors.add(&format!("media[{i}].renditions"), "must include the original");
         }
     }
     for (i, t) in site.tags.iter().enumerate() {

@@ -9,6 +9,7 @@
 mod error;
 pub mod export;
 mod jobs;
+mod media;
 mod people;
 mod posts;
 mod revisions;
@@ -21,6 +22,7 @@ pub use error::StoreError;
 pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
 pub use settings::{NavItem, SettingsPatch, SiteSettings};
 pub use time::now;
+pub use media::{media_urls_in, Media, MediaRendition, NewMedia, MEDIA_PREFIX};
 pub use people::Invite;
 pub use revisions::{Revision, AUTOSAVE_NOTE};
 pub use sessions::random_secret as random_token;

@@ -7,7 +7,7 @@ use crate::{now, Store, StoreError};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use folio_core::markdown::excerpt;
-use folio_core::{render_markdown, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
+use folio_core::{render_markdown_with, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -217,10 +217,17 @@ enum ListingScope {
 }
 
 impl Store {
+    /// Renders a body through the Markdown pipeline, with the media library's sizes
+    /// and renditions for the images it uses.
+    pub(crate) async fn render(&self, markdown: &str) -> Result<folio_core::Rendered, StoreError> {
+        let images = self.image_sets(&crate::media_urls_in(markdown)).await?;
+        Ok(render_markdown_with(markdown, &images))
+    }
+
     /// Creates a post or page. An explicit slug that is taken is a conflict on `slug`;
     /// a derived one gets a numeric suffix instead.
     pub async fn create_post(&self, input: PostInput) -> Result<Post, StoreError> {
-        let rendered = render_markdown(&input.markdown);
+        let rendered = self.render(&input.markdown).await?;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let slug = match &input.slug {
             Some(slug) => {
@@ -271,7 +278,7 @@ impl Store {
 
     /// Replaces a post's content and metadata. A changed slug leaves a redirect behind.
     pub async fn update_post(&self, id: i64, input: PostInput) -> Result<Post, StoreError> {
-        let rendered = render_markdown(&input.markdown);
+        let rendered = self.render(&input.markdown).await?;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let old_slug: String = sqlx::query_scalar("SELECT slug FROM posts WHERE id = ?")
             .bind(id)

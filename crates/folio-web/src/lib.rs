@@ -10,6 +10,7 @@ pub mod api;
 mod cache;
 mod error;
 mod feeds;
+pub mod media;
 mod ops;
 mod site;
 pub mod theme;
@@ -37,6 +38,10 @@ pub struct WebConfig {
     pub theme_dir: Option<PathBuf>,
     /// Upper bound of the in-process page cache; 0 disables it.
     pub page_cache_bytes: u64,
+    /// Where uploaded images are stored (the local media store).
+    pub media_dir: PathBuf,
+    /// Largest image upload, in bytes; a larger request body is refused with 413.
+    pub media_max_bytes: u64,
 }
 
 /// Shared by every request. Cheap to clone.
@@ -50,6 +55,7 @@ struct Inner {
     cache: PageCache,
     theme: Theme,
     config: WebConfig,
+    media: media::Media,
 }
 
 impl AppState {
@@ -60,7 +66,8 @@ impl AppState {
         admin::AdminTemplates::global()?;
         ops::prometheus();
         let cache = PageCache::new(config.page_cache_bytes);
-        Ok(AppState { inner: Arc::new(Inner { store, cache, theme, config }) })
+        let media = media::Media::new(&config);
+        Ok(AppState { inner: Arc::new(Inner { store, cache, theme, config, media }) })
     }
 
     pub fn store(&self) -> &Store {
@@ -79,6 +86,10 @@ impl AppState {
         &self.inner.config
     }
 
+    pub fn media(&self) -> &media::Media {
+        &self.inner.media
+    }
+
     /// An absolute URL for a site path such as `/tag/rust/`.
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{}", self.inner.config.base_url, path)
@@ -92,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(site::router())
         .merge(feeds::router())
+        .merge(media::router())
         .merge(api)
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn(ops::remember_route))

@@ -13,7 +13,8 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use folio_store::{Cursor, Listing, SiteSettings};
+use folio_core::ImageSets;
+use folio_store::{Cursor, Listing, PostSummary, SiteSettings};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -70,12 +71,19 @@ struct ListingPage {
     is_first_page: bool,
 }
 
-fn listing_page(state: &AppState, base_path: &str, listing: &Listing, first: bool) -> ListingPage {
-    ListingPage {
-        posts: listing.posts.iter().map(|p| summary_view(state, p)).collect(),
+/// The media library's renditions of these posts' feature images, in one query.
+async fn feature_images(state: &AppState, posts: &[PostSummary]) -> Result<ImageSets, PageError> {
+    let urls: Vec<&str> = posts.iter().filter_map(|p| p.feature_image.as_deref()).collect();
+    Ok(state.store().image_sets(&urls).await?)
+}
+
+async fn listing_page(state: &AppState, base_path: &str, listing: &Listing, first: bool) -> Result<ListingPage, PageError> {
+    let images = feature_images(state, &listing.posts).await?;
+    Ok(ListingPage {
+        posts: listing.posts.iter().map(|p| summary_view(state, p, &images)).collect(),
         older_url: listing.next.map(|c| format!("{base_path}?after={}", c.encode())),
         is_first_page: first,
-    }
+    })
 }
 
 fn base_meta(state: &AppState, settings: &SiteSettings, title: String, description: String, path: &str) -> MetaView {
@@ -105,7 +113,7 @@ async fn home(State(state): State<AppState>, Query(q): Query<ListingQuery>) -> R
         site: SiteView::new(&state, &settings),
         meta,
         current_path: "/".into(),
-        page: listing_page(&state, "/", &listing, after.is_none()),
+        page: listing_page(&state, "/", &listing, after.is_none()).await?,
     };
     render(&state, "index.html", &context)
 }
@@ -127,7 +135,8 @@ async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result
         Err(e) => return Err(e.into()),
     };
     let settings = state.store().settings().await?;
-    let view = post_view(&state, &post);
+    let images = feature_images(&state, std::slice::from_ref(&post.summary)).await?;
+    let view = post_view(&state, &post, &images);
     let s = &post.summary;
     let title = if post.seo_title.is_empty() { s.title.clone() } else { post.seo_title.clone() };
     let description = if post.seo_description.is_empty() { s.excerpt.clone() } else { post.seo_description.clone() };
@@ -214,7 +223,7 @@ async fn tag(
                 url: state.absolute(&path),
                 feed_url: state.absolute(&format!("{path}feed.xml")),
             },
-            listing: listing_page(&state, &path, &listing, after.is_none()),
+            listing: listing_page(&state, &path, &listing, after.is_none()).await?,
         },
     };
     render(&state, "tag.html", &context)
@@ -246,7 +255,7 @@ async fn author(
         current_path: path.clone(),
         page: AuthorPage {
             author: AuthorView { name: user.name.clone(), url: state.absolute(&path), bio: user.bio.clone() },
-            listing: listing_page(&state, &path, &listing, after.is_none()),
+            listing: listing_page(&state, &path, &listing, after.is_none()).await?,
         },
     };
     render(&state, "author.html", &context)
@@ -272,6 +281,7 @@ async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> 
     let query: String = q.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let settings = state.store().settings().await?;
     let results = if query.is_empty() { Vec::new() } else { state.store().search(&query, 20).await? };
+    let images = feature_images(&state, &results).await?;
     let title = if query.is_empty() { "Search".to_owned() } else { format!("Search: {query}") };
     let mut meta = base_meta(&state, &settings, page_title(&title, &settings), String::new(), "/search");
     meta.robots = "noindex";
@@ -279,7 +289,7 @@ async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> 
         site: SiteView::new(&state, &settings),
         meta,
         current_path: "/search".into(),
-        page: SearchPage { total: results.len(), results: results.iter().map(|p| summary_view(&state, p)).collect(), query },
+        page: SearchPage { total: results.len(), results: results.iter().map(|p| summary_view(&state, p, &images)).collect(), query },
     };
     render(&state, "search.html", &context)
 }

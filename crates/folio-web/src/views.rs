@@ -6,6 +6,7 @@ use crate::theme::{safe, ThemeError};
 use crate::AppState;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use folio_core::ImageSets;
 use folio_store::{NavItem, Post, PostSummary, SiteSettings};
 use minijinja::Value;
 use serde::Serialize;
@@ -57,6 +58,33 @@ pub struct SummaryView {
     pub tags: Vec<Link>,
     pub feature_image: String,
     pub feature_image_alt: String,
+    pub feature_picture: Option<PictureView>,
+}
+
+/// The responsive renditions of an image from the media library: `<picture>` material.
+#[derive(Serialize)]
+pub struct PictureView {
+    pub srcset: String,
+    /// Empty when there are no WebP copies (then no `<source>`).
+    pub webp_srcset: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl From<&folio_core::ImageSet> for PictureView {
+    fn from(set: &folio_core::ImageSet) -> Self {
+        PictureView {
+            srcset: set.srcset.clone(),
+            webp_srcset: set.webp_srcset.clone().unwrap_or_default(),
+            width: set.width,
+            height: set.height,
+        }
+    }
+}
+
+/// The library's renditions of a feature image, when it is one of the library's.
+fn feature_picture(url: Option<&str>, images: &ImageSets) -> Option<PictureView> {
+    url.and_then(|u| images.get(u)).map(PictureView::from)
 }
 
 #[derive(Serialize)]
@@ -82,6 +110,7 @@ pub struct PostView {
     pub tags: Vec<Link>,
     pub feature_image: String,
     pub feature_image_alt: String,
+    pub feature_picture: Option<PictureView>,
 }
 
 /// The whole context of a page: the parts every template gets, and the page's own.
@@ -152,7 +181,7 @@ pub fn feeds_under(state: &AppState, base: &str, title: &str) -> Vec<FeedLink> {
     ]
 }
 
-pub fn summary_view(state: &AppState, p: &PostSummary) -> SummaryView {
+pub fn summary_view(state: &AppState, p: &PostSummary, images: &ImageSets) -> SummaryView {
     let published = p.published_at.unwrap_or(p.updated_at);
     SummaryView {
         title: p.title.clone(),
@@ -165,10 +194,11 @@ pub fn summary_view(state: &AppState, p: &PostSummary) -> SummaryView {
         tags: p.tags.iter().map(|t| Link { name: t.name.clone(), url: state.absolute(&tag_path(&t.slug)) }).collect(),
         feature_image: p.feature_image.as_deref().map(|u| absolute_url(state, u)).unwrap_or_default(),
         feature_image_alt: p.feature_image_alt.clone(),
+        feature_picture: feature_picture(p.feature_image.as_deref(), images),
     }
 }
 
-pub fn post_view(state: &AppState, post: &Post) -> PostView {
+pub fn post_view(state: &AppState, post: &Post, images: &ImageSets) -> PostView {
     let s = &post.summary;
     let published = s.published_at.unwrap_or(s.updated_at);
     PostView {
@@ -190,6 +220,7 @@ pub fn post_view(state: &AppState, post: &Post) -> PostView {
         tags: s.tags.iter().map(|t| Link { name: t.name.clone(), url: state.absolute(&tag_path(&t.slug)) }).collect(),
         feature_image: s.feature_image.as_deref().map(|u| absolute_url(state, u)).unwrap_or_default(),
         feature_image_alt: s.feature_image_alt.clone(),
+        feature_picture: feature_picture(s.feature_image.as_deref(), images),
     }
 }
 

@@ -3,6 +3,8 @@
 use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, TokenCommand, UserCommand, UserCreateArgs};
 use crate::config::Config;
 use anyhow::{bail, Context};
+use base64::Engine as _;
+use folio_media::MediaStore as _;
 use folio_core::{Email, PersonName, Role};
 use folio_store::{NewUser, Store};
 use std::io::{BufRead, Read, Write};
@@ -43,6 +45,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The media store of this configuration: `<data dir>/media`.
+fn media_files(config: &Config) -> folio_media::LocalStore {
+    folio_media::LocalStore::new(config.media_dir())
+}
+
 /// Opens the database, creating the data folder of a SQLite default when missing.
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if config.database_url.starts_with("sqlite:") {
@@ -70,6 +77,8 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         base_url: config.base_url.clone(),
         theme_dir: config.theme_dir.clone(),
         page_cache_bytes: config.page_cache_mb * 1024 * 1024,
+        media_dir: config.media_dir(),
+        media_max_bytes: config.media_max_mb * 1024 * 1024,
     };
     let state = folio_web::AppState::new(store.clone(), web).context("loading the theme (FOLIO_THEME_DIR)")?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -197,7 +206,19 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
 
 async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = migrated_store(config).await?;
-    let site = store.export_site().await.context("reading the site")?;
+    let mut site = store.export_site().await.context("reading the site")?;
+    let files = media_files(config);
+    for entry in &mut site.media {
+        for rendition in &entry.entry.renditions {
+            let key = folio_media::MediaKey::parse(&rendition.key).with_context(|| format!("media entry {}", entry.entry.id))?;
+            match files.get(&key).await.with_context(|| format!("reading the media file {key}"))? {
+                Some(bytes) => {
+                    entry.files.insert(rendition.key.clone(), base64::engine::general_purpose::STANDARD.encode(bytes));
+                }
+                None => tracing::warn!(key = %key, "a media file of the library is missing; exported without it"),
+            }
+        }
+    }
     let json = serde_json::to_vec_pretty(&site)?;
     match args.output {
         Some(path) => {
@@ -226,6 +247,23 @@ async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let site: folio_store::export::SiteExport =
         serde_json::from_str(&text).with_context(|| format!("{} is not a Folio export", args.file.display()))?;
+    // Files first: a key is checked before anything is written, and a file written for
+    // an import that then fails is only an unreferenced, content-named file.
+    let files = media_files(config);
+    for entry in &site.media {
+        for (key, content) in &entry.files {
+            let key = folio_media::MediaKey::parse(key).with_context(|| format!("media entry {}: file {key:?}", entry.entry.id))?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(content)
+                .with_context(|| format!("media entry {}: file {key} is not base64", entry.entry.id))?;
+            // Served with the type its name says: the bytes must be that type.
+            let kind = folio_media::sniff(&bytes).ok().filter(|k| Some(*k) == key.kind()).with_context(|| {
+                format!("media entry {}: file {key} is not the image its name says; nothing was imported", entry.entry.id)
+            })?;
+            let mime = kind.mime();
+            files.put(&key, bytes.into(), mime).await.with_context(|| format!("writing the media file {key}"))?;
+        }
+    }
     let store = migrated_store(config).await?;
     let report = store.import_site(&site).await.map_err(|e| match e {
         folio_store::StoreError::Invalid(fields) => {
@@ -235,8 +273,8 @@ async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
         e => anyhow::Error::new(e).context("importing; nothing was imported"),
     })?;
     eprintln!(
-        "imported {} users, {} tags, {} posts, {} pages, {} redirects",
-        report.users, report.tags, report.posts, report.pages, report.redirects
+        "imported {} users, {} tags, {} posts, {} pages, {} redirects, {} images",
+        report.users, report.tags, report.posts, report.pages, report.redirects, report.media
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,15 @@ pub struct Config {
     /// A tracing filter such as `info` or `folio=debug,info`.
     pub log: String,
     pub page_cache_mb: u64,
+    /// Largest image upload, in megabytes.
+    pub media_max_mb: u64,
+}
+
+impl Config {
+    /// Where uploaded images are kept: `media/` in the data folder.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
 }
 
 /// Every variable Folio reads; anything else starting with `FOLIO_` is a typo.
@@ -43,6 +52,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_LOG_FORMAT",
     "FOLIO_LOG",
     "FOLIO_PAGE_CACHE_MB",
+    "FOLIO_MEDIA_MAX_MB",
 ];
 
 /// The keys a TOML file may hold: the variable names without `FOLIO_`, lowercased.
@@ -58,6 +68,7 @@ struct FileConfig {
     log_format: Option<String>,
     log: Option<String>,
     page_cache_mb: Option<u64>,
+    media_max_mb: Option<u64>,
 }
 
 /// A configuration problem, naming where the bad value came from.
@@ -194,8 +205,21 @@ impl Config {
             None => file_cfg.page_cache_mb.unwrap_or(64),
         };
 
+        let media_max_mb = match get("FOLIO_MEDIA_MAX_MB") {
+            Some(v) => v.trim().parse::<u64>().ok().filter(|n| (1..=1024).contains(n)).ok_or_else(|| {
+                err("FOLIO_MEDIA_MAX_MB", format!("{v:?} is not a whole number of megabytes from 1 to 1024"))
+            })?,
+            None => match file_cfg.media_max_mb {
+                Some(n) if !(1..=1024).contains(&n) => {
+                    return Err(err(from_file("media_max_mb"), format!("{n} is not a whole number of megabytes from 1 to 1024")))
+                }
+                Some(n) => n,
+                None => 10,
+            },
+        };
+
         Ok(Loaded {
-            config: Config { database_url, data_dir, listen, base_url, redis_url, theme_dir, log_format, log, page_cache_mb },
+            config: Config { database_url, data_dir, listen, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb },
             warnings,
         })
     }
@@ -230,6 +254,7 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://./folio-data/folio.db");
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.page_cache_mb, 64);
+        assert_eq!(c.media_max_mb, 10);
     }
 
     #[test]
@@ -240,6 +265,7 @@ mod tests {
             ("FOLIO_DATABASE_URL", "oracle://db"),
             ("FOLIO_LOG_FORMAT", "xml"),
             ("FOLIO_PAGE_CACHE_MB", "lots"),
+            ("FOLIO_MEDIA_MAX_MB", "0"),
             ("FOLIO_REDIS_URL", "http://redis"),
         ] {
             let e = Config::from_sources(None, env(&[(var, value)])).err().expect("refused");

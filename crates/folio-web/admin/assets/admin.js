@@ -7,11 +7,14 @@
  *   - tag suggestions for the comma-separated tags field (GET /admin/tags.json)
  *   - Ctrl/Cmd+S saves the post
  *   - a warning before leaving the editor with unsaved changes
+ *   - images in the editor: upload (a button, or dropping or pasting files into the
+ *     text; POST /admin/media), insert at the cursor or use as the feature image
  *   - a confirm dialog for forms with data-confirm (delete, revoke, restore)
  *   - copy buttons, character counters, focus on the error summary
  *
  * Requests send the session cookie, the CSRF token from <meta name="csrf-token"> in the
- * X-CSRF-Token header, and JSON bodies. No inline scripts or styles (the CSP forbids them).
+ * X-CSRF-Token header, and JSON bodies (uploads: multipart). No inline scripts or styles
+ * (the CSP forbids them).
  */
 (function () {
   "use strict";
@@ -66,6 +69,7 @@
         } catch (_) { /* not JSON */ }
         var err = new Error(message || "HTTP " + response.status);
         err.status = response.status;
+        err.serverMessage = message;
         throw err;
       });
     }
@@ -309,6 +313,296 @@
     input.addEventListener("input", update);
   }
 
+  /* Images ---------------------------------------------------------------------------- */
+
+  /* POSTs one file to the media library as a multipart form (file, alt); resolves with
+     the library entry: {id, url, markdown, width, height, alt, original_name, ...}. */
+  function uploadImage(url, file, token) {
+    var body = new FormData();
+    body.append("file", file, file.name || "image");
+    body.append("alt", "");
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": token },
+      body: body
+    }).then(readJSON);
+  }
+
+  function uploadFailure(err, name) {
+    var what = name ? "“" + name + "” was not uploaded: " : "The image was not uploaded: ";
+    if (err && err.serverMessage) return what + err.serverMessage.replace(/\.$/, "") + ".";
+    return failureText(err, "Upload");
+  }
+
+  function setUploadStatus(el, text, state) {
+    if (!el) return;
+    el.textContent = text;
+    el.classList.toggle("is-busy", state === "busy");
+    el.classList.toggle("is-done", state === "done");
+    el.classList.toggle("is-error", state === "error");
+  }
+
+  function hasFiles(event) {
+    var types = event.dataTransfer && event.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, "Files") !== -1;
+  }
+
+  function make(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text) el.textContent = text;
+    return el;
+  }
+
+  /* A button whose visible text is `label` and whose accessible name goes on with `more`. */
+  function makeButton(className, label, more, attribute) {
+    var button = make("button", className, label);
+    button.type = "button";
+    button.setAttribute(attribute, "");
+    button.appendChild(make("span", "visually-hidden", more));
+    return button;
+  }
+
+  /* Puts `text` at the cursor as a paragraph of its own (blank lines around it), through
+     the browser's editing so that undo can take it back, and lets the preview, autosave
+     and change tracking know with an input event. */
+  function insertBlock(textarea, text, atEnd) {
+    var value = textarea.value;
+    var start = atEnd ? value.length : textarea.selectionStart;
+    var end = atEnd ? value.length : textarea.selectionEnd;
+    var before = value.slice(0, start);
+    var after = value.slice(end);
+    var lead = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+    var tail = /^\n\n/.test(after) ? "" : (/^\n/.test(after) ? "\n" : "\n\n");
+    var insert = lead + text + tail;
+    textarea.focus();
+    textarea.setSelectionRange(start, end);
+    var inserted = false;
+    try {
+      inserted = document.execCommand("insertText", false, insert) && textarea.value === before + insert + after;
+    } catch (_) { inserted = false; }
+    if (!inserted) {
+      textarea.value = before + insert + after;
+      textarea.setSelectionRange(start + insert.length, start + insert.length);
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function initImages(form) {
+    var textarea = fieldOf(form, "markdown");
+    var url = form.getAttribute("data-media-url");
+    var csrf = fieldOf(form, "csrf");
+    var token = (csrf && csrf.value) || csrfToken();
+    var tools = document.querySelectorAll("[data-upload-tools]");
+    if (!textarea || !url || !canFetch() || typeof FormData !== "function") {
+      Array.prototype.forEach.call(tools, function (el) { el.hidden = true; });
+      return;
+    }
+    var bodyStatus = document.getElementById("media-upload-status");
+    var bodyButton = document.getElementById("editor-insert-image");
+    var bodyFile = document.getElementById("editor-image-input");
+    var featureStatus = document.getElementById("feature-upload-status");
+    var featureButton = document.getElementById("editor-feature-upload");
+    var featureFile = document.getElementById("editor-feature-input");
+    var featureField = document.getElementById("editor:feature-image");
+    var featureAlt = document.getElementById("editor:feature-image-alt");
+    var panel = document.getElementById("editor-media-panel");
+    var panelStatus = document.getElementById("media-panel-status");
+    var list = panel && panel.querySelector("[data-media-list]");
+    var queue = Promise.resolve();
+
+    // Until the writer has been in the text, its cursor is at the start: add images at the end.
+    var touched = document.activeElement === textarea;
+    textarea.addEventListener("focus", function () { touched = true; });
+
+    function insertMarkdown(markdown) {
+      insertBlock(textarea, markdown, !touched);
+      touched = true;
+    }
+
+    /* Uploads the files one after another; `use` puts each answer to work and says what
+       it did. A failure stays on show when the others are done. */
+    function upload(files, status, use) {
+      var batch = Array.prototype.slice.call(files || []);
+      if (batch.length === 0) return;
+      var failure = "";
+      batch.forEach(function (file) {
+        queue = queue.then(function () {
+          setUploadStatus(status, "Uploading…", "busy");
+          return uploadImage(url, file, token)
+            .then(function (data) {
+              if (!data || typeof data.url !== "string") throw new Error("no url in the answer");
+              addToLibrary(data);
+              var done = use(data);
+              setUploadStatus(status, failure || done, failure ? "error" : "done");
+            })
+            .catch(function (err) {
+              failure = uploadFailure(err, batch.length > 1 ? file.name : "");
+              setUploadStatus(status, failure, "error");
+            });
+        });
+      });
+    }
+
+    function setFeature(imageUrl, alt, thumbUrl) {
+      if (!featureField) return;
+      featureField.value = imageUrl;
+      featureField.dispatchEvent(new Event("input", { bubbles: true }));
+      featureField.dispatchEvent(new Event("change", { bubbles: true }));
+      if (featureAlt && alt && featureAlt.value.trim() === "") {
+        featureAlt.value = alt;
+        featureAlt.dispatchEvent(new Event("input", { bubbles: true }));
+        featureAlt.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      var fieldset = featureField.closest("fieldset");
+      var thumb = fieldset && fieldset.querySelector(".feature-thumb");
+      if (!thumb && fieldset) {
+        thumb = make("img", "feature-thumb");
+        thumb.alt = "";
+        thumb.width = 320;
+        thumb.height = 180;
+        var legend = fieldset.querySelector("legend");
+        if (legend) legend.insertAdjacentElement("afterend", thumb); else fieldset.prepend(thumb);
+      }
+      if (thumb) thumb.src = thumbUrl || imageUrl;
+    }
+
+    /* A new upload joins the top of the library panel, like the ones the page came with. */
+    function addToLibrary(data) {
+      if (!list || data.id == null) return;
+      var id = String(data.id);
+      var known = Array.prototype.some.call(list.children, function (li) {
+        return li.getAttribute("data-media-id") === id;
+      });
+      if (known) return;
+      var name = data.original_name || data.url.split("/").pop();
+      var markdown = typeof data.markdown === "string" ? data.markdown : "![](" + data.url + ")";
+      var item = make("li", "media-pick");
+      item.setAttribute("data-media-item", "");
+      item.setAttribute("data-media-id", id);
+      item.setAttribute("data-url", data.url);
+      item.setAttribute("data-thumb", data.url);
+      item.setAttribute("data-markdown", markdown);
+      item.setAttribute("data-alt", data.alt || "");
+      item.setAttribute("data-name", name);
+      var thumb = make("img", "media-pick-thumb");
+      thumb.src = data.url;
+      thumb.alt = "";
+      if (data.width > 0 && data.height > 0) {
+        thumb.width = data.width;
+        thumb.height = data.height;
+      }
+      var info = make("div", "media-pick-info");
+      var meta = (data.width > 0 ? data.width + " × " + data.height + " · " : "") + "just uploaded";
+      info.append(make("p", "media-pick-name", name), make("p", "media-pick-meta", meta));
+      var copy = make("div", "media-pick-copy");
+      [["markdown", "Markdown", " for “" + name + "”", markdown], ["url", "URL", " of “" + name + "”", data.url]]
+        .forEach(function (field) {
+          var label = make("label", "", field[1]);
+          label.htmlFor = "editor:media-" + id + "-" + field[0];
+          label.appendChild(make("span", "visually-hidden", field[2]));
+          var input = make("input", "copy-input");
+          input.type = "text";
+          input.id = label.htmlFor;
+          input.value = field[3];
+          input.readOnly = true;
+          input.spellcheck = false;
+          copy.append(label, input);
+        });
+      var actions = make("div", "media-pick-actions");
+      actions.append(
+        makeButton("button button-tool", "Insert", " “" + name + "” into the text", "data-media-insert"),
+        makeButton("button button-tool", "Use as feature image", ": “" + name + "”", "data-media-feature"));
+      item.append(thumb, info, actions, copy);
+      list.insertBefore(item, list.firstChild);
+      list.hidden = false;
+      var empty = panel.querySelector("[data-media-empty]");
+      if (empty) empty.remove();
+    }
+
+    // Images for the text: the button, dropping files on the text, pasting an image.
+    function uploadToText(files) {
+      upload(files, bodyStatus, function (data) {
+        insertMarkdown(typeof data.markdown === "string" ? data.markdown : "![](" + data.url + ")");
+        return "Image inserted.";
+      });
+    }
+
+    if (bodyButton && bodyFile) {
+      bodyButton.addEventListener("click", function () { bodyFile.click(); });
+      bodyFile.addEventListener("change", function () {
+        uploadToText(bodyFile.files);
+        bodyFile.value = "";
+      });
+    }
+
+    textarea.addEventListener("dragover", function (event) {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      textarea.classList.add("is-drop-target");
+    });
+    textarea.addEventListener("dragleave", function () {
+      textarea.classList.remove("is-drop-target");
+    });
+    textarea.addEventListener("drop", function (event) {
+      textarea.classList.remove("is-drop-target");
+      if (!hasFiles(event)) return; // dropped text: the browser moves it
+      event.preventDefault();
+      uploadToText(event.dataTransfer.files);
+    });
+    // A file dropped beside the text would open in place of the editor: ignore it.
+    document.addEventListener("dragover", function (event) {
+      if (event.defaultPrevented || !hasFiles(event)) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "none";
+    });
+    document.addEventListener("drop", function (event) {
+      if (!event.defaultPrevented && hasFiles(event)) event.preventDefault();
+    });
+
+    // A copied picture (a screenshot, "Copy image"). Text that comes with a picture of
+    // itself, as from office apps, is pasted as text.
+    textarea.addEventListener("paste", function (event) {
+      var data = event.clipboardData;
+      if (!data || !data.files || data.files.length === 0 || data.getData("text/plain")) return;
+      var images = Array.prototype.filter.call(data.files, function (file) {
+        return /^image\//.test(file.type);
+      });
+      if (images.length === 0) return;
+      event.preventDefault();
+      uploadToText(images);
+    });
+
+    if (featureButton && featureFile) {
+      featureButton.addEventListener("click", function () { featureFile.click(); });
+      featureFile.addEventListener("change", function () {
+        upload(featureFile.files, featureStatus, function (data) {
+          setFeature(data.url, data.alt, data.url);
+          return "Uploaded: it is the feature image now.";
+        });
+        featureFile.value = "";
+      });
+    }
+
+    if (panel) {
+      panel.addEventListener("click", function (event) {
+        var button = event.target.closest("[data-media-insert], [data-media-feature]");
+        var item = button && button.closest("[data-media-item]");
+        if (!item) return;
+        var name = item.getAttribute("data-name") || "the image";
+        if (button.hasAttribute("data-media-insert")) {
+          insertMarkdown(item.getAttribute("data-markdown") || "");
+          setUploadStatus(bodyStatus, "Inserted “" + name + "”.", "done");
+        } else {
+          setFeature(item.getAttribute("data-url") || "", item.getAttribute("data-alt"), item.getAttribute("data-thumb"));
+          setUploadStatus(panelStatus, "“" + name + "” is the feature image now.", "done");
+        }
+      });
+    }
+  }
+
   /* Ctrl/Cmd + S --------------------------------------------------------------------- */
 
   function initSaveShortcut(form) {
@@ -390,19 +684,59 @@
 
   /* Small things ------------------------------------------------------------------------- */
 
+  /* A Copy button copies the text of the element (or the value of the input) whose id is
+     its data-copy, says so on itself for a moment and in the nearest [data-copy-state]. */
   function initCopyButtons() {
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       var source = document.getElementById(button.getAttribute("data-copy"));
       if (!source || !navigator.clipboard || typeof navigator.clipboard.writeText !== "function") return;
-      var state = button.closest("section") && button.closest("section").querySelector("[data-copy-state]");
+      var isInput = source.tagName === "INPUT" || source.tagName === "TEXTAREA";
+      var state = null;
+      for (var el = button.parentElement; el && !state; el = el.parentElement) {
+        state = el.querySelector("[data-copy-state]");
+      }
+      var label = button.firstChild && button.firstChild.nodeType === 3 ? button.firstChild : null;
+      var original = label ? label.nodeValue : "";
+      var timer = 0;
       button.hidden = false;
       button.addEventListener("click", function () {
-        navigator.clipboard.writeText(source.textContent.trim()).then(
-          function () { if (state) state.textContent = "Copied to the clipboard."; },
-          function () { if (state) state.textContent = "Could not copy: select the token and copy it by hand."; }
+        var text = isInput ? source.value : source.textContent.trim();
+        navigator.clipboard.writeText(text).then(
+          function () {
+            if (state) state.textContent = "Copied to the clipboard.";
+            if (!label) return;
+            label.nodeValue = "Copied";
+            button.classList.add("is-copied");
+            window.clearTimeout(timer);
+            timer = window.setTimeout(function () {
+              label.nodeValue = original;
+              button.classList.remove("is-copied");
+            }, 2000);
+          },
+          function () {
+            if (isInput) {
+              source.focus();
+              source.select();
+            }
+            if (state) {
+              state.textContent = isInput ? "Could not copy: the text is selected, copy it by hand."
+                : "Could not copy: select the token and copy it by hand.";
+            }
+          }
         );
       });
     });
+  }
+
+  /* Read-only text to copy is selected whole when it gets focus or a click. */
+  function initCopyInputs() {
+    function selectAll(event) {
+      var input = event.target;
+      if (!input || !input.classList || !input.classList.contains("copy-input") || !input.readOnly) return;
+      if (event.type === "focusin" || input.selectionStart === input.selectionEnd) input.select();
+    }
+    document.addEventListener("focusin", selectAll);
+    document.addEventListener("click", selectAll);
   }
 
   function initCounters() {
@@ -446,6 +780,7 @@
     revealJsOnly();
     initConfirmations();
     initCopyButtons();
+    initCopyInputs();
     initCounters();
     var editor = document.getElementById("editor-form");
     if (editor) {
@@ -454,6 +789,7 @@
       initAutosave(editor, tracker);
       initTagSuggestions(editor);
       initSaveShortcut(editor);
+      initImages(editor);
     }
     focusErrorSummary();
   }

@@ -212,7 +212,13 @@ struct EditorPage {
     preview_html: Option<minijinja::Value>,
     can_publish: bool,
     message: Option<String>,
+    /// The newest images of the library, to insert or pick as feature image.
+    media: Vec<super::media::MediaItem>,
+    max_upload: String,
 }
+
+/// How many library images the editor offers.
+const EDITOR_MEDIA: u32 = 24;
 
 fn local_input(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
@@ -282,6 +288,8 @@ async fn render_editor(state: &AppState, signed_in: &AdminSession, kind: PostKin
         preview_html: preview_html.map(minijinja::Value::from_safe_string),
         can_publish: can_publish(&signed_in.actor, existing),
         message: None,
+        media: state.store().list_media(None, EDITOR_MEDIA).await?.iter().map(|m| super::media::media_item(m, signed_in)).collect(),
+        max_upload: folio_media::describe_limit(state.media().max_bytes()),
     };
     page(status, "editor.html", &context)
 }

@@ -8,6 +8,7 @@
 mod account;
 mod auth;
 mod editor;
+mod media;
 mod pages;
 mod people;
 mod templates;
@@ -50,6 +51,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/assets/{name}", get(templates::asset))
         .route("/admin/preview", post(editor::preview))
         .route("/admin/tags.json", get(editor::tags_json))
+        .route(
+            "/admin/media",
+            get(media::list).post(media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/admin/media/{id}/delete", post(media::delete))
         .route("/admin/settings", get(pages::settings_form).post(pages::save_settings))
         .route("/admin/tokens", get(pages::tokens).post(pages::create_token))
         .route("/admin/tokens/{id}/revoke", post(pages::revoke_token))

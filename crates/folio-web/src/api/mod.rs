@@ -7,6 +7,7 @@
 mod admin;
 mod extract;
 pub(crate) mod input;
+pub(crate) mod media;
 mod output;
 mod public;
 
@@ -19,6 +20,7 @@ use once_cell::sync::Lazy;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 #[derive(OpenApi)]
@@ -60,6 +62,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::restore_page_revision))
         .routes(routes!(admin::get_settings, admin::update_settings))
         .routes(routes!(admin::me))
+        // Uploads stream past the default body limit; `UploadForm::read` enforces the
+        // configured one and answers 413 itself.
+        .routes(routes!(media::upload, media::list).layer(axum::extract::DefaultBodyLimit::disable()))
+        .routes(routes!(media::get, media::delete))
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
 }

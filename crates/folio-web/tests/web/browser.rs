@@ -78,6 +78,16 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// Posts a multipart form (the media library's upload form).
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>, accept_json: Option<&str>) -> Reply {
+        let (content_type, body) = crate::helpers::multipart(fields, file);
+        let mut request = Request::post(path).header("cookie", self.cookie_header()).header("content-type", content_type);
+        if let Some(csrf) = accept_json {
+            request = request.header("accept", "application/json").header("x-csrf-token", csrf);
+        }
+        self.send(request.body(Body::from(body)).expect("request")).await
+    }
+
     /// The CSRF token of the form on a page.
     pub fn csrf_of(page: &Reply) -> String {
         let marker = "name=\"csrf\" value=\"";

@@ -17,6 +17,44 @@ pub fn loopback() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([127, 0, 0, 1], 40000))
 }
 
+/// The test configuration, with media kept in `dir`.
+pub fn config_in(dir: &tempfile::TempDir) -> WebConfig {
+    WebConfig {
+        base_url: BASE.into(),
+        theme_dir: None,
+        page_cache_bytes: 8 << 20,
+        media_dir: dir.path().join("media"),
+        media_max_bytes: 10 << 20,
+    }
+}
+
+/// A PNG with smooth gradients (so it compresses like a picture, not like noise).
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).expect("encode png");
+    out.into_inner()
+}
+
+/// A `multipart/form-data` body: text fields, then a file part named `file`.
+/// Returns the content type (with its boundary) and the body.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "folio-test-boundary-7d1c";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 pub struct TestApp {
     pub state: AppState,
     pub router: axum::Router,
@@ -29,6 +67,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent, for binary responses.
+    pub bytes: bytes::Bytes,
 }
 
 impl Reply {
@@ -52,8 +92,7 @@ impl TestApp {
         let url = format!("sqlite://{}", dir.path().join("folio.db").display());
         let store = Store::connect(&url).await.expect("connect");
         store.migrate().await.expect("migrate");
-        let config = WebConfig { base_url: BASE.into(), theme_dir: None, page_cache_bytes: 8 << 20 };
-        let state = AppState::new(store, config).expect("theme loads");
+        let state = AppState::new(store, config_in(&dir)).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
         TestApp { state, router, owner: String::new(), owner_id: 0, _dir: dir }
     }
@@ -63,7 +102,7 @@ impl TestApp {
         let url = format!("sqlite://{}", dir.path().join("folio.db").display());
         let store = Store::connect(&url).await.expect("connect");
         store.migrate().await.expect("migrate");
-        let mut config = WebConfig { base_url: BASE.into(), theme_dir: None, page_cache_bytes: 8 << 20 };
+        let mut config = config_in(&dir);
         adjust(&mut config);
         let state = AppState::new(store, config).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
@@ -126,7 +165,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
@@ -150,6 +189,22 @@ impl TestApp {
             None => Body::empty(),
         };
         self.send(builder.body(body).expect("request")).await
+    }
+
+    /// Uploads a file through the API as the holder of `token`.
+    pub async fn upload(&self, token: &str, file_name: &str, bytes: &[u8], alt: &str) -> Reply {
+        let (content_type, body) = multipart(&[("alt", alt)], Some((file_name, bytes)));
+        let request = Request::post("/api/v1/admin/media")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// The folder uploads are stored in.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        self.state.config().media_dir.clone()
     }
 
     /// Creates a post as the owner and returns its JSON.

@@ -1,6 +1,6 @@
 //! The role × action matrix of the API, checked on the server for every role.
 
-use crate::helpers::TestApp;
+use crate::helpers::{png, TestApp};
 use axum::http::{Method, StatusCode};
 use folio_core::Role;
 use serde_json::json;
@@ -25,6 +25,8 @@ const MATRIX: &[Case] = &[
     Case { action: "delete another's post", allowed: [true, true, true, false, false] },
     Case { action: "write as another user", allowed: [true, true, true, false, false] },
     Case { action: "change settings", allowed: [true, true, false, false, false] },
+    Case { action: "upload an image", allowed: [true, true, true, true, true] },
+    Case { action: "delete another's image", allowed: [true, true, true, false, false] },
 ];
 
 async fn attempt(app: &TestApp, token: &str, user_id: i64, action: &str) -> StatusCode {
@@ -58,6 +60,11 @@ async fn attempt(app: &TestApp, token: &str, user_id: i64, action: &str) -> Stat
         "delete another's post" => app.api(Method::DELETE, &format!("/api/v1/admin/posts/{others_post}"), Some(token), None).await,
         "write as another user" => create(json!({"title": "Ghost", "author_id": app.owner_id})).await,
         "change settings" => app.api(Method::PATCH, "/api/v1/admin/settings", Some(token), Some(json!({"title": "Mine now"}))).await,
+        "upload an image" => app.upload(token, "mine.png", &png(32, 24), "").await,
+        "delete another's image" => {
+            let theirs = app.upload(&app.owner, "theirs.png", &png(32, 24), "").await.json();
+            app.api(Method::DELETE, &format!("/api/v1/admin/media/{}", theirs["id"]), Some(token), None).await
+        }
         other => panic!("unknown action {other} (user {user_id})"),
     };
     reply.status

@@ -29,7 +29,7 @@ async fn a_broken_template_is_reported_with_file_and_line() {
     std::fs::write(dir.path().join("templates/index.html"), "line one\nline two\n{% for x in %}\n").expect("write");
     let db = tempfile::tempdir().expect("tempdir");
     let store = Store::connect(&format!("sqlite://{}", db.path().join("f.db").display())).await.expect("connect");
-    let config = WebConfig { base_url: "http://x".into(), theme_dir: Some(dir.path().to_owned()), page_cache_bytes: 0 };
+    let config = WebConfig { theme_dir: Some(dir.path().to_owned()), page_cache_bytes: 0, ..crate::helpers::config_in(&db) };
     let err = AppState::new(store, config).err().expect("broken theme refused");
     let message = err.to_string();
     assert!(message.contains("index.html") && message.contains("line 3"), "{message}");

@@ -1,0 +1,182 @@
+//! The media library through the API: upload an image (multipart), list, read and
+//! delete entries. Every role may upload; deleting is for one's own uploads, or
+//! anyone's for owners, admins and editors.
+
+use super::extract::ApiActor;
+use crate::error::ErrorBody;
+use crate::media::{Upload, UploadError, UploadForm};
+use crate::{ApiError, AppState};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use folio_store::Media;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// One stored file of an image.
+#[derive(Serialize, ToSchema)]
+pub struct RenditionOut {
+    pub url: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// An entry of the media library.
+#[derive(Serialize, ToSchema)]
+pub struct MediaOut {
+    pub id: i64,
+    /// Where the image is served; use it in Markdown or as a feature image.
+    pub url: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub alt: String,
+    /// The uploaded file's name, for display only.
+    pub original_name: String,
+    pub uploaded_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    /// `srcset` in the image's own type, narrowest first.
+    pub srcset: String,
+    /// `srcset` of the WebP copies, when there are any.
+    pub webp_srcset: Option<String>,
+    /// Markdown that shows the image: `![alt](url)`.
+    pub markdown: String,
+    pub renditions: Vec<RenditionOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MediaList {
+    pub media: Vec<MediaOut>,
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MediaUpload {
+    /// The image: JPEG, PNG, GIF or WebP, judged by its content.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// A description for readers who cannot see it.
+    alt: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MediaQuery {
+    /// Only ids below this one (paging).
+    before: Option<i64>,
+    /// 1 to 100 (default 50).
+    limit: Option<u32>,
+}
+
+pub fn media_out(media: &Media) -> MediaOut {
+    let set = media.image_set();
+    MediaOut {
+        id: media.id,
+        url: media.url.clone(),
+        mime: media.mime.clone(),
+        width: media.width,
+        height: media.height,
+        bytes: media.byte_size,
+        alt: media.alt.clone(),
+        original_name: media.original_name.clone(),
+        uploaded_by: media.uploaded_by,
+        created_at: media.created_at,
+        srcset: set.srcset,
+        webp_srcset: set.webp_srcset,
+        markdown: markdown_for(media),
+        renditions: media
+            .renditions
+            .iter()
+            .map(|r| RenditionOut { url: r.url(), mime: r.mime.clone(), width: r.width, height: r.height, bytes: r.bytes })
+            .collect(),
+    }
+}
+
+/// `![alt](url)`, with the characters that would end the alt text escaped.
+pub fn markdown_for(media: &Media) -> String {
+    let alt: String = media.alt.chars().flat_map(|c| if matches!(c, '[' | ']' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    format!("![{alt}]({})", media.url)
+}
+
+impl From<UploadError> for ApiError {
+    fn from(err: UploadError) -> Self {
+        let code = match err.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_image",
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::INSUFFICIENT_STORAGE => "storage_full",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            _ => "internal",
+        };
+        let status = err.status();
+        let message = err.public_message();
+        if status.is_client_error() && !matches!(err, UploadError::Store(_)) {
+            ApiError::field(status, code, "file", &message)
+        } else {
+            ApiError::new(status, code, message)
+        }
+    }
+}
+
+/// Uploads an image. It is checked by its content (JPEG, PNG, GIF, WebP), re-encoded
+/// (metadata such as GPS position is dropped) and stored under a name Folio makes, with
+/// narrower copies and WebP where that is smaller. The same image uploaded again
+/// answers 200 with the existing entry.
+#[utoipa::path(post, path = "/api/v1/admin/media", tag = "admin", security(("token" = [])),
+    request_body(content = MediaUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = MediaOut), (status = 200, body = MediaOut, description = "already in the library"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 507, body = ErrorBody)))]
+pub async fn upload(State(state): State<AppState>, ApiActor(actor): ApiActor, multipart: Multipart) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
+    let form = UploadForm::read(multipart, state.media().max_bytes()).await?;
+    let (original_name, bytes) = form.file.clone().ok_or(UploadError::NoFile)?;
+    let upload = Upload { bytes, original_name, alt: form.field("alt").to_owned(), uploaded_by: actor.user_id };
+    let (media, created) = state.media().upload(state.store(), upload).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(media_out(&media))))
+}
+
+/// The media library, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/media", tag = "admin", params(MediaQuery), security(("token" = [])),
+    responses((status = 200, body = MediaList), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, ApiActor(_): ApiActor, Query(q): Query<MediaQuery>) -> Result<Json<MediaList>, ApiError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 100);
+    let media = state.store().list_media(q.before, limit).await?;
+    Ok(Json(MediaList { media: media.iter().map(media_out).collect() }))
+}
+
+/// One entry of the media library.
+#[utoipa::path(get, path = "/api/v1/admin/media/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
+    responses((status = 200, body = MediaOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<i64>) -> Result<Json<MediaOut>, ApiError> {
+    let media = state.store().media_by_id(id).await.map_err(not_found)?;
+    Ok(Json(media_out(&media)))
+}
+
+/// Deletes an entry and its files. Posts that show the image lose it.
+#[utoipa::path(delete, path = "/api/v1/admin/media/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    let media = state.store().media_by_id(id).await.map_err(not_found)?;
+    if !actor.may_delete_media(media.uploaded_by) {
+        return Err(ApiError::forbidden("you may delete only images you uploaded"));
+    }
+    state.media().remove(state.store(), id).await.map_err(|e| match e {
+        UploadError::Store(folio_store::StoreError::NotFound) => ApiError::not_found("media"),
+        e => e.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn not_found(err: folio_store::StoreError) -> ApiError {
+    match err {
+        folio_store::StoreError::NotFound => ApiError::not_found("media"),
+        e => e.into(),
+    }
+}
