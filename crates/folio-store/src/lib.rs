@@ -20,7 +20,7 @@ mod users;
 
 pub use error::StoreError;
 pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
-pub use settings::{NavItem, SettingsPatch, SiteSettings};
+pub use settings::{NavItem, SettingsPatch, SiteSettings, ACCENTS};
 pub use time::now;
 pub use media::{media_urls_in, Media, MediaRendition, NewMedia, MEDIA_PREFIX};
 pub use people::Invite;

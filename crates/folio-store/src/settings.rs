@@ -1,4 +1,5 @@
-//! Site settings: title, description, language, navigation, listing size.
+//! Site settings: title, description, language, navigation, listing size, logo and
+//! the theme's options.
 
 use crate::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,16 @@ pub struct SiteSettings {
     pub navigation: Vec<NavItem>,
     /// IANA zone name for showing dates; times are stored in UTC.
     pub timezone: String,
+    /// An image shown beside the title in the site header (a `/media/` path or an
+    /// http(s) URL); empty for none.
+    pub logo: String,
+    /// The theme's accent colour, one of [`ACCENTS`].
+    pub accent: String,
 }
+
+/// The accent colours a theme offers (the default theme styles each, light and dark).
+/// A name, not a colour value: pages need no inline styles, so the CSP stays strict.
+pub const ACCENTS: &[&str] = &["rust", "ocean", "forest", "plum", "graphite"];
 
 impl Default for SiteSettings {
     fn default() -> Self {
@@ -32,6 +42,8 @@ impl Default for SiteSettings {
             posts_per_page: 10,
             navigation: vec![NavItem { label: "Home".into(), url: "/".into() }],
             timezone: "UTC".into(),
+            logo: String::new(),
+            accent: "rust".into(),
         }
     }
 }
@@ -45,17 +57,21 @@ pub struct SettingsPatch {
     pub posts_per_page: Option<u32>,
     pub navigation: Option<Vec<NavItem>>,
     pub timezone: Option<String>,
+    pub logo: Option<String>,
+    pub accent: Option<String>,
 }
 
 impl SiteSettings {
     fn apply(&mut self, patch: SettingsPatch) {
-        let SettingsPatch { title, description, lang, posts_per_page, navigation, timezone } = patch;
+        let SettingsPatch { title, description, lang, posts_per_page, navigation, timezone, logo, accent } = patch;
         if let Some(v) = title { self.title = v; }
         if let Some(v) = description { self.description = v; }
         if let Some(v) = lang { self.lang = v; }
         if let Some(v) = posts_per_page { self.posts_per_page = v; }
         if let Some(v) = navigation { self.navigation = v; }
         if let Some(v) = timezone { self.timezone = v; }
+        if let Some(v) = logo { self.logo = v; }
+        if let Some(v) = accent { self.accent = v; }
     }
 }
 

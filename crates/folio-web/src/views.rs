@@ -18,6 +18,9 @@ pub struct SiteView {
     pub url: String,
     pub lang: String,
     pub navigation: Vec<NavItem>,
+    /// Absolute URL of the header logo; empty for none.
+    pub logo: String,
+    pub accent: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -164,6 +167,8 @@ impl SiteView {
             url: state.config().base_url.clone(),
             lang: settings.lang.clone(),
             navigation: settings.navigation.clone(),
+            logo: if settings.logo.is_empty() { String::new() } else { absolute_url(state, &settings.logo) },
+            accent: settings.accent.clone(),
         }
     }
 }

@@ -20,6 +20,8 @@ struct SettingsValues {
     posts_per_page: String,
     timezone: String,
     navigation: String,
+    logo: String,
+    accent: String,
 }
 
 impl From<&SiteSettings> for SettingsValues {
@@ -31,6 +33,8 @@ impl From<&SiteSettings> for SettingsValues {
             posts_per_page: s.posts_per_page.to_string(),
             timezone: s.timezone.clone(),
             navigation: s.navigation.iter().map(|n| format!("{} | {}", n.label, n.url)).collect::<Vec<_>>().join("\n"),
+            logo: s.logo.clone(),
+            accent: s.accent.clone(),
         }
     }
 }
@@ -40,6 +44,7 @@ struct SettingsPage {
     admin: AdminView,
     values: SettingsValues,
     errors: BTreeMap<String, String>,
+    accents: &'static [&'static str],
 }
 
 fn require_site_manager(signed_in: &AdminSession) -> Result<(), AdminError> {
@@ -63,7 +68,7 @@ pub async fn settings_form(
     require_site_manager(&signed_in)?;
     let settings = state.store().settings().await?;
     let flash = (q.m.as_deref() == Some("saved")).then(|| Flash { kind: "ok", message: "Settings saved.".into() });
-    let context = SettingsPage { admin: AdminView::of(&state, &signed_in, "settings", flash).await, values: (&settings).into(), errors: BTreeMap::new() };
+    let context = SettingsPage { admin: AdminView::of(&state, &signed_in, "settings", flash).await, values: (&settings).into(), errors: BTreeMap::new(), accents: folio_store::ACCENTS };
     page(StatusCode::OK, "settings.html", &context)
 }
 
@@ -83,6 +88,9 @@ pub struct SettingsForm {
     timezone: String,
     #[serde(default)]
     navigation: String,
+    /// Absent (a form from before these fields existed): left as it is.
+    logo: Option<String>,
+    accent: Option<String>,
 }
 
 pub async fn save_settings(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<SettingsForm>) -> Result<Response, AdminError> {
@@ -112,6 +120,8 @@ pub async fn save_settings(State(state): State<AppState>, signed_in: AdminSessio
         posts_per_page,
         navigation: Some(navigation),
         timezone: Some(form.timezone.clone()),
+        logo: form.logo.clone(),
+        accent: form.accent.clone(),
     };
     let patch = match settings_patch(write) {
         Ok(patch) if errors.is_empty() => Some(patch),
@@ -132,8 +142,10 @@ pub async fn save_settings(State(state): State<AppState>, signed_in: AdminSessio
             posts_per_page: form.posts_per_page,
             timezone: form.timezone,
             navigation: form.navigation,
+            logo: form.logo.unwrap_or_default(),
+            accent: form.accent.unwrap_or_default(),
         };
-        let context = SettingsPage { admin: AdminView::of(&state, &signed_in, "settings", None).await, values, errors };
+        let context = SettingsPage { admin: AdminView::of(&state, &signed_in, "settings", None).await, values, errors, accents: folio_store::ACCENTS };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", &context);
     };
     state.store().update_settings(patch).await?;

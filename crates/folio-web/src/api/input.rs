@@ -251,6 +251,11 @@ pub struct SettingsWrite {
     pub navigation: Option<Vec<NavItemWrite>>,
     /// IANA time zone name such as `Europe/Paris`.
     pub timezone: Option<String>,
+    /// An image for the site header: a path such as `/media/2026/11/….png` or an
+    /// http(s) URL; empty removes it.
+    pub logo: Option<String>,
+    /// The theme's accent colour: `rust`, `ocean`, `forest`, `plum` or `graphite`.
+    pub accent: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -302,8 +307,17 @@ pub fn settings_patch(write: SettingsWrite) -> Result<SettingsPatch, ApiError> {
             .collect()
     });
     let timezone = write.timezone.and_then(|z| errors.check("timezone", timezone_name(z.trim())));
+    let logo = write.logo.and_then(|l| {
+        let l = l.trim();
+        errors.check("logo", if l.is_empty() { Ok(String::new()) } else { url_or_path(l) })
+    });
+    let accent = write.accent.and_then(|a| {
+        let a = a.trim();
+        let known = folio_store::ACCENTS.contains(&a);
+        errors.check("accent", if known { Ok(a.to_owned()) } else { Err(Invalid::new(format!("must be one of {}", folio_store::ACCENTS.join(", ")))) })
+    });
     errors.into_result().map_err(ApiError::invalid)?;
-    Ok(SettingsPatch { title, description, lang, posts_per_page, navigation, timezone })
+    Ok(SettingsPatch { title, description, lang, posts_per_page, navigation, timezone, logo, accent })
 }
 
 #[cfg(test)]

@@ -116,6 +116,8 @@ pub struct SettingsOut {
     pub posts_per_page: u32,
     pub navigation: Vec<NavItemOut>,
     pub timezone: String,
+    pub logo: String,
+    pub accent: String,
 }
 
 fn author_out(state: &AppState, s: &PostSummary) -> AuthorOut {
@@ -211,5 +213,7 @@ pub fn settings_out(s: &SiteSettings) -> SettingsOut {
         posts_per_page: s.posts_per_page,
         navigation: s.navigation.iter().map(|n| NavItemOut { label: n.label.clone(), url: n.url.clone() }).collect(),
         timezone: s.timezone.clone(),
+        logo: s.logo.clone(),
+        accent: s.accent.clone(),
     }
 }

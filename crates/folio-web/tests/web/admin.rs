@@ -266,6 +266,11 @@ async fn settings_and_tokens_from_the_admin_area() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let home = app.get("/").await;
     assert!(home.body.contains("New title") && home.body.contains("/about/"));
+    let look = b.post("/admin/settings", &[("title", "New title"), ("description", "D"), ("lang", "en"), ("posts_per_page", "5"), ("timezone", "UTC"), ("navigation", "Home | /"), ("logo", "/media/2026/11/ab.png"), ("accent", "forest"), ("csrf", &csrf)]).await;
+    assert_eq!(look.status, StatusCode::SEE_OTHER, "{}", look.body);
+    let form = b.get("/admin/settings").await;
+    assert!(form.body.contains("<option value=\"forest\" selected>"), "the chosen accent is shown");
+    assert!(app.get("/").await.body.contains("data-accent=\"forest\""));
 
     let created = b.post("/admin/tokens", &[("label", "laptop"), ("csrf", &csrf)]).await;
     assert_eq!(created.status, StatusCode::CREATED);

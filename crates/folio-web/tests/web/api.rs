@@ -169,6 +169,24 @@ async fn settings_are_validated_and_applied() {
     let home = app.get("/").await;
     assert!(home.body.contains("<html lang=\"fr\""));
     assert!(home.body.contains("Field Notes"));
+    assert!(!home.body.contains("site-logo"), "no logo until one is set");
+
+    // The theme's options: a logo and an accent from the allowed list, nothing else.
+    for (field, value, reason) in [
+        ("accent", "hotpink", "must be one of rust, ocean, forest, plum, graphite"),
+        ("logo", "javascript:alert(1)", ""),
+        ("logo", "//evil.example/x.png", ""),
+    ] {
+        let bad = app.api(Method::PATCH, "/api/v1/admin/settings", Some(&app.owner), Some(json!({ field: value }))).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value}: {}", bad.body);
+        assert!(bad.json()["error"]["fields"][field].as_str().unwrap_or_default().contains(reason), "{}", bad.body);
+    }
+    let ok = app.api(Method::PATCH, "/api/v1/admin/settings", Some(&app.owner), Some(json!({"logo": "/media/2026/11/ab12.png", "accent": "ocean"}))).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!((ok.json()["logo"].as_str(), ok.json()["accent"].as_str()), (Some("/media/2026/11/ab12.png"), Some("ocean")));
+    let home = app.get("/").await;
+    assert!(home.body.contains("data-accent=\"ocean\""), "{}", home.body);
+    assert!(home.body.contains("<img class=\"site-logo\" src=\"https://blog.example/media/2026/11/ab12.png\""), "{}", home.body);
 }
 
 #[tokio::test]
