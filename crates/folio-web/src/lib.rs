@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 mod cache;
+pub mod client;
 mod error;
 mod feeds;
 pub mod media;
@@ -42,6 +43,8 @@ pub struct WebConfig {
     pub media_dir: PathBuf,
     /// Largest image upload, in bytes; a larger request body is refused with 413.
     pub media_max_bytes: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client`]).
+    pub trusted_proxies: client::TrustedProxies,
 }
 
 /// Shared by every request. Cheap to clone.

@@ -79,6 +79,7 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         page_cache_bytes: config.page_cache_mb * 1024 * 1024,
         media_dir: config.media_dir(),
         media_max_bytes: config.media_max_mb * 1024 * 1024,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let state = folio_web::AppState::new(store.clone(), web).context("loading the theme (FOLIO_THEME_DIR)")?;
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -29,6 +29,8 @@ pub struct Config {
     pub page_cache_mb: u64,
     /// Largest image upload, in megabytes.
     pub media_max_mb: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: folio_web::client::TrustedProxies,
 }
 
 impl Config {
@@ -53,6 +55,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_LOG",
     "FOLIO_PAGE_CACHE_MB",
     "FOLIO_MEDIA_MAX_MB",
+    "FOLIO_TRUSTED_PROXIES",
 ];
 
 /// The keys a TOML file may hold: the variable names without `FOLIO_`, lowercased.
@@ -69,6 +72,7 @@ struct FileConfig {
     log: Option<String>,
     page_cache_mb: Option<u64>,
     media_max_mb: Option<u64>,
+    trusted_proxies: Option<String>,
 }
 
 /// A configuration problem, naming where the bad value came from.
@@ -218,8 +222,13 @@ impl Config {
             },
         };
 
+        let trusted_proxies = match pick("FOLIO_TRUSTED_PROXIES", file_cfg.trusted_proxies, "trusted_proxies") {
+            Some(s) => folio_web::client::TrustedProxies::parse(&s.value).map_err(|why| err(s.from, why))?,
+            None => Default::default(),
+        };
+
         Ok(Loaded {
-            config: Config { database_url, data_dir, listen, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb },
+            config: Config { database_url, data_dir, listen, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
             warnings,
         })
     }
@@ -266,6 +275,7 @@ mod tests {
             ("FOLIO_LOG_FORMAT", "xml"),
             ("FOLIO_PAGE_CACHE_MB", "lots"),
             ("FOLIO_MEDIA_MAX_MB", "0"),
+            ("FOLIO_TRUSTED_PROXIES", "10.0.0.0/99"),
             ("FOLIO_REDIS_URL", "http://redis"),
         ] {
             let e = Config::from_sources(None, env(&[(var, value)])).err().expect("refused");

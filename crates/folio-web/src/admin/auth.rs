@@ -4,7 +4,7 @@
 use super::templates::AdminTemplates;
 use super::{no_store, safe_next, AdminError};
 use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +13,6 @@ use chrono::Duration;
 use folio_core::{Actor, Email, PersonName, Role};
 use folio_store::{NewUser, Session};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 pub const SESSION_LIFETIME_HOURS: i64 = 24 * 7;
 /// Failed sign-ins allowed per account, and per client address, within the window.
@@ -153,25 +152,7 @@ pub fn page<C: Serialize>(status: StatusCode, template: &str, context: &C) -> Re
     Ok(no_store((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()))
 }
 
-/// The address of the client on the other end of the connection, when the server was
-/// started with connection info (tests that call the router directly have none).
-pub struct Peer(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.ok().map(|ConnectInfo(addr)| addr)))
-    }
-}
-
-fn is_loopback(peer: &Peer) -> bool {
-    peer.0.is_some_and(|addr| addr.ip().is_loopback())
-}
-
-fn client_key(peer: &Peer) -> String {
-    peer.0.map_or_else(|| "ip:unknown".to_owned(), |addr| format!("ip:{}", addr.ip()))
-}
+pub use crate::client::Peer;
 
 /// `/admin/`: set-up on a new site, the post list when signed in, else sign-in.
 pub async fn entry(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AdminError> {
@@ -233,7 +214,7 @@ struct SetupPage {
 /// Whether this request may create the owner: from the machine itself, or with a
 /// set-up token printed in the server's log.
 async fn setup_allowed(state: &AppState, peer: &Peer, token: &str) -> Result<bool, AdminError> {
-    if is_loopback(peer) {
+    if peer.is_local() {
         return Ok(true);
     }
     Ok(!token.is_empty() && state.store().setup_token_is_valid(token).await?)
@@ -413,7 +394,7 @@ pub async fn signin(
     check_form_token(&state, &headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let email_key = format!("account:{}", form.email.trim().to_lowercase());
-    let ip_key = client_key(&peer);
+    let ip_key = peer.limit_key();
     let refuse = |status: StatusCode, message: String, state: AppState, form: SigninForm, next: String| async move {
         let mut errors = std::collections::BTreeMap::new();
         errors.insert("form".to_owned(), message);

@@ -62,6 +62,21 @@ async fn setup_from_another_machine_needs_the_token() {
 }
 
 #[tokio::test]
+async fn a_request_relayed_by_a_proxy_is_not_from_this_machine() {
+    // Behind a reverse proxy on the same machine every connection comes from loopback;
+    // the forwarding header gives it away, so set-up still needs the token.
+    let app = TestApp::empty().await;
+    let relayed = |header: &'static str, value: &'static str| {
+        axum::http::Request::get("/admin/setup").header(header, value).body(axum::body::Body::empty()).expect("request")
+    };
+    for (header, value) in [("x-forwarded-for", "203.0.113.9"), ("forwarded", "for=203.0.113.9"), ("x-real-ip", "203.0.113.9")] {
+        assert_eq!(app.send(relayed(header, value)).await.status, StatusCode::FORBIDDEN, "{header}");
+    }
+    assert_eq!(app.get("/admin/setup").await.status, StatusCode::OK, "straight from loopback");
+    // With the proxy trusted, the forwarded address decides (folio_web::client's tests).
+}
+
+#[tokio::test]
 async fn sign_in_sets_a_hardened_cookie_and_sign_out_kills_the_session() {
     let app = TestApp::new().await;
     let (_, email) = app.writer(Role::Editor, "Eve Editor", PASSWORD).await;

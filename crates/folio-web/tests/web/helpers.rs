@@ -25,6 +25,7 @@ pub fn config_in(dir: &tempfile::TempDir) -> WebConfig {
         page_cache_bytes: 8 << 20,
         media_dir: dir.path().join("media"),
         media_max_bytes: 10 << 20,
+        trusted_proxies: Default::default(),
     }
 }
 
