@@ -267,14 +267,13 @@ impl Store {
             .await?)
     }
 
-    /// Removes an entry and returns it, so the caller can delete its files.
-    pub async fn delete_media(&self, id: i64) -> Result<Media, StoreError> {
-        let media = self.media_by_id(id).await?;
+    /// Removes an entry (its files are the caller's to delete).
+    pub async fn delete_media(&self, id: i64) -> Result<(), StoreError> {
         let deleted = sqlx::query("DELETE FROM media WHERE id = ?").bind(id).execute(self.pool()).await?.rows_affected();
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(media)
+        Ok(())
     }
 }
 

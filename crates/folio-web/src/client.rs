@@ -153,8 +153,8 @@ mod tests {
         assert!(t.contains(ip("::ffff:10.1.1.1")), "IPv4-mapped addresses match their IPv4 network");
         assert!(!t.contains(ip("127.0.0.2")) && !t.contains(ip("11.0.0.1")) && !t.contains(ip("fe80::1")));
         assert!(TrustedProxies::parse("0.0.0.0/0").expect("all").contains(ip("8.8.8.8")));
-        assert_eq!(TrustedProxies::parse("10.0.0.0/33").unwrap_err(), "\"10.0.0.0/33\" has a prefix length outside 0–32");
-        assert_eq!(TrustedProxies::parse("proxy.local").unwrap_err(), "\"proxy.local\" is not an IP address or network");
+        assert_eq!(TrustedProxies::parse("10.0.0.0/33").expect_err("prefix too long"), "\"10.0.0.0/33\" has a prefix length outside 0–32");
+        assert_eq!(TrustedProxies::parse("proxy.local").expect_err("a name, not an address"), "\"proxy.local\" is not an IP address or network");
         assert!(TrustedProxies::parse("").expect("empty").is_empty());
     }
 

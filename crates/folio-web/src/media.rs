@@ -170,20 +170,20 @@ impl Media {
         };
         let today = folio_store::now();
         let when = YearMonth::new(today.year(), today.month()).unwrap_or_else(|| unreachable!("a real date"));
-        let mut renditions = Vec::new();
         // The original last: once it is there, every rendition it lists is.
         for rendition in processed.variants.iter().chain(std::iter::once(&processed.original)) {
-            let key = processed.key_for(rendition, when);
-            self.files.put(&key, rendition.bytes.clone(), rendition.mime).await?;
-            renditions.push(MediaRendition {
-                key: key.to_string(),
-                mime: rendition.mime.to_owned(),
-                width: rendition.width,
-                height: rendition.height,
-                bytes: rendition.bytes.len() as u64,
-            });
+            self.files.put(&processed.key_for(rendition, when), rendition.bytes.clone(), rendition.mime).await?;
         }
-        renditions.rotate_right(1);
+        let renditions = processed
+            .renditions()
+            .map(|r| MediaRendition {
+                key: processed.key_for(r, when).to_string(),
+                mime: r.mime.to_owned(),
+                width: r.width,
+                height: r.height,
+                bytes: r.bytes.len() as u64,
+            })
+            .collect();
         let original_key = processed.key_for(&processed.original, when);
         let new = NewMedia {
             storage_key: original_key.to_string(),
@@ -201,8 +201,8 @@ impl Media {
 
     /// Removes an entry from the library, then its files. Pages that still show the
     /// image lose it; the library says how many use it before anyone deletes it.
-    pub async fn remove(&self, store: &Store, id: i64) -> Result<folio_store::Media, UploadError> {
-        let media = store.delete_media(id).await?;
+    pub async fn remove(&self, store: &Store, media: &folio_store::Media) -> Result<(), UploadError> {
+        store.delete_media(media.id).await?;
         for rendition in &media.renditions {
             match MediaKey::parse(&rendition.key) {
                 Ok(key) => {
@@ -213,7 +213,7 @@ impl Media {
                 Err(err) => tracing::warn!(error = %err, key = %rendition.key, "a media entry named an invalid file"),
             }
         }
-        Ok(media)
+        Ok(())
     }
 }
 

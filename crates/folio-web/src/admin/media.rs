@@ -103,13 +103,11 @@ fn wants_json(headers: &HeaderMap) -> bool {
 /// An upload failure: JSON `{"error": {"message"}}` for the script, or the library page
 /// with the message, with the same status either way.
 async fn refuse(state: &AppState, signed_in: &AdminSession, json: bool, err: UploadError) -> Result<Response, AdminError> {
-    let status = err.status();
-    let message = err.public_message();
     if json {
-        let body = serde_json::json!({ "error": { "message": message } });
-        return Ok(super::no_store((status, Json(body)).into_response()));
+        return Ok(crate::ApiError::from(err).into_response());
     }
-    library(state, signed_in, None, None, Some((status, format!("The image was not uploaded: {message}.")))).await
+    let message = err.public_message();
+    library(state, signed_in, None, None, Some((err.status(), format!("The image was not uploaded: {message}.")))).await
 }
 
 pub async fn upload(State(state): State<AppState>, signed_in: AdminSession, headers: HeaderMap, multipart: Multipart) -> Result<Response, AdminError> {
@@ -141,7 +139,7 @@ pub async fn delete(State(state): State<AppState>, signed_in: AdminSession, Path
     if !signed_in.actor.may_delete_media(media.uploaded_by) {
         return Err(AdminError::Forbidden("You may delete only images you uploaded.".into()));
     }
-    match state.media().remove(state.store(), id).await {
+    match state.media().remove(state.store(), &media).await {
         Ok(_) => Ok(Redirect::to("/admin/media?m=deleted").into_response()),
         Err(UploadError::Store(e)) => Err(e.into()),
         Err(err) => refuse(&state, &signed_in, false, err).await,

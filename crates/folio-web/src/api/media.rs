@@ -167,7 +167,7 @@ pub async fn delete(State(state): State<AppState>, ApiActor(actor): ApiActor, Pa
     if !actor.may_delete_media(media.uploaded_by) {
         return Err(ApiError::forbidden("you may delete only images you uploaded"));
     }
-    state.media().remove(state.store(), id).await.map_err(|e| match e {
+    state.media().remove(state.store(), &media).await.map_err(|e| match e {
         UploadError::Store(folio_store::StoreError::NotFound) => ApiError::not_found("media"),
         e => e.into(),
     })?;
