@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use folio_core::{render_markdown_with, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use crate::db::{query, Backend};
 
 /// The `format` value that marks a Folio export, and the version this build writes.
 pub const FORMAT: &str = "folio-site-export";
@@ -110,7 +110,7 @@ impl Store {
     /// Reads the whole site into an export document.
     pub async fn export_site(&self) -> Result<SiteExport, StoreError> {
         let pool = self.pool();
-        let users = sqlx::query(
+        let users = query(
             "SELECT id, email, name, slug, role, bio, password_hash, created_at, updated_at, deactivated_at FROM users ORDER BY id",
         )
         .fetch_all(pool)
@@ -132,7 +132,7 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        let tags = sqlx::query("SELECT id, name, slug, description FROM tags ORDER BY id")
+        let tags = query("SELECT id, name, slug, description FROM tags ORDER BY id")
             .fetch_all(pool)
             .await?
             .iter()
@@ -145,9 +145,13 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let post_tags: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT post_id, tag_id FROM post_tags ORDER BY post_id, position").fetch_all(pool).await?;
-        let posts = sqlx::query(
+        let post_tags: Vec<(i64, i64)> = query("SELECT post_id, tag_id FROM post_tags ORDER BY post_id, position")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("post_id")?, r.try_get("tag_id")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let posts = query(
             "SELECT id, kind, title, slug, markdown, custom_excerpt, feature_image, feature_image_alt, status, published_at,
                     created_at, updated_at, author_id, seo_title, seo_description, canonical_url FROM posts ORDER BY id",
         )
@@ -179,12 +183,12 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        let redirects = sqlx::query_as::<_, (String, i64)>("SELECT from_slug, post_id FROM redirects ORDER BY from_slug")
+        let redirects = query("SELECT from_slug, post_id FROM redirects ORDER BY from_slug")
             .fetch_all(pool)
             .await?
-            .into_iter()
-            .map(|(from_slug, post_id)| ExportRedirect { from_slug, post_id })
-            .collect();
+            .iter()
+            .map(|r| Ok(ExportRedirect { from_slug: r.try_get("from_slug")?, post_id: r.try_get("post_id")? }))
+            .collect::<Result<_, sqlx::Error>>()?;
         Ok(SiteExport {
             format: FORMAT.into(),
             version: VERSION,
@@ -215,9 +219,9 @@ impl Store {
     /// All or nothing: any invalid record aborts the import and nothing is written.
     pub async fn import_site(&self, site: &SiteExport) -> Result<ImportReport, StoreError> {
         validate(site)?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let existing: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)")
-            .fetch_one(&mut *tx)
+        let mut tx = self.pool().begin().await?;
+        let existing: i64 = query("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)")
+            .scalar(&mut tx)
             .await?;
         if existing > 0 {
             return Err(StoreError::Unsupported(
@@ -225,12 +229,13 @@ impl Store {
             ));
         }
         let settings = serde_json::to_string(&site.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO settings (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        let upsert = tx.backend().upsert("name", &["value"]);
+        query(format!("INSERT INTO settings (name, value) VALUES ('site', ?){upsert}"))
             .bind(settings)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         for u in &site.users {
-            sqlx::query(
+            query(
                 "INSERT INTO users (id, email, name, slug, role, bio, password_hash, created_at, updated_at, deactivated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
@@ -244,16 +249,16 @@ impl Store {
             .bind(trunc(u.created_at))
             .bind(trunc(u.updated_at))
             .bind(u.deactivated_at.map(trunc))
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         for t in &site.tags {
-            sqlx::query("INSERT INTO tags (id, name, slug, description) VALUES (?, ?, ?, ?)")
+            query("INSERT INTO tags (id, name, slug, description) VALUES (?, ?, ?, ?)")
                 .bind(t.id)
                 .bind(&t.name)
                 .bind(&t.slug)
                 .bind(&t.description)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         for m in &site.media {
@@ -265,7 +270,7 @@ impl Store {
         for p in &site.posts {
             let rendered = render_markdown_with(&p.markdown, &images);
             let excerpt = crate::posts::effective_excerpt(&p.custom_excerpt, &rendered.text);
-            sqlx::query(
+            query(
                 "INSERT INTO posts (id, kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
                     feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
                     seo_title, seo_description, canonical_url)
@@ -291,25 +296,25 @@ impl Store {
             .bind(&p.seo_title)
             .bind(&p.seo_description)
             .bind(&p.canonical_url)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
             let public = p.status == PostStatus::Published;
             let public_at = (public && p.kind == PostKind::Post).then_some(p.published_at.map(trunc)).flatten();
             for (position, tag_id) in p.tags.iter().enumerate() {
-                sqlx::query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
+                query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
                     .bind(p.id)
                     .bind(tag_id)
                     .bind(position as i64)
                     .bind(public_at)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             if public {
-                sqlx::query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
+                query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
                     .bind(p.id)
                     .bind(&p.title)
                     .bind(&rendered.text)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             match p.kind {
@@ -318,14 +323,24 @@ impl Store {
             }
         }
         for r in &site.redirects {
-            sqlx::query("INSERT INTO redirects (from_slug, post_id, created_at) VALUES (?, ?, ?)")
+            query("INSERT INTO redirects (from_slug, post_id, created_at) VALUES (?, ?, ?)")
                 .bind(&r.from_slug)
                 .bind(r.post_id)
                 .bind(crate::now())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         report.redirects = site.redirects.len();
+        if tx.backend() == Backend::Postgres {
+            // Rows came with their ids; the identity sequences must move past them.
+            for table in ["users", "tags", "posts", "media"] {
+                query(format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                ))
+                .execute(&mut tx)
+                .await?;
+            }
+        }
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);

@@ -6,6 +6,7 @@
 //! is parameterized. Writes that can change a public page bump the content generation
 //! in the same transaction, and report it through [`Store::generation`].
 
+mod db;
 mod error;
 pub mod export;
 mod jobs;
@@ -15,10 +16,12 @@ mod posts;
 mod revisions;
 mod sessions;
 mod settings;
+pub mod testing;
 mod time;
 mod users;
 
-pub use error::StoreError;
+pub use db::Backend;
+pub use error::{redact_password, StoreError};
 pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
 pub use settings::{NavItem, SettingsPatch, SiteSettings, ACCENTS};
 pub use time::now;
@@ -29,70 +32,110 @@ pub use sessions::random_secret as random_token;
 pub use sessions::{NewSession, Session};
 pub use users::{hash_password, verify_password, NewUser, TokenInfo, TokenOwner, User};
 
+use db::{query, Pool, Tx};
+use sqlx::mysql::MySqlConnectOptions;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per process on a database server. Replicas multiply it: three replicas
+/// hold at most 48, well under the servers' default limits (151 and 100).
+const SERVER_POOL_SIZE: u32 = 16;
 
 /// A handle on the database. Cheap to clone; every clone shares one pool.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     generation: Arc<watch::Sender<i64>>,
 }
 
 impl Store {
-    /// Opens (creating when missing) the database at `url`.
-    ///
-    /// Only `sqlite:` URLs are served by this release; the MariaDB/MySQL and PostgreSQL
-    /// backends come with the scale-out work and are refused with a clear message.
+    /// Opens a pool on the database at `url`; its scheme picks the backend:
+    /// `sqlite://PATH` (created when missing), `mysql://` or `mariadb://`, `postgres://`.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let scheme = url.split(':').next().unwrap_or_default();
-        if scheme != "sqlite" {
-            return Err(StoreError::Unsupported(format!(
-                "database scheme {scheme:?} is not supported by this build; use sqlite://PATH"
-            )));
-        }
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
+        let pool = match scheme {
+            "sqlite" => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(8)
+                        .min_connections(1)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+            "mysql" | "mariadb" => {
+                let fail = |e| error::connect_error(url, e);
+                let options = MySqlConnectOptions::from_str(&url.replacen("mariadb:", "mysql:", 1)).map_err(fail)?.charset("utf8mb4");
+                probe::<sqlx::MySqlConnection>(&options).await.map_err(fail)?;
+                Pool::MySql(server_pool::<sqlx::MySql>().connect_with(options).await.map_err(fail)?)
+            }
+            "postgres" | "postgresql" => {
+                let fail = |e| error::connect_error(url, e);
+                let options = PgConnectOptions::from_str(url).map_err(fail)?.application_name("folio");
+                probe::<sqlx::PgConnection>(&options).await.map_err(fail)?;
+                Pool::Postgres(server_pool::<sqlx::Postgres>().connect_with(options).await.map_err(fail)?)
+            }
+            other => {
+                return Err(StoreError::Unsupported(format!(
+                    "database scheme {other:?} is not supported; use sqlite://PATH, mysql://, mariadb:// or postgres://"
+                )))
+            }
+        };
         let (generation, _) = watch::channel(0);
         Ok(Store { pool, generation: Arc::new(generation) })
     }
 
-    /// Applies pending migrations. SQLite serializes writers, so concurrent callers on
-    /// one file apply each migration once.
+    /// Which database this store is on.
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Applies pending migrations. On MariaDB/MySQL and PostgreSQL the migrator holds a
+    /// database-wide advisory lock while it works, and SQLite serializes writers, so
+    /// replicas that start together on an empty database apply each migration once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await?;
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::MySql(p) => MYSQL_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
         self.refresh_generation().await?;
         Ok(())
     }
 
+    fn migrations(&self) -> &'static sqlx::migrate::Migrator {
+        match self.pool.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::MySql => &MYSQL_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
     /// Whether every migration this binary knows has been applied (for `/readyz`).
     pub async fn is_migrated(&self) -> Result<bool, StoreError> {
-        let applied: Vec<i64> = sqlx::query_scalar(
-            "SELECT version FROM _sqlx_migrations WHERE success = 1",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .or_else(|e| match e {
-            sqlx::Error::Database(_) => Ok(Vec::new()),
-            other => Err(other),
-        })?;
-        Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+        let applied: Vec<i64> = query("SELECT version FROM _sqlx_migrations WHERE success")
+            .scalars(&self.pool)
+            .await
+            .or_else(|e| match e {
+                sqlx::Error::Database(_) => Ok(Vec::new()),
+                other => Err(other),
+            })?;
+        Ok(self.migrations().iter().all(|m| applied.contains(&m.version)))
     }
 
     /// The site's content generation as last seen by this process. Page cache keys
@@ -109,9 +152,7 @@ impl Store {
     /// Reads the generation from the database, so that writes made by other processes
     /// on the same database are noticed. Returns the current value.
     pub async fn refresh_generation(&self) -> Result<i64, StoreError> {
-        let g: i64 = sqlx::query_scalar("SELECT generation FROM site_state WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let g: i64 = query("SELECT generation FROM site_state WHERE id = 1").scalar(&self.pool).await?;
         self.observe_generation(g);
         Ok(g)
     }
@@ -128,12 +169,9 @@ impl Store {
 
     /// Bumps the generation inside a write transaction. The new value is published to
     /// watchers by [`Store::committed`] once the transaction has committed.
-    async fn bump_generation(tx: &mut sqlx::SqliteConnection) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "UPDATE site_state SET generation = generation + 1 WHERE id = 1 RETURNING generation",
-        )
-        .fetch_one(tx)
-        .await?)
+    async fn bump_generation(tx: &mut Tx) -> Result<i64, StoreError> {
+        query("UPDATE site_state SET generation = generation + 1 WHERE id = 1").execute(&mut *tx).await?;
+        Ok(query("SELECT generation FROM site_state WHERE id = 1").scalar(tx).await?)
     }
 
     fn committed(&self, generation: i64) {
@@ -145,7 +183,29 @@ impl Store {
         self.pool.close().await;
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &Pool {
         &self.pool
     }
+
+    /// Connections open and idle in the pool.
+    pub fn pool_size(&self) -> (u32, usize) {
+        self.pool.size()
+    }
+}
+
+/// Opens and closes one connection: the pool would retry a refused connection until
+/// its timeout and then report only that it timed out, where this keeps the reason.
+async fn probe<C: sqlx::Connection>(options: &<C as sqlx::Connection>::Options) -> Result<(), sqlx::Error> {
+    C::connect_with(options).await?.close().await
+}
+
+/// Pool settings shared by the two database servers. Connections are checked before
+/// use so that a server restart costs one failed check, not one failed request.
+fn server_pool<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::<DB>::new()
+        .max_connections(SERVER_POOL_SIZE)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .idle_timeout(Duration::from_secs(300))
+        .test_before_acquire(true)
 }

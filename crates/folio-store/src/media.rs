@@ -9,8 +9,7 @@ use crate::{now, Store, StoreError};
 use chrono::{DateTime, Utc};
 use folio_core::{ImageSet, ImageSets};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use crate::db::{like_pattern, query, Row, Tx};
 
 /// Where every stored file is served from: `/media/<key>`.
 pub const MEDIA_PREFIX: &str = "/media/";
@@ -119,7 +118,7 @@ pub struct NewMedia {
 const MEDIA_COLUMNS: &str =
     "id, storage_key, url, mime, width, height, byte_size, renditions, original_name, alt, uploaded_by, created_at";
 
-fn media_from_row(row: &SqliteRow) -> Result<Media, StoreError> {
+fn media_from_row(row: &Row) -> Result<Media, StoreError> {
     let renditions: String = row.try_get("renditions")?;
     let number = |column: &str| -> Result<u64, StoreError> {
         let n: i64 = row.try_get(column)?;
@@ -164,45 +163,56 @@ pub fn media_urls_in(text: &str) -> Vec<String> {
 /// Inserts a library row unless its key is there already; `id` is chosen by the
 /// database when `None`. Returns whether a row was added.
 pub(crate) async fn insert_media(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     id: Option<i64>,
     new: &NewMedia,
     created_at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let exists: Option<i64> =
+        query("SELECT id FROM media WHERE storage_key = ?").bind(&new.storage_key).scalar_optional(&mut *conn).await?;
+    if exists.is_some() {
+        return Ok(false);
+    }
     let renditions = serde_json::to_string(&new.renditions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let inserted = sqlx::query(
-        "INSERT INTO media (id, storage_key, url, mime, width, height, byte_size, renditions, original_name, alt, uploaded_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (storage_key) DO NOTHING",
-    )
-    .bind(id)
-    .bind(&new.storage_key)
-    .bind(format!("{MEDIA_PREFIX}{}", new.storage_key))
-    .bind(&new.mime)
-    .bind(i64::from(new.width))
-    .bind(i64::from(new.height))
-    .bind(i64::try_from(new.byte_size).unwrap_or(i64::MAX))
-    .bind(renditions)
-    .bind(&new.original_name)
-    .bind(&new.alt)
-    .bind(new.uploaded_by)
-    .bind(created_at)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+    // An identity column takes the database's number only when left out.
+    let mut q = query("INSERT INTO media (");
+    if id.is_some() {
+        q.push("id, ");
+    }
+    q.push("storage_key, url, mime, width, height, byte_size, renditions, original_name, alt, uploaded_by, created_at) VALUES (");
+    if let Some(id) = id {
+        q.push_bind(id).push(", ");
+    }
+    q.push("?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(&new.storage_key)
+        .bind(format!("{MEDIA_PREFIX}{}", new.storage_key))
+        .bind(&new.mime)
+        .bind(i64::from(new.width))
+        .bind(i64::from(new.height))
+        .bind(i64::try_from(new.byte_size).unwrap_or(i64::MAX))
+        .bind(renditions)
+        .bind(&new.original_name)
+        .bind(&new.alt)
+        .bind(new.uploaded_by)
+        .bind(created_at)
+        .execute(conn)
+        .await?;
+    Ok(true)
 }
 
 impl Store {
     /// Records an uploaded image. When the same image is already in the library
     /// (same content, same month, so the same key), returns that entry and `false`.
     pub async fn add_media(&self, new: NewMedia) -> Result<(Media, bool), StoreError> {
-        let inserted = insert_media(&mut *self.pool().acquire().await?, None, &new, now()).await?;
+        let mut tx = self.pool().begin().await?;
+        let inserted = insert_media(&mut tx, None, &new, now()).await?;
+        tx.commit().await?;
         let media = self.media_by_url(&format!("{MEDIA_PREFIX}{}", new.storage_key)).await?;
         Ok((media, inserted))
     }
 
     pub async fn media_by_id(&self, id: i64) -> Result<Media, StoreError> {
-        let row = sqlx::query(&format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = ?"))
+        let row = query(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = ?"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -211,7 +221,7 @@ impl Store {
     }
 
     pub async fn media_by_url(&self, url: &str) -> Result<Media, StoreError> {
-        let row = sqlx::query(&format!("SELECT {MEDIA_COLUMNS} FROM media WHERE url = ?"))
+        let row = query(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE url = ?"))
             .bind(url)
             .fetch_optional(self.pool())
             .await?
@@ -221,7 +231,7 @@ impl Store {
 
     /// The library, newest first, `limit` entries with ids below `before_id`.
     pub async fn list_media(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<Media>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id < ? ORDER BY id DESC LIMIT ?"))
+        let rows = query(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id < ? ORDER BY id DESC LIMIT ?"))
             .bind(before_id.unwrap_or(i64::MAX))
             .bind(i64::from(limit))
             .fetch_all(self.pool())
@@ -242,13 +252,9 @@ impl Store {
         if paths.is_empty() {
             return Ok(sets);
         }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE url IN ("));
-        let mut list = q.separated(", ");
-        for (_, path) in &paths {
-            list.push_bind(*path);
-        }
-        q.push(")");
-        let found: Vec<Media> = q.build().fetch_all(self.pool()).await?.iter().map(media_from_row).collect::<Result<_, _>>()?;
+        let mut q = query(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE url IN ("));
+        q.push_list(paths.iter().map(|(_, path)| *path)).push(")");
+        let found: Vec<Media> = q.fetch_all(self.pool()).await?.iter().map(media_from_row).collect::<Result<_, _>>()?;
         for (asked, path) in paths {
             if let Some(media) = found.iter().find(|m| m.url == path) {
                 sets.insert(asked.to_owned(), media.image_set());
@@ -259,17 +265,16 @@ impl Store {
 
     /// How many posts and pages use this URL, in their text or as feature image.
     pub async fn media_usage(&self, url: &str) -> Result<i64, StoreError> {
-        let pattern = format!("%{}%", url.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE feature_image = ? OR markdown LIKE ? ESCAPE '\\'")
+        Ok(query("SELECT COUNT(*) FROM posts WHERE feature_image = ? OR markdown LIKE ? ESCAPE '!'")
             .bind(url)
-            .bind(pattern)
-            .fetch_one(self.pool())
+            .bind(like_pattern(url))
+            .scalar(self.pool())
             .await?)
     }
 
     /// Removes an entry (its files are the caller's to delete).
     pub async fn delete_media(&self, id: i64) -> Result<(), StoreError> {
-        let deleted = sqlx::query("DELETE FROM media WHERE id = ?").bind(id).execute(self.pool()).await?.rows_affected();
+        let deleted = query("DELETE FROM media WHERE id = ?").bind(id).execute(self.pool()).await?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }

@@ -5,7 +5,7 @@ use crate::{now, NewUser, Store, StoreError, User};
 use chrono::{DateTime, Duration, Utc};
 use folio_core::{Email, Role};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use crate::db::query;
 
 /// A pending invitation.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ impl Store {
         }
         let token = random_secret();
         let at = now();
-        sqlx::query("INSERT INTO invites (token_hash, email, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+        query("INSERT INTO invites (token_hash, email, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(digest(&token))
             .bind(email.as_str())
             .bind(role.as_str())
@@ -41,7 +41,7 @@ impl Store {
 
     /// The live invitation behind a token.
     pub async fn invite(&self, token: &str) -> Result<Invite, StoreError> {
-        let row = sqlx::query("SELECT email, role, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?")
+        let row = query("SELECT email, role, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?")
             .bind(digest(token))
             .bind(now())
             .fetch_optional(self.pool())
@@ -57,7 +57,7 @@ impl Store {
 
     /// Pending invitations, newest first.
     pub async fn pending_invites(&self) -> Result<Vec<Invite>, StoreError> {
-        let rows = sqlx::query("SELECT email, role, expires_at FROM invites WHERE expires_at > ? ORDER BY created_at DESC")
+        let rows = query("SELECT email, role, expires_at FROM invites WHERE expires_at > ? ORDER BY created_at DESC")
             .bind(now())
             .fetch_all(self.pool())
             .await?;
@@ -76,13 +76,12 @@ impl Store {
     /// Spends an invitation: the account is created with the invited email and role,
     /// and the token cannot be used again.
     pub async fn accept_invite(&self, token: &str, new: NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let deleted = sqlx::query("DELETE FROM invites WHERE token_hash = ? AND expires_at > ?")
+        let mut tx = self.pool().begin().await?;
+        let deleted = query("DELETE FROM invites WHERE token_hash = ? AND expires_at > ?")
             .bind(digest(token))
             .bind(now())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(&mut tx)
+            .await?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
@@ -92,13 +91,12 @@ impl Store {
 
     /// Changes a user's role (never to or from owner: there is exactly one).
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), StoreError> {
-        let changed = sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
+        let changed = query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
             .bind(role.as_str())
             .bind(now())
             .bind(user_id)
             .execute(self.pool())
-            .await?
-            .rows_affected();
+            .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
@@ -109,19 +107,18 @@ impl Store {
     /// sessions end at once and their API tokens stop working; their posts stay.
     pub async fn set_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
         let at = now();
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let changed = sqlx::query("UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
+        let mut tx = self.pool().begin().await?;
+        let changed = query("UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
             .bind((!active).then_some(at))
             .bind(at)
             .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(&mut tx)
+            .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+            query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
         }
         // Author pages of deactivated users disappear: public pages change.
         let generation = Store::bump_generation(&mut tx).await?;

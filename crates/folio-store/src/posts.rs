@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use folio_core::markdown::excerpt;
 use folio_core::{render_markdown_with, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use crate::db::{like_pattern, query, Backend, Row, Tx};
 
 /// How many of the newest matches a search ranks (see [`Store::search`]).
 pub const SEARCH_CANDIDATES: u32 = 100;
@@ -170,7 +169,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} {value:?}"))
 }
 
-fn summary_from_row(row: &SqliteRow) -> Result<PostSummary, StoreError> {
+fn summary_from_row(row: &Row) -> Result<PostSummary, StoreError> {
     let kind: String = row.try_get("kind")?;
     let status: String = row.try_get("status")?;
     Ok(PostSummary {
@@ -195,7 +194,7 @@ fn summary_from_row(row: &SqliteRow) -> Result<PostSummary, StoreError> {
     })
 }
 
-fn post_from_row(row: &SqliteRow) -> Result<Post, StoreError> {
+fn post_from_row(row: &Row) -> Result<Post, StoreError> {
     Ok(Post {
         summary: summary_from_row(row)?,
         markdown: row.try_get("markdown")?,
@@ -228,7 +227,7 @@ impl Store {
     /// a derived one gets a numeric suffix instead.
     pub async fn create_post(&self, input: PostInput) -> Result<Post, StoreError> {
         let rendered = self.render(&input.markdown).await?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool().begin().await?;
         let slug = match &input.slug {
             Some(slug) => {
                 ensure_slug_free(&mut tx, slug, None).await?;
@@ -240,11 +239,11 @@ impl Store {
             }
         };
         let at = now();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query(
             "INSERT INTO posts (kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
                 feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
                 seo_title, seo_description, canonical_url)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(input.kind.as_str())
         .bind(input.title.as_str())
@@ -265,7 +264,7 @@ impl Store {
         .bind(&input.seo_title)
         .bind(&input.seo_description)
         .bind(&input.canonical_url)
-        .fetch_one(&mut *tx)
+        .insert_returning_id(&mut tx)
         .await
         .map_err(|e| on_unique(e, "posts.slug", "slug"))
         .map_err(|e| on_foreign_key(e, "author"))?;
@@ -279,29 +278,27 @@ impl Store {
     /// Replaces a post's content and metadata. A changed slug leaves a redirect behind.
     pub async fn update_post(&self, id: i64, input: PostInput) -> Result<Post, StoreError> {
         let rendered = self.render(&input.markdown).await?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let old_slug: String = sqlx::query_scalar("SELECT slug FROM posts WHERE id = ?")
+        let mut tx = self.pool().begin().await?;
+        let old_slug: String = query("SELECT slug FROM posts WHERE id = ?")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .scalar_optional(&mut tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let slug = match &input.slug {
             Some(slug) if slug.as_str() != old_slug => {
                 ensure_slug_free(&mut tx, slug, Some(id)).await?;
-                sqlx::query(
-                    "INSERT INTO redirects (from_slug, post_id, created_at) VALUES (?, ?, ?)
-                     ON CONFLICT (from_slug) DO UPDATE SET post_id = excluded.post_id",
-                )
+                let upsert = tx.backend().upsert("from_slug", &["post_id"]);
+                query(format!("INSERT INTO redirects (from_slug, post_id, created_at) VALUES (?, ?, ?){upsert}"))
                 .bind(&old_slug)
                 .bind(id)
                 .bind(now())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 slug.as_str().to_owned()
             }
             _ => old_slug,
         };
-        sqlx::query(
+        query(
             "UPDATE posts SET kind = ?, title = ?, slug = ?, markdown = ?, html = ?, plain_text = ?, word_count = ?,
                 excerpt = ?, custom_excerpt = ?, feature_image = ?, feature_image_alt = ?, status = ?, published_at = ?,
                 updated_at = ?, author_id = ?, seo_title = ?, seo_description = ?, canonical_url = ?
@@ -326,7 +323,7 @@ impl Store {
         .bind(&input.seo_description)
         .bind(&input.canonical_url)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(|e| on_unique(e, "posts.slug", "slug"))
         .map_err(|e| on_foreign_key(e, "author"))?;
@@ -339,12 +336,12 @@ impl Store {
 
     /// Deletes a post or page with its tags links, redirects and search entry.
     pub async fn delete_post(&self, id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let deleted = sqlx::query("DELETE FROM posts WHERE id = ?").bind(id).execute(&mut *tx).await?;
-        if deleted.rows_affected() == 0 {
+        let mut tx = self.pool().begin().await?;
+        let deleted = query("DELETE FROM posts WHERE id = ?").bind(id).execute(&mut tx).await?;
+        if deleted == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *tx).await?;
+        query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut tx).await?;
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);
@@ -352,7 +349,7 @@ impl Store {
     }
 
     pub async fn post_by_id(&self, id: i64) -> Result<Post, StoreError> {
-        let row = sqlx::query(&format!(
+        let row = query(format!(
             "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?"
         ))
         .bind(id)
@@ -366,7 +363,7 @@ impl Store {
 
     /// A published post or page by its slug, as readers see it.
     pub async fn public_post_by_slug(&self, slug: &str) -> Result<Post, StoreError> {
-        let row = sqlx::query(&format!(
+        let row = query(format!(
             "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
              WHERE p.slug = ? AND p.status = 'published'"
         ))
@@ -381,12 +378,12 @@ impl Store {
 
     /// The current slug of the public post that `old_slug` used to name, if any.
     pub async fn redirect_target(&self, old_slug: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(
+        Ok(query(
             "SELECT p.slug FROM redirects r JOIN posts p ON p.id = r.post_id
              WHERE r.from_slug = ? AND p.status = 'published'",
         )
         .bind(old_slug)
-        .fetch_optional(self.pool())
+        .scalar_optional(self.pool())
         .await?)
     }
 
@@ -407,7 +404,7 @@ impl Store {
     /// 10,000 costs what page 1 costs.
     async fn list_public(&self, scope: ListingScope, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
         let limit = limit.clamp(1, 100);
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {SUMMARY_COLUMNS} FROM "));
+        let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM "));
         let (at, id) = match scope {
             ListingScope::Tag(tag_id) => {
                 q.push("post_tags pt JOIN posts p ON p.id = pt.post_id JOIN users u ON u.id = p.author_id WHERE pt.tag_id = ");
@@ -427,15 +424,15 @@ impl Store {
             }
         };
         if let Some(cursor) = after {
-            q.push(format!(" AND ({at}, {id}) < ("));
+            q.push(&format!(" AND ({at}, {id}) < ("));
             q.push_bind(cursor.published_at);
             q.push(", ");
             q.push_bind(cursor.id);
             q.push(")");
         }
-        q.push(format!(" ORDER BY {at} DESC, {id} DESC LIMIT "));
+        q.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT "));
         q.push_bind(i64::from(limit) + 1);
-        let rows = q.build().fetch_all(self.pool()).await?;
+        let rows = q.fetch_all(self.pool()).await?;
         let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
         let next = if posts.len() > limit as usize {
             posts.truncate(limit as usize);
@@ -448,25 +445,55 @@ impl Store {
     }
 
     /// Full-text search over the titles and bodies of public posts and pages, best
-    /// matches first. Each word of `query` must appear; the last may be a prefix.
+    /// matches first. Each word of `text` must appear; the last may be a prefix.
     ///
     /// Ranking every match costs time in proportion to the matches, so a word found in
     /// a tenth of 100,000 posts would rank 10,000 of them. Instead the newest
     /// [`SEARCH_CANDIDATES`] matches are taken (the index walks them newest first and
-    /// stops), and those are ranked by BM25 with titles weighing four times the body.
-    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<PostSummary>, StoreError> {
-        let Some(fts_query) = fts5_query(query) else { return Ok(Vec::new()) };
-        let rows = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM (
-                 SELECT rowid AS id, bm25(posts_fts, 4.0, 1.0) AS score FROM posts_fts
-                 WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}
-             ) m JOIN posts p ON p.id = m.id JOIN users u ON u.id = p.author_id
-             WHERE p.status = 'published' ORDER BY m.score LIMIT ?"
-        ))
-        .bind(fts_query)
-        .bind(i64::from(limit.clamp(1, 100)))
-        .fetch_all(self.pool())
-        .await?;
+    /// stops), and those are ranked with titles weighing more than the body: BM25 on
+    /// SQLite (FTS5), `ts_rank` on PostgreSQL (title weight A, body B), InnoDB's
+    /// relevance on MariaDB/MySQL (title matches counted four times). Each backend's
+    /// candidate query gives `id` and a `score` where lower is better.
+    pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<PostSummary>, StoreError> {
+        let candidates = match self.backend() {
+            Backend::Sqlite => {
+                let Some(q) = fts5_query(text) else { return Ok(Vec::new()) };
+                query(format!(
+                    "SELECT rowid AS id, bm25(posts_fts, 4.0, 1.0) AS score FROM posts_fts
+                     WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
+                ))
+                .bind(q)
+            }
+            Backend::Postgres => {
+                let Some(q) = tsquery(text) else { return Ok(Vec::new()) };
+                query(format!(
+                    "SELECT rowid AS id, -ts_rank(doc, to_tsquery('simple', ?)) AS score FROM posts_fts
+                     WHERE doc @@ to_tsquery('simple', ?) ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
+                ))
+                .bind(&q)
+                .bind(&q)
+            }
+            Backend::MySql => {
+                let Some(q) = innodb_query(text) else { return Ok(Vec::new()) };
+                query(format!(
+                    "SELECT rowid AS id, -(4 * MATCH (title) AGAINST (? IN BOOLEAN MODE)
+                                          + MATCH (title, body) AGAINST (? IN BOOLEAN MODE)) AS score
+                     FROM posts_fts WHERE MATCH (title, body) AGAINST (? IN BOOLEAN MODE)
+                     ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
+                ))
+                .bind(&q)
+                .bind(&q)
+                .bind(&q)
+            }
+        };
+        let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
+        q.push_query(candidates);
+        q.push(
+            ") m JOIN posts p ON p.id = m.id JOIN users u ON u.id = p.author_id
+             WHERE p.status = 'published' ORDER BY m.score LIMIT ",
+        )
+        .push_bind(i64::from(limit.clamp(1, 100)));
+        let rows = q.fetch_all(self.pool()).await?;
         let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
         self.attach_tags(&mut posts).await?;
         Ok(posts)
@@ -476,7 +503,7 @@ impl Store {
     pub async fn feed_posts(&self, tag_id: Option<i64>, limit: u32) -> Result<Vec<Post>, StoreError> {
         let rows = match tag_id {
             None => {
-                sqlx::query(&format!(
+                query(format!(
                     "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
                      WHERE p.kind = 'post' AND p.status = 'published' ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
                 ))
@@ -485,7 +512,7 @@ impl Store {
                 .await?
             }
             Some(tag_id) => {
-                sqlx::query(&format!(
+                query(format!(
                     "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM post_tags pt JOIN posts p ON p.id = pt.post_id
                      JOIN users u ON u.id = p.author_id
                      WHERE pt.tag_id = ? AND pt.public_at IS NOT NULL ORDER BY pt.public_at DESC, pt.post_id DESC LIMIT ?"
@@ -504,7 +531,7 @@ impl Store {
 
     /// Every public post and page, newest first, for the sitemap (at most `limit`).
     pub async fn public_entries(&self, limit: u32) -> Result<Vec<PublicEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT slug, kind, updated_at FROM posts WHERE status = 'published'
              ORDER BY published_at DESC, id DESC LIMIT ?",
         )
@@ -525,9 +552,7 @@ impl Store {
 
     /// Posts or pages for the writers' lists, newest first, filtered.
     pub async fn list_admin(&self, filter: AdminFilter<'_>) -> Result<Vec<PostSummary>, StoreError> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "
-        ));
+        let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "));
         q.push_bind(filter.kind.as_str());
         if let Some(status) = filter.status {
             q.push(" AND p.status = ").push_bind(status.as_str());
@@ -541,21 +566,20 @@ impl Store {
             q.push(" AND p.author_id = ").push_bind(author);
         }
         if let Some(text) = filter.title_contains {
-            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            q.push(" AND p.title LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+            q.push(" AND LOWER(p.title) LIKE ").push_bind(like_pattern(&text.to_lowercase())).push(" ESCAPE '!'");
         }
         if let Some(before) = filter.before_id {
             q.push(" AND p.id < ").push_bind(before);
         }
         q.push(" ORDER BY p.id DESC LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 100)));
-        let rows = q.build().fetch_all(self.pool()).await?;
+        let rows = q.fetch_all(self.pool()).await?;
         let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
         self.attach_tags(&mut posts).await?;
         Ok(posts)
     }
 
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Tag, StoreError> {
-        let row = sqlx::query("SELECT id, name, slug, description FROM tags WHERE slug = ?")
+        let row = query("SELECT id, name, slug, description FROM tags WHERE slug = ?")
             .bind(slug)
             .fetch_optional(self.pool())
             .await?
@@ -570,18 +594,18 @@ impl Store {
 
     /// Slugs of the tags that at least one public post carries, for the sitemap.
     pub async fn public_tag_slugs(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
+        Ok(query(
             "SELECT t.slug FROM tags t
              WHERE EXISTS (SELECT 1 FROM post_tags pt WHERE pt.tag_id = t.id AND pt.public_at IS NOT NULL)
              ORDER BY t.slug",
         )
-        .fetch_all(self.pool())
+        .scalars(self.pool())
         .await?)
     }
 
     /// Every tag with its count of public posts, by name.
     pub async fn list_tags(&self) -> Result<Vec<TagInfo>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT t.id, t.name, t.slug, t.description,
                 (SELECT COUNT(*) FROM post_tags pt WHERE pt.tag_id = t.id AND pt.public_at IS NOT NULL) AS post_count
              FROM tags t ORDER BY t.name",
@@ -592,7 +616,7 @@ impl Store {
     }
 
     async fn tags_of(&self, post_id: i64) -> Result<Vec<TagRef>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT t.name, t.slug FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ? ORDER BY pt.position",
         )
         .bind(post_id)
@@ -608,15 +632,10 @@ impl Store {
         if posts.is_empty() {
             return Ok(());
         }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT pt.post_id, t.name, t.slug FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id IN (",
-        );
-        let mut ids = q.separated(", ");
-        for p in posts.iter() {
-            ids.push_bind(p.id);
-        }
+        let mut q = query("SELECT pt.post_id, t.name, t.slug FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id IN (");
+        q.push_list(posts.iter().map(|p| p.id));
         q.push(") ORDER BY pt.post_id, pt.position");
-        let rows = q.build().fetch_all(self.pool()).await?;
+        let rows = q.fetch_all(self.pool()).await?;
         for row in rows {
             let post_id: i64 = row.try_get("post_id")?;
             if let Some(p) = posts.iter_mut().find(|p| p.id == post_id) {
@@ -627,7 +646,7 @@ impl Store {
     }
 }
 
-fn tag_from_row(row: &SqliteRow) -> Result<TagInfo, StoreError> {
+fn tag_from_row(row: &Row) -> Result<TagInfo, StoreError> {
     Ok(TagInfo {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
@@ -660,29 +679,57 @@ pub(crate) fn effective_excerpt(custom: &str, text: &str) -> String {
     }
 }
 
-/// Turns what a reader typed into a safe FTS5 query: each word quoted (so operators and
-/// column filters in the input are plain text), all required, the last one a prefix.
-fn fts5_query(input: &str) -> Option<String> {
-    let words: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(12)
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
-    let (last, rest) = words.split_last()?;
-    let mut q = rest.join(" ");
-    if !q.is_empty() {
-        q.push(' ');
+/// The words of a search, as the full-text indexes split them: letters and digits.
+fn search_words(input: &str) -> impl Iterator<Item = &str> {
+    input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(12)
+}
+
+/// All words required, the last one a prefix: `first second last*` in each engine's
+/// syntax, or `None` when nothing searchable is left.
+fn required_words(words: Vec<String>, and: &str, prefix: &str) -> Option<String> {
+    let mut q = words.join(and);
+    if q.is_empty() {
+        return None;
     }
-    q.push_str(last);
-    q.push('*');
+    q.push_str(prefix);
     Some(q)
 }
 
-async fn ensure_slug_free(conn: &mut SqliteConnection, slug: &Slug, except: Option<i64>) -> Result<(), StoreError> {
-    let owner: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+/// Turns what a reader typed into a safe FTS5 query: each word quoted (so operators and
+/// column filters in the input are plain text), all required, the last one a prefix.
+fn fts5_query(input: &str) -> Option<String> {
+    required_words(search_words(input).map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect(), " ", "*")
+}
+
+/// The same for PostgreSQL's `to_tsquery`: words are letters and digits only, so no
+/// operator of the tsquery syntax can come from the input.
+fn tsquery(input: &str) -> Option<String> {
+    required_words(search_words(input).map(str::to_owned).collect(), " & ", ":*")
+}
+
+/// InnoDB's default stopwords: a required stopword would match nothing at all.
+const INNODB_STOPWORDS: &[&str] = &[
+    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is", "it",
+    "la", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will", "with", "und",
+    "www",
+];
+
+/// The same for InnoDB's boolean mode: `+first +second +last*`. Words shorter than
+/// InnoDB's smallest indexed token (3 characters) and stopwords are left out, as the
+/// index never holds them.
+fn innodb_query(input: &str) -> Option<String> {
+    let words = search_words(input)
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && !INNODB_STOPWORDS.contains(&w.as_str()))
+        .map(|w| format!("+{w}"))
+        .collect();
+    required_words(words, " ", "*")
+}
+
+async fn ensure_slug_free(conn: &mut Tx, slug: &Slug, except: Option<i64>) -> Result<(), StoreError> {
+    let owner: Option<i64> = query("SELECT id FROM posts WHERE slug = ?")
         .bind(slug.as_str())
-        .fetch_optional(&mut *conn)
+        .scalar_optional(&mut *conn)
         .await?;
     match owner {
         Some(id) if Some(id) != except => Err(StoreError::Conflict { field: "slug" }),
@@ -698,14 +745,14 @@ pub(crate) enum SlugTable {
 }
 
 /// `base`, or `base-2`, `base-3`… whichever is free first in `table`.
-pub(crate) async fn free_slug(conn: &mut SqliteConnection, table: SlugTable, base: &Slug) -> Result<Slug, StoreError> {
-    let query = match table {
+pub(crate) async fn free_slug(conn: &mut Tx, table: SlugTable, base: &Slug) -> Result<Slug, StoreError> {
+    let sql = match table {
         SlugTable::Posts => "SELECT id FROM posts WHERE slug = ?",
         SlugTable::Users => "SELECT id FROM users WHERE slug = ?",
     };
     let mut candidate = base.clone();
     for n in 2..10_000 {
-        let taken: Option<i64> = sqlx::query_scalar(query).bind(candidate.as_str()).fetch_optional(&mut *conn).await?;
+        let taken: Option<i64> = query(sql).bind(candidate.as_str()).scalar_optional(&mut *conn).await?;
         if taken.is_none() {
             return Ok(candidate);
         }
@@ -716,7 +763,7 @@ pub(crate) async fn free_slug(conn: &mut SqliteConnection, table: SlugTable, bas
 
 /// The parts of a save shared by create and update: tags, search index, redirects.
 async fn finish_save(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     id: i64,
     input: &PostInput,
     slug: &str,
@@ -725,23 +772,24 @@ async fn finish_save(
     let public = input.status == PostStatus::Published;
     let public_at = (public && input.kind == PostKind::Post).then_some(input.published_at.map(trunc)).flatten();
 
-    sqlx::query("DELETE FROM post_tags WHERE post_id = ?").bind(id).execute(&mut *conn).await?;
+    query("DELETE FROM post_tags WHERE post_id = ?").bind(id).execute(&mut *conn).await?;
     let mut seen = Vec::new();
     for (position, name) in input.tags.iter().enumerate() {
         let tag_slug = Slug::derive(name.as_str(), "tag");
         if seen.contains(&tag_slug) {
             continue;
         }
-        sqlx::query("INSERT INTO tags (name, slug) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING")
+        let ignore = conn.backend().ignore_duplicate("slug");
+        query(format!("INSERT INTO tags (name, slug) VALUES (?, ?){ignore}"))
             .bind(name.as_str())
             .bind(tag_slug.as_str())
             .execute(&mut *conn)
             .await?;
-        let tag_id: i64 = sqlx::query_scalar("SELECT id FROM tags WHERE slug = ?")
+        let tag_id: i64 = query("SELECT id FROM tags WHERE slug = ?")
             .bind(tag_slug.as_str())
-            .fetch_one(&mut *conn)
+            .scalar(&mut *conn)
             .await?;
-        sqlx::query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
+        query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
             .bind(id)
             .bind(tag_id)
             .bind(position as i64)
@@ -751,9 +799,9 @@ async fn finish_save(
         seen.push(tag_slug);
     }
 
-    sqlx::query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *conn).await?;
+    query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *conn).await?;
     if public {
-        sqlx::query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
+        query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
             .bind(id)
             .bind(input.title.as_str())
             .bind(text)
@@ -763,7 +811,7 @@ async fn finish_save(
     crate::revisions::record(conn, id, input.title.as_str(), &input.markdown, input.saved_by, &input.revision_note).await?;
     // The path now belongs to this post: an old redirect from it would shadow nothing,
     // but would point readers elsewhere once this post is unpublished.
-    sqlx::query("DELETE FROM redirects WHERE from_slug = ?").bind(slug).execute(&mut *conn).await?;
+    query("DELETE FROM redirects WHERE from_slug = ?").bind(slug).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -784,5 +832,8 @@ mod tests {
         assert_eq!(fts5_query("hello world").as_deref(), Some("\"hello\" \"world\"*"));
         assert_eq!(fts5_query("title:x OR \"y").as_deref(), Some("\"title\" \"x\" \"OR\" \"y\"*"));
         assert_eq!(fts5_query("  !!  "), None);
+        assert_eq!(tsquery("Rust & async:*").as_deref(), Some("Rust & async:*"));
+        assert_eq!(innodb_query("the Rust of ASYNC").as_deref(), Some("+rust +async*"));
+        assert_eq!(innodb_query("to be"), None);
     }
 }

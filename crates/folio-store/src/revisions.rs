@@ -3,7 +3,7 @@
 use crate::{now, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use crate::db::{query, Row, Tx};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {
@@ -22,40 +22,40 @@ pub const AUTOSAVE_NOTE: &str = "autosave";
 /// Keeps the text of a save. Skips a save whose text equals the latest revision's, and
 /// folds consecutive autosaves of one writer into one revision.
 pub(crate) async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     post_id: i64,
     title: &str,
     markdown: &str,
     saved_by: Option<i64>,
     note: &str,
 ) -> Result<(), StoreError> {
-    let last = sqlx::query("SELECT id, number, title, markdown, saved_by, note FROM revisions WHERE post_id = ? ORDER BY number DESC LIMIT 1")
+    let last = query("SELECT id, number, title, markdown, saved_by, note FROM revisions WHERE post_id = ? ORDER BY number DESC LIMIT 1")
         .bind(post_id)
         .fetch_optional(&mut *conn)
         .await?;
     let at = now();
     if let Some(last) = &last {
-        let same_text = last.try_get::<String, _>("title")? == title && last.try_get::<String, _>("markdown")? == markdown;
+        let same_text = last.try_get::<String>("title")? == title && last.try_get::<String>("markdown")? == markdown;
         if same_text {
             return Ok(());
         }
         let last_saved_by: Option<i64> = last.try_get("saved_by")?;
-        if note == AUTOSAVE_NOTE && last.try_get::<String, _>("note")? == AUTOSAVE_NOTE && last_saved_by == saved_by {
-            sqlx::query("UPDATE revisions SET title = ?, markdown = ?, created_at = ? WHERE id = ?")
+        if note == AUTOSAVE_NOTE && last.try_get::<String>("note")? == AUTOSAVE_NOTE && last_saved_by == saved_by {
+            query("UPDATE revisions SET title = ?, markdown = ?, created_at = ? WHERE id = ?")
                 .bind(title)
                 .bind(markdown)
                 .bind(at)
-                .bind(last.try_get::<i64, _>("id")?)
+                .bind(last.try_get::<i64>("id")?)
                 .execute(&mut *conn)
                 .await?;
             return Ok(());
         }
     }
     let number = match &last {
-        Some(last) => last.try_get::<i64, _>("number")? + 1,
+        Some(last) => last.try_get::<i64>("number")? + 1,
         None => 1,
     };
-    sqlx::query("INSERT INTO revisions (post_id, number, title, markdown, saved_by, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    query("INSERT INTO revisions (post_id, number, title, markdown, saved_by, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(post_id)
         .bind(number)
         .bind(title)
@@ -71,7 +71,7 @@ pub(crate) async fn record(
 impl Store {
     /// A post's revisions, newest first.
     pub async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT r.number, r.title, r.markdown, u.name AS saved_by, r.note, r.created_at
              FROM revisions r LEFT JOIN users u ON u.id = r.saved_by WHERE r.post_id = ? ORDER BY r.number DESC",
         )
@@ -82,7 +82,7 @@ impl Store {
     }
 
     pub async fn revision(&self, post_id: i64, number: i64) -> Result<Revision, StoreError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT r.number, r.title, r.markdown, u.name AS saved_by, r.note, r.created_at
              FROM revisions r LEFT JOIN users u ON u.id = r.saved_by WHERE r.post_id = ? AND r.number = ?",
         )
@@ -95,7 +95,7 @@ impl Store {
     }
 }
 
-fn revision_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Revision, StoreError> {
+fn revision_from_row(row: &Row) -> Result<Revision, StoreError> {
     Ok(Revision {
         number: row.try_get("number")?,
         title: row.try_get("title")?,

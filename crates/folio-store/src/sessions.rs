@@ -7,7 +7,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use crate::db::query;
 
 /// A random, URL-safe secret of 256 bits.
 pub fn random_secret() -> String {
@@ -42,7 +42,7 @@ impl Store {
     pub async fn create_session(&self, user_id: i64, second_factor_pending: bool, lifetime: Duration) -> Result<NewSession, StoreError> {
         let session = NewSession { id: random_secret(), csrf_token: random_secret() };
         let at = now();
-        sqlx::query(
+        query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, second_factor_pending, created_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -60,7 +60,7 @@ impl Store {
     /// The live session with this cookie id, if it exists, has not expired and its user
     /// is active.
     pub async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT u.id, u.email, u.name, u.slug, u.role, u.bio, u.password_hash, u.created_at,
                     u.deactivated_at IS NOT NULL AS deactivated, u.totp_secret,
                     s.csrf_token, s.second_factor_pending, s.expires_at
@@ -82,21 +82,21 @@ impl Store {
 
     /// Ends a session (sign-out); it cannot be used again from any replica.
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(digest(id)).execute(self.pool()).await?;
+        query("DELETE FROM sessions WHERE id_hash = ?").bind(digest(id)).execute(self.pool()).await?;
         Ok(())
     }
 
     /// Ends every session of a user (password change, deactivation).
     pub async fn delete_sessions_of(&self, user_id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(self.pool()).await?;
+        query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(self.pool()).await?;
         Ok(())
     }
 
     /// Forgets expired sessions and old sign-in failures.
     pub async fn purge_expired(&self, failure_window: Duration) -> Result<(), StoreError> {
         let at = now();
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(at).execute(self.pool()).await?;
-        sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?").bind(at - failure_window).execute(self.pool()).await?;
+        query("DELETE FROM sessions WHERE expires_at <= ?").bind(at).execute(self.pool()).await?;
+        query("DELETE FROM login_failures WHERE failed_at <= ?").bind(at - failure_window).execute(self.pool()).await?;
         Ok(())
     }
 
@@ -104,7 +104,7 @@ impl Store {
     pub async fn record_login_failure(&self, keys: &[String]) -> Result<(), StoreError> {
         let at = now();
         for key in keys {
-            sqlx::query("INSERT INTO login_failures (limit_key, failed_at) VALUES (?, ?)")
+            query("INSERT INTO login_failures (limit_key, failed_at) VALUES (?, ?)")
                 .bind(key)
                 .bind(at)
                 .execute(self.pool())
@@ -115,7 +115,7 @@ impl Store {
 
     /// Failures under `key` since `since`, and the oldest of them.
     pub async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures WHERE limit_key = ? AND failed_at > ?")
+        let row = query("SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures WHERE limit_key = ? AND failed_at > ?")
             .bind(key)
             .bind(since)
             .fetch_one(self.pool())
@@ -124,14 +124,14 @@ impl Store {
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_failures WHERE limit_key = ?").bind(key).execute(self.pool()).await?;
+        query("DELETE FROM login_failures WHERE limit_key = ?").bind(key).execute(self.pool()).await?;
         Ok(())
     }
 
     /// Creates a one-time set-up token and returns it in clear (to print in the log).
     pub async fn create_setup_token(&self) -> Result<String, StoreError> {
         let token = random_secret();
-        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)")
+        query("INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)")
             .bind(digest(&token))
             .bind(now())
             .execute(self.pool())
@@ -140,9 +140,9 @@ impl Store {
     }
 
     pub async fn setup_token_is_valid(&self, token: &str) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM setup_tokens WHERE token_hash = ?")
+        let found: Option<i64> = query("SELECT 1 FROM setup_tokens WHERE token_hash = ?")
             .bind(digest(token))
-            .fetch_optional(self.pool())
+            .scalar_optional(self.pool())
             .await?;
         Ok(found.is_some())
     }
@@ -151,12 +151,12 @@ impl Store {
     /// two set-up forms submitted at once give one owner and one conflict. Set-up
     /// tokens are spent.
     pub async fn create_first_owner(&self, new: NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        let mut tx = self.pool().begin().await?;
+        let users: i64 = query("SELECT COUNT(*) FROM users").scalar(&mut tx).await?;
         if users > 0 {
             return Err(StoreError::Conflict { field: "owner" });
         }
-        sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+        query("DELETE FROM setup_tokens").execute(&mut tx).await?;
         tx.commit().await?;
         self.create_user(new).await
     }

@@ -1,6 +1,7 @@
 //! Site settings: title, description, language, navigation, listing size, logo and
 //! the theme's options.
 
+use crate::db::query;
 use crate::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -78,8 +79,8 @@ impl SiteSettings {
 impl Store {
     /// All settings, stored as one JSON document under the key `site`.
     pub async fn settings(&self) -> Result<SiteSettings, StoreError> {
-        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
-            .fetch_optional(self.pool())
+        let raw: Option<String> = query("SELECT value FROM settings WHERE name = 'site'")
+            .scalar_optional(self.pool())
             .await?;
         match raw {
             None => Ok(SiteSettings::default()),
@@ -90,8 +91,8 @@ impl Store {
     /// Applies a (validated) patch and makes every cached page stale.
     pub async fn update_settings(&self, patch: SettingsPatch) -> Result<SiteSettings, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
-            .fetch_optional(&mut *tx)
+        let raw: Option<String> = query("SELECT value FROM settings WHERE name = 'site'")
+            .scalar_optional(&mut tx)
             .await?;
         let mut settings = match raw {
             None => SiteSettings::default(),
@@ -99,9 +100,10 @@ impl Store {
         };
         settings.apply(patch);
         let json = serde_json::to_string(&settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO settings (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        let upsert = tx.backend().upsert("name", &["value"]);
+        query(format!("INSERT INTO settings (name, value) VALUES ('site', ?){upsert}"))
             .bind(json)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;

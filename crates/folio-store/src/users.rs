@@ -9,7 +9,7 @@ use folio_core::{Email, PersonName, Role, Slug};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use crate::db::{query, Row};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -79,7 +79,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 const USER_COLUMNS: &str =
     "id, email, name, slug, role, bio, password_hash, totp_secret, created_at, deactivated_at IS NOT NULL AS deactivated";
 
-pub(crate) fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
+pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
@@ -101,9 +101,9 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let slug = crate::posts::free_slug(&mut tx, crate::posts::SlugTable::Users, &Slug::derive(new.name.as_str(), "author")).await?;
         let at = now();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query(
             "INSERT INTO users (email, name, slug, role, bio, password_hash, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(new.email.as_str())
         .bind(new.name.as_str())
@@ -113,7 +113,7 @@ impl Store {
         .bind(&new.password_hash)
         .bind(at)
         .bind(at)
-        .fetch_one(&mut *tx)
+        .insert_returning_id(&mut tx)
         .await
         .map_err(|e| on_unique(e, "users.email", "email"))?;
         tx.commit().await?;
@@ -121,7 +121,7 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<User, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        let row = query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -130,7 +130,7 @@ impl Store {
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<User, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?"))
+        let row = query(format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?"))
             .bind(email.as_str())
             .fetch_optional(self.pool())
             .await?
@@ -139,7 +139,7 @@ impl Store {
     }
 
     pub async fn user_by_slug(&self, slug: &str) -> Result<User, StoreError> {
-        let row = sqlx::query(&format!(
+        let row = query(format!(
             "SELECT {USER_COLUMNS} FROM users WHERE slug = ? AND deactivated_at IS NULL"
         ))
         .bind(slug)
@@ -150,28 +150,27 @@ impl Store {
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+        let rows = query(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(user_from_row).collect()
     }
 
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(self.pool()).await?)
+        Ok(query("SELECT COUNT(*) FROM users").scalar(self.pool()).await?)
     }
 
     /// Renames a user; their name shows on every post they wrote, so the site's pages
     /// become stale.
     pub async fn update_user_profile(&self, id: i64, name: &PersonName, bio: &str) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let changed = sqlx::query("UPDATE users SET name = ?, bio = ?, updated_at = ? WHERE id = ?")
+        let changed = query("UPDATE users SET name = ?, bio = ?, updated_at = ? WHERE id = ?")
             .bind(name.as_str())
             .bind(bio)
             .bind(now())
             .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(&mut tx)
+            .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
@@ -186,7 +185,7 @@ impl Store {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = format!("folio_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
-        sqlx::query("INSERT INTO api_tokens (user_id, label, token_hash, created_at) VALUES (?, ?, ?, ?)")
+        query("INSERT INTO api_tokens (user_id, label, token_hash, created_at) VALUES (?, ?, ?, ?)")
             .bind(user_id)
             .bind(label)
             .bind(token_hash(&token))
@@ -198,7 +197,7 @@ impl Store {
 
     /// A user's API tokens, newest first.
     pub async fn tokens_of(&self, user_id: i64) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, user_id, label, created_at, last_used_at, revoked_at IS NOT NULL AS revoked
              FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
         )
@@ -221,13 +220,12 @@ impl Store {
 
     /// Revokes one of a user's tokens; `NotFound` when it is not theirs.
     pub async fn revoke_token(&self, user_id: i64, token_id: i64) -> Result<(), StoreError> {
-        let changed = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+        let changed = query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
             .bind(now())
             .bind(token_id)
             .bind(user_id)
             .execute(self.pool())
-            .await?
-            .rows_affected();
+            .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
@@ -237,7 +235,7 @@ impl Store {
     /// Sets or clears a user's TOTP secret and recovery codes (SHA-256 hex of each).
     pub async fn set_second_factor(&self, user_id: i64, secret: Option<&str>, recovery_hashes: &[String]) -> Result<(), StoreError> {
         let codes = serde_json::to_string(recovery_hashes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("UPDATE users SET totp_secret = ?, recovery_codes = ?, updated_at = ? WHERE id = ?")
+        query("UPDATE users SET totp_secret = ?, recovery_codes = ?, updated_at = ? WHERE id = ?")
             .bind(secret)
             .bind(codes)
             .bind(now())
@@ -250,22 +248,21 @@ impl Store {
     /// Accepts a TOTP code's time step for a user once: false when that step (or a
     /// later one) was already used, so a code overheard cannot be replayed.
     pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
-        let changed = sqlx::query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
+        let changed = query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
             .bind(step)
             .bind(user_id)
             .bind(step)
             .execute(self.pool())
-            .await?
-            .rows_affected();
+            .await?;
         Ok(changed == 1)
     }
 
     /// Spends a recovery code: true when it was one of the user's unused codes.
     pub async fn use_recovery_code(&self, user_id: i64, code: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let raw: String = sqlx::query_scalar("SELECT recovery_codes FROM users WHERE id = ?")
+        let mut tx = self.pool().begin().await?;
+        let raw: String = query("SELECT recovery_codes FROM users WHERE id = ?")
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .scalar_optional(&mut tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let mut codes: Vec<String> = serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -273,7 +270,7 @@ impl Store {
         let Some(i) = codes.iter().position(|c| *c == wanted) else { return Ok(false) };
         codes.remove(i);
         let codes = serde_json::to_string(&codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("UPDATE users SET recovery_codes = ? WHERE id = ?").bind(codes).bind(user_id).execute(&mut *tx).await?;
+        query("UPDATE users SET recovery_codes = ? WHERE id = ?").bind(codes).bind(user_id).execute(&mut tx).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -281,7 +278,7 @@ impl Store {
     /// The active user a token belongs to, or `None` for an unknown, revoked or
     /// deactivated one.
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<TokenOwner>, StoreError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT u.id, u.role, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.deactivated_at IS NULL",
         )
@@ -293,9 +290,9 @@ impl Store {
         let last_used: Option<DateTime<Utc>> = row.try_get("last_used_at")?;
         let at = now();
         if last_used.is_none_or(|t| at - t > chrono::Duration::minutes(1)) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
                 .bind(at)
-                .bind(row.try_get::<i64, _>("token_id")?)
+                .bind(row.try_get::<i64>("token_id")?)
                 .execute(self.pool())
                 .await?;
         }

@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use folio_core::{Email, PersonName, Role};
+use folio_store::testing::TestDatabase;
 use folio_store::{NewUser, Store};
 use folio_web::{AppState, WebConfig};
 use http_body_util::BodyExt;
@@ -61,6 +62,8 @@ pub struct TestApp {
     pub router: axum::Router,
     pub owner: String,
     pub owner_id: i64,
+    /// Dropped after `state` (fields drop in order): the pool goes before its database.
+    _db: TestDatabase,
     _dir: tempfile::TempDir,
 }
 
@@ -90,24 +93,24 @@ impl TestApp {
     /// An app on a fresh database with no user at all (first run).
     pub async fn empty() -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("folio.db").display());
-        let store = Store::connect(&url).await.expect("connect");
+        let db = TestDatabase::create(dir.path()).await;
+        let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let state = AppState::new(store, config_in(&dir)).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        TestApp { state, router, owner: String::new(), owner_id: 0, _dir: dir }
+        TestApp { state, router, owner: String::new(), owner_id: 0, _db: db, _dir: dir }
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("folio.db").display());
-        let store = Store::connect(&url).await.expect("connect");
+        let db = TestDatabase::create(dir.path()).await;
+        let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let mut config = config_in(&dir);
         adjust(&mut config);
         let state = AppState::new(store, config).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, _dir: dir };
+        let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, _db: db, _dir: dir };
         let (id, token) = app.user(Role::Owner, "Olive Owner").await;
         app.owner = token;
         app.owner_id = id;
