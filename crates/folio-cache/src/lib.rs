@@ -7,8 +7,12 @@
 //! entries simply age out of the LRU.
 //!
 //! Handlers never see this type: the web layer's cache middleware looks pages up and
-//! stores them. The methods are `async` so that a shared second tier (Redis) can be put
-//! behind the in-process one without changing any caller.
+//! stores them. With `FOLIO_REDIS_URL`, a shared second tier ([`SharedTier`]) sits
+//! behind the in-process one: a page rendered by one replica is served by all, and a
+//! Redis that fails only turns its lookups into misses.
+
+mod shared;
+pub use shared::SharedTier;
 
 use bytes::Bytes;
 use http::HeaderValue;
@@ -48,6 +52,60 @@ impl CachedPage {
     }
 }
 
+/// Which tier answered a lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Local,
+    Shared,
+}
+
+/// The shared tier's format: a version byte, the status, then each header value and the
+/// route as a 4-byte big-endian length and bytes, then the body.
+const PAGE_FORMAT: u8 = 1;
+
+impl CachedPage {
+    fn encode(&self) -> Vec<u8> {
+        let parts: [&[u8]; 4] = [self.content_type.as_bytes(), self.cache_control.as_bytes(), self.etag.as_bytes(), self.route.as_bytes()];
+        let mut out = Vec::with_capacity(self.body.len() + 64 + parts.iter().map(|p| p.len()).sum::<usize>());
+        out.push(PAGE_FORMAT);
+        out.extend_from_slice(&self.status.to_be_bytes());
+        for part in parts {
+            out.extend_from_slice(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    /// Reads what [`CachedPage::encode`] wrote; `None` for anything else (another
+    /// version's format, a truncated value), which is then a miss.
+    fn decode(bytes: &[u8]) -> Option<CachedPage> {
+        let (&format, rest) = bytes.split_first()?;
+        if format != PAGE_FORMAT {
+            return None;
+        }
+        let (status, mut rest) = rest.split_at_checked(2)?;
+        let status = u16::from_be_bytes([status[0], status[1]]);
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
+        for _ in 0..4 {
+            let (len, after) = rest.split_at_checked(4)?;
+            let len = usize::try_from(u32::from_be_bytes([len[0], len[1], len[2], len[3]])).ok()?;
+            let (part, after) = after.split_at_checked(len)?;
+            parts.push(part);
+            rest = after;
+        }
+        let header = |b: &[u8]| HeaderValue::from_bytes(b).ok();
+        Some(CachedPage {
+            status,
+            content_type: header(parts[0])?,
+            cache_control: header(parts[1])?,
+            etag: header(parts[2])?,
+            route: Arc::from(std::str::from_utf8(parts[3]).ok()?),
+            body: Bytes::copy_from_slice(rest),
+        })
+    }
+}
+
 /// A strong ETag from the body's bytes: equal bodies, equal tags, on every replica.
 pub fn strong_etag(body: &[u8]) -> String {
     use base64::Engine;
@@ -66,35 +124,57 @@ pub fn if_none_match_matches(header: &str, etag: &str) -> bool {
     })
 }
 
-/// Where a page is kept: the content generation and a 128-bit keyed hash of the path
-/// and query. Fixed-size and `Copy`, so a lookup allocates nothing; the hash keys are
-/// random per process, so nobody can craft two paths that share an entry.
+/// Where a page is kept: the content generation and the first 128 bits of the
+/// SHA-256 of the path and query. Fixed-size and `Copy`, so a lookup allocates nothing;
+/// the same on every replica, so it names the page in the shared tier too; and nobody
+/// can craft two paths that share an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageKey {
     generation: i64,
     path_hash: u128,
 }
 
-fn path_hash(path_and_query: &str) -> u128 {
-    use std::hash::{BuildHasher, Hasher};
-    static SEEDS: std::sync::OnceLock<(std::collections::hash_map::RandomState, std::collections::hash_map::RandomState)> =
-        std::sync::OnceLock::new();
-    let (a, b) = SEEDS.get_or_init(|| (Default::default(), Default::default()));
-    let half = |seed: &std::collections::hash_map::RandomState| {
-        let mut h = seed.build_hasher();
-        h.write(path_and_query.as_bytes());
-        h.finish()
-    };
-    (u128::from(half(a)) << 64) | u128::from(half(b))
+impl PageKey {
+    /// The page's name in the shared tier.
+    fn shared_name(&self) -> String {
+        format!("page:{}:{:032x}", self.generation, self.path_hash)
+    }
 }
 
-/// The in-process tier.
+fn path_hash(path_and_query: &str) -> u128 {
+    let digest = Sha256::digest(path_and_query.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
+/// How long a page stays in the shared tier. Old generations are never asked for
+/// again; this only bounds the memory they hold in Redis.
+const SHARED_TTL: Duration = Duration::from_secs(3600);
+
+/// The page cache: an in-process tier, and optionally the shared one behind it.
 #[derive(Clone)]
 pub struct PageCache {
     l1: Option<moka::sync::Cache<PageKey, Arc<CachedPage>>>,
+    l2: Option<SharedTier>,
 }
 
 impl PageCache {
+    /// A cache holding at most `max_bytes` of pages in this process; `0` disables
+    /// caching entirely (the shared tier included).
+    pub fn with_shared(max_bytes: u64, shared: Option<SharedTier>) -> Self {
+        let mut cache = PageCache::new(max_bytes);
+        if cache.l1.is_some() {
+            cache.l2 = shared;
+        }
+        cache
+    }
+
+    /// The shared tier, if there is one.
+    pub fn shared(&self) -> Option<&SharedTier> {
+        self.l2.as_ref()
+    }
+
     /// A cache holding at most `max_bytes` of pages; `0` disables caching entirely.
     pub fn new(max_bytes: u64) -> Self {
         let l1 = (max_bytes > 0).then(|| {
@@ -104,7 +184,7 @@ impl PageCache {
                 .time_to_idle(Duration::from_secs(3600))
                 .build()
         });
-        PageCache { l1 }
+        PageCache { l1, l2: None }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -116,17 +196,30 @@ impl PageCache {
         PageKey { generation, path_hash: path_hash(path_and_query) }
     }
 
-    pub async fn get(&self, key: &PageKey) -> Option<Arc<CachedPage>> {
+    /// The page under `key` and the tier that had it.
+    pub async fn get(&self, key: &PageKey) -> Option<(Arc<CachedPage>, Tier)> {
         let l1 = self.l1.as_ref()?;
         let found = l1.get(key);
         let outcome = if found.is_some() { "hit" } else { "miss" };
         metrics::counter!("folio_page_cache_lookups_total", "tier" => "l1", "outcome" => outcome).increment(1);
-        found
+        if let Some(page) = found {
+            return Some((page, Tier::Local));
+        }
+        let l2 = self.l2.as_ref()?;
+        let found = l2.get(&key.shared_name()).await.and_then(|bytes| CachedPage::decode(&bytes));
+        let outcome = if found.is_some() { "hit" } else { "miss" };
+        metrics::counter!("folio_page_cache_lookups_total", "tier" => "l2", "outcome" => outcome).increment(1);
+        let page = Arc::new(found?);
+        l1.insert(*key, Arc::clone(&page));
+        Some((page, Tier::Shared))
     }
 
+    /// Keeps a page in this process and, in the background, in the shared tier.
     pub async fn insert(&self, key: PageKey, page: Arc<CachedPage>) {
-        if let Some(l1) = &self.l1 {
-            l1.insert(key, page);
+        let Some(l1) = &self.l1 else { return };
+        l1.insert(key, Arc::clone(&page));
+        if let Some(l2) = self.l2.clone() {
+            tokio::spawn(async move { l2.set(&key.shared_name(), &page.encode(), SHARED_TTL).await });
         }
     }
 
@@ -165,6 +258,7 @@ mod tests {
     async fn keys_of_an_older_generation_miss() {
         let cache = PageCache::new(1 << 20);
         cache.insert(PageCache::key(1, "/"), page("old")).await;
+        assert_eq!(PageCache::key(1, "/"), PageCache::key(1, "/"), "the same on every replica");
         assert!(cache.get(&PageCache::key(1, "/")).await.is_some());
         assert!(cache.get(&PageCache::key(2, "/")).await.is_none());
     }
@@ -182,7 +276,20 @@ mod tests {
         cache.insert(PageCache::key(1, "/a/"), page("a")).await;
         assert!(cache.get(&PageCache::key(1, "/a/?x=1")).await.is_none());
         assert!(cache.get(&PageCache::key(1, "/b/")).await.is_none());
-        assert_eq!(cache.get(&PageCache::key(1, "/a/")).await.map(|p| p.body.clone()), Some(Bytes::from_static(b"a")));
+        assert_eq!(cache.get(&PageCache::key(1, "/a/")).await.map(|(p, _)| p.body.clone()), Some(Bytes::from_static(b"a")));
+    }
+
+    #[test]
+    fn pages_survive_the_shared_format_and_damage_is_a_miss() {
+        let original = page("<p>hello</p>");
+        let bytes = original.encode();
+        assert_eq!(CachedPage::decode(&bytes).as_ref(), Some(&*original));
+        for cut in 0..bytes.len() - original.body.len() {
+            assert_eq!(CachedPage::decode(&bytes[..cut]), None, "truncated at {cut}");
+        }
+        let mut other_version = bytes.clone();
+        other_version[0] = 9;
+        assert_eq!(CachedPage::decode(&other_version), None);
     }
 
     #[test]

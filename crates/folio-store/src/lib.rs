@@ -54,6 +54,9 @@ const SERVER_POOL_SIZE: u32 = 16;
 pub struct Store {
     pool: Pool,
     generation: Arc<watch::Sender<i64>>,
+    /// The generations this process's own writes committed, for telling other
+    /// processes at once (Redis pub/sub) rather than at their next poll.
+    committed_here: Arc<watch::Sender<i64>>,
 }
 
 impl Store {
@@ -97,7 +100,8 @@ impl Store {
             }
         };
         let (generation, _) = watch::channel(0);
-        Ok(Store { pool, generation: Arc::new(generation) })
+        let (committed_here, _) = watch::channel(0);
+        Ok(Store { pool, generation: Arc::new(generation), committed_here: Arc::new(committed_here) })
     }
 
     /// Which database this store is on.
@@ -157,7 +161,13 @@ impl Store {
         Ok(g)
     }
 
-    fn observe_generation(&self, g: i64) {
+    /// A receiver that wakes when a write of this process commits a new generation.
+    pub fn watch_commits(&self) -> watch::Receiver<i64> {
+        self.committed_here.subscribe()
+    }
+
+    /// Takes note of a generation another process announced; older ones are ignored.
+    pub fn observe_generation(&self, g: i64) {
         self.generation.send_if_modified(|current| {
             let newer = g > *current;
             if newer {
@@ -176,6 +186,7 @@ impl Store {
 
     fn committed(&self, generation: i64) {
         self.observe_generation(generation);
+        self.committed_here.send_replace(generation);
     }
 
     /// Closes the pool, waiting for connections in use to come back.

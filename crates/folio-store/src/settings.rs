@@ -111,3 +111,24 @@ impl Store {
         Ok(settings)
     }
 }
+
+impl Store {
+    /// A random name for this site, made once and kept in the database, so that every
+    /// replica on the same database agrees on it and two sites that share a Redis keep
+    /// their keys apart.
+    pub async fn site_id(&self) -> Result<String, StoreError> {
+        let read = || query("SELECT value FROM settings WHERE name = 'site_id'");
+        if let Some(id) = read().scalar_optional::<String>(self.pool()).await? {
+            return Ok(id);
+        }
+        let mut tx = self.pool().begin().await?;
+        let ignore = tx.backend().ignore_duplicate("name");
+        query(format!("INSERT INTO settings (name, value) VALUES ('site_id', ?){ignore}"))
+            .bind(crate::random_token()[..16].to_owned())
+            .execute(&mut tx)
+            .await?;
+        let id = read().scalar(&mut tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

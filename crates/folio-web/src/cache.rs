@@ -1,8 +1,9 @@
 //! The page cache on the request path: looks public GETs up in the [`PageCache`], stores the
 //! responses that handlers mark [`Cacheable`], and answers `If-None-Match` with 304.
 //!
-//! Handlers only mark; they never read or write the cache, so adding a shared tier
-//! behind [`PageCache`] changes nothing here or in them.
+//! Handlers only mark; they never read or write the cache. `x-folio-cache` says where
+//! an answer came from: `hit` (this process), `shared` (Redis, rendered by any
+//! replica) or `miss` (rendered now).
 
 use crate::ops::RouteLabel;
 use crate::AppState;
@@ -11,7 +12,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use folio_cache::{if_none_match_matches, CachedPage, PageCache, PageKey};
+use folio_cache::{if_none_match_matches, CachedPage, PageCache, PageKey, Tier};
 use std::sync::Arc;
 
 /// Cache-Control of public pages and feeds: any cache may keep them, but must check
@@ -40,8 +41,12 @@ pub fn key_of(state: &AppState, request: &Request) -> Option<PageKey> {
 
 /// The cached answer to a request, if there is one (a 304 when `If-None-Match` matches).
 pub async fn lookup(state: &AppState, key: &PageKey, if_none_match: Option<&HeaderValue>) -> Option<Response> {
-    let page = state.cache().get(key).await?;
-    Some(respond(&page, if_none_match, "hit"))
+    let (page, tier) = state.cache().get(key).await?;
+    let outcome = match tier {
+        Tier::Local => "hit",
+        Tier::Shared => "shared",
+    };
+    Some(respond(&page, if_none_match, outcome))
 }
 
 /// Runs a request through the router and keeps the answer when the handler marked it

@@ -21,6 +21,7 @@ pub use error::{ApiError, PageError};
 pub use theme::{Theme, ThemeError};
 
 use axum::Router;
+pub use folio_cache::SharedTier;
 use folio_cache::PageCache;
 use folio_store::Store;
 use std::future::Future;
@@ -65,10 +66,15 @@ impl AppState {
     /// Loads the theme (failing on a broken template, with its file and line) and
     /// assembles the state.
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, ThemeError> {
+        AppState::with_shared(store, config, None)
+    }
+
+    /// The same, with Redis behind the in-process page cache (`FOLIO_REDIS_URL`).
+    pub fn with_shared(store: Store, config: WebConfig, shared: Option<SharedTier>) -> Result<AppState, ThemeError> {
         let theme = Theme::load(config.theme_dir.as_deref())?;
         admin::AdminTemplates::global()?;
         ops::prometheus();
-        let cache = PageCache::new(config.page_cache_bytes);
+        let cache = PageCache::with_shared(config.page_cache_bytes, shared);
         let media = media::Media::new(&config);
         Ok(AppState { inner: Arc::new(Inner { store, cache, theme, config, media }) })
     }
@@ -130,6 +136,42 @@ pub fn spawn_generation_poller(store: Store) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// The channel on which replicas announce the content generations they commit.
+const GENERATION_CHANNEL: &str = "generation";
+
+/// With a shared tier: announces every generation this process commits, and takes note
+/// of those other processes announce, so an edit through one replica is served fresh
+/// by all of them at once. The database poller stays as the fallback: a lost message
+/// costs at most its one-second delay, and a Redis outage nothing more.
+pub fn spawn_generation_sync(state: &AppState) -> Option<[tokio::task::JoinHandle<()>; 2]> {
+    let shared = state.cache().shared()?.clone();
+    let store = state.store().clone();
+    let mut commits = store.watch_commits();
+    let announcer = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            while commits.changed().await.is_ok() {
+                let generation = *commits.borrow_and_update();
+                shared.publish(GENERATION_CHANNEL, &generation.to_string()).await;
+            }
+        })
+    };
+    let mut announcements = shared.subscribe(GENERATION_CHANNEL);
+    let listener = tokio::spawn(async move {
+        while let Some(message) = announcements.recv().await {
+            match message.map(|m| m.parse::<i64>()) {
+                Some(Ok(generation)) => store.observe_generation(generation),
+                // (Re)subscribed: whatever was announced meanwhile is read from the database.
+                None => {
+                    store.refresh_generation().await.ok();
+                }
+                Some(Err(_)) => tracing::warn!("ignored a malformed announcement on {GENERATION_CHANNEL}"),
+            }
+        }
+    });
+    Some([announcer, listener])
+}
+
 /// Publishes scheduled posts when their time comes, and forgets expired sessions.
 ///
 /// Every process runs this loop, but only the holder of the `publish_due_posts` lease
@@ -171,6 +213,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let poller = spawn_generation_poller(state.store().clone());
+    let sync = spawn_generation_sync(&state);
     let scheduler = spawn_scheduler(state.store().clone(), Duration::from_secs(5));
     // Histogram samples wait in a buffer until drained into their buckets: drain them
     // on a timer, not only when /metrics is scraped, so memory stays flat under load.
@@ -186,6 +229,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     poller.abort();
+    sync.into_iter().flatten().for_each(|task| task.abort());
     scheduler.abort();
     upkeep.abort();
     result

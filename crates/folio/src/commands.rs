@@ -81,7 +81,15 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         media_max_bytes: config.media_max_mb * 1024 * 1024,
         trusted_proxies: config.trusted_proxies.clone(),
     };
-    let state = folio_web::AppState::new(store.clone(), web).context("loading the theme (FOLIO_THEME_DIR)")?;
+    let shared = match &config.redis_url {
+        Some(url) => {
+            tracing::info!(redis = %folio_store::redact_password(url), "shared page cache and change announcements on Redis");
+            let site = store.site_id().await.context("reading the site id")?;
+            Some(folio_web::SharedTier::connect(url, &site).context("FOLIO_REDIS_URL")?)
+        }
+        None => None,
+    };
+    let state = folio_web::AppState::with_shared(store.clone(), web, shared).context("loading the theme (FOLIO_THEME_DIR)")?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;

@@ -63,8 +63,9 @@ pub struct TestApp {
     pub owner: String,
     pub owner_id: i64,
     /// Dropped after `state` (fields drop in order): the pool goes before its database.
-    _db: TestDatabase,
-    _dir: tempfile::TempDir,
+    /// Shared with the replicas made by [`TestApp::replica`].
+    db: std::sync::Arc<TestDatabase>,
+    dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub struct Reply {
@@ -98,7 +99,30 @@ impl TestApp {
         store.migrate().await.expect("migrate");
         let state = AppState::new(store, config_in(&dir)).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        TestApp { state, router, owner: String::new(), owner_id: 0, _db: db, _dir: dir }
+        TestApp { state, router, owner: String::new(), owner_id: 0, db: db.into(), dir: dir.into() }
+    }
+
+    /// An app like [`TestApp::new`] with Redis behind its page cache.
+    pub async fn with_shared(redis_url: &str) -> TestApp {
+        let app = TestApp::new().await;
+        app.replica(Some(redis_url)).await
+    }
+
+    /// Another process of the same site: its own state and caches, the same database
+    /// (and owner token), and Redis behind its page cache when `redis_url` is given.
+    pub async fn replica(&self, redis_url: Option<&str>) -> TestApp {
+        let store = Store::connect(&self.db.url).await.expect("connect");
+        store.refresh_generation().await.expect("generation");
+        let shared = match redis_url {
+            Some(url) => {
+                let site = store.site_id().await.expect("site id");
+                Some(folio_web::SharedTier::connect(url, &site).expect("redis url"))
+            }
+            None => None,
+        };
+        let state = AppState::with_shared(store, config_in(&self.dir), shared).expect("theme loads");
+        let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        TestApp { state, router, owner: self.owner.clone(), owner_id: self.owner_id, db: self.db.clone(), dir: self.dir.clone() }
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
@@ -110,7 +134,7 @@ impl TestApp {
         adjust(&mut config);
         let state = AppState::new(store, config).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, _db: db, _dir: dir };
+        let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, db: db.into(), dir: dir.into() };
         let (id, token) = app.user(Role::Owner, "Olive Owner").await;
         app.owner = token;
         app.owner_id = id;

@@ -11,6 +11,7 @@ mod helpers;
 mod media;
 mod people;
 mod permissions;
+mod shared;
 mod site;
 mod socket;
 mod theme;
