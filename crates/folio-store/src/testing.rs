@@ -29,8 +29,12 @@ impl TestDatabase {
     /// A new, empty database: a file in `dir` on SQLite, else a fresh database on the
     /// server. Panics with what to do when the server is not configured or reachable.
     pub async fn create(dir: &Path) -> TestDatabase {
-        let backend = std::env::var("FOLIO_TEST_BACKEND").unwrap_or_default();
-        let (variable, postgres) = match backend.as_str() {
+        TestDatabase::create_on(&std::env::var("FOLIO_TEST_BACKEND").unwrap_or_default(), dir).await
+    }
+
+    /// The same on a named backend (`sqlite`, `mariadb`, `postgres`), whatever the run's.
+    pub async fn create_on(backend: &str, dir: &Path) -> TestDatabase {
+        let (variable, postgres) = match backend {
             "" | "sqlite" => {
                 return TestDatabase { url: format!("sqlite://{}", dir.join("folio.db").display()), server: None };
             }

@@ -134,6 +134,11 @@ impl TestApp {
         adjust(&mut config);
         let state = AppState::new(store, config).expect("theme loads");
         let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        TestApp::from_parts(state, router, db, dir).await
+    }
+
+    /// An app from parts a test assembled itself, with its owner made.
+    pub async fn from_parts(state: AppState, router: axum::Router, db: TestDatabase, dir: tempfile::TempDir) -> TestApp {
         let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, db: db.into(), dir: dir.into() };
         let (id, token) = app.user(Role::Owner, "Olive Owner").await;
         app.owner = token;

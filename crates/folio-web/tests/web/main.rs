@@ -1,5 +1,5 @@
 //! Tests of the HTTP layer through the real router (and, in `socket`, a real socket),
-//! each on its own fresh SQLite database.
+//! each on its own fresh database: SQLite, or MariaDB/PostgreSQL with `FOLIO_TEST_BACKEND`.
 
 mod account;
 mod admin;
@@ -9,6 +9,7 @@ mod cache;
 mod admin_matrix;
 mod helpers;
 mod media;
+mod outage;
 mod people;
 mod permissions;
 mod shared;

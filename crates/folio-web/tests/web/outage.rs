@@ -1,0 +1,108 @@
+//! The database going away and coming back, through a TCP relay the test owns: the
+//! readiness probe says 503 quickly while it is gone and 200 once it is back, without a
+//! restart, and nothing acknowledged before is lost.
+//!
+//! Runs on the database server of this run (`FOLIO_TEST_BACKEND`), or PostgreSQL when
+//! the run is on SQLite, which has no connection to lose.
+
+use crate::helpers::{config_in, loopback, TestApp};
+use folio_store::testing::TestDatabase;
+use folio_store::Store;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// Forwards connections from a local port to `upstream` until cut.
+struct Relay {
+    addr: SocketAddr,
+    upstream: SocketAddr,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Relay {
+    async fn start(upstream: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut relay = Relay { addr, upstream, task: None };
+        relay.serve(listener);
+        relay
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let upstream = self.upstream;
+        self.task = Some(tokio::spawn(async move {
+            let mut links = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                links.spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(upstream).await {
+                        tokio::io::copy_bidirectional(&mut client, &mut server).await.ok();
+                    }
+                });
+            }
+        }));
+    }
+
+    /// Closes the port and every connection through it (the JoinSet aborts its tasks).
+    fn cut(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    async fn restore(&mut self) {
+        let listener = TcpListener::bind(self.addr).await.expect("rebind the relay's port");
+        self.serve(listener);
+    }
+}
+
+/// `scheme://user:pass@host:port/db` with host:port replaced by `addr`.
+fn through(url: &str, addr: SocketAddr) -> String {
+    let (scheme, rest) = url.split_once("://").expect("url");
+    let (auth, tail) = rest.split_once('@').expect("user in url");
+    let path = tail.find('/').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{auth}@{addr}{path}")
+}
+
+fn server_of(url: &str) -> SocketAddr {
+    let host = url.split_once('@').expect("user in url").1.split('/').next().expect("host");
+    host.parse().expect("host:port")
+}
+
+#[tokio::test]
+async fn readiness_follows_the_database_and_recovers_without_a_restart() {
+    let backend = match std::env::var("FOLIO_TEST_BACKEND").unwrap_or_default().as_str() {
+        "" | "sqlite" => "postgres".to_owned(),
+        other => other.to_owned(),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = TestDatabase::create_on(&backend, dir.path()).await;
+    let mut relay = Relay::start(server_of(&db.url)).await;
+    let store = Store::connect(&through(&db.url, relay.addr)).await.expect("connect through the relay");
+    store.migrate().await.expect("migrate");
+    let state = folio_web::AppState::new(store, config_in(&dir)).expect("state");
+    let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+    let app = TestApp::from_parts(state, router, db, dir).await;
+
+    let kept = app.post(json!({"title": "Written before", "status": "published"})).await;
+    assert!(kept["id"].is_i64(), "{kept}");
+    assert_eq!(app.get("/readyz").await.status, 200);
+
+    relay.cut();
+    let started = Instant::now();
+    let gone = app.get("/readyz").await;
+    assert_eq!(gone.status, 503, "{}", gone.body);
+    assert!(gone.body.contains("database"), "{}", gone.body);
+    assert!(started.elapsed() < Duration::from_secs(4), "the probe took {:?}", started.elapsed());
+    assert!(!gone.body.contains("relay") && !gone.body.contains("127.0.0.1"), "no internals: {}", gone.body);
+
+    relay.restore().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app.get("/readyz").await.status != 200 {
+        assert!(Instant::now() < deadline, "still not ready 15 s after the database came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let page = app.get("/written-before/").await;
+    assert_eq!(page.status, 200, "what was acknowledged before the outage is there after it");
+}
