@@ -66,7 +66,9 @@ impl Store {
         let scheme = url.split(':').next().unwrap_or_default();
         let pool = match scheme {
             "sqlite" => {
-                let options = SqliteConnectOptions::from_str(url)?
+                let fail = |e| error::connect_error(url, e);
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(fail)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -78,7 +80,8 @@ impl Store {
                         .min_connections(1)
                         .acquire_timeout(Duration::from_secs(5))
                         .connect_with(options)
-                        .await?,
+                        .await
+                        .map_err(fail)?,
                 )
             }
             "mysql" | "mariadb" => {

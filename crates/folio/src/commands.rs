@@ -56,6 +56,14 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     }
+    // The database (on SQLite) and uploaded images live there: say so now, not at the
+    // first upload.
+    if config.data_dir.exists() {
+        let probe = config.data_dir.join(".folio-write-check");
+        std::fs::write(&probe, b"")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .with_context(|| format!("the data folder {} is not writable (FOLIO_DATA_DIR)", config.data_dir.display()))?;
+    }
     Store::connect(&config.database_url).await.context("opening the database (FOLIO_DATABASE_URL)")
 }
 
