@@ -48,7 +48,7 @@ impl std::fmt::Debug for SharedTier {
 }
 
 impl SharedTier {
-    /// Checks `url` (`redis://` or `rediss://`) and starts connecting in the background.
+    /// Checks `url` (`redis://`) and starts connecting in the background.
     /// Start-up never waits for Redis: until it answers, every call is a miss. Keys and
     /// channels are named under `site`, so several sites can share one Redis.
     pub fn connect(url: &str, site: &str) -> redis::RedisResult<SharedTier> {

@@ -59,7 +59,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     // The database (on SQLite) and uploaded images live there: say so now, not at the
     // first upload.
     if config.data_dir.exists() {
-        let probe = config.data_dir.join(".folio-write-check");
+        let probe = config.data_dir.join(format!(".folio-write-check-{}", &folio_store::random_token()[..12]));
         std::fs::write(&probe, b"")
             .and_then(|()| std::fs::remove_file(&probe))
             .with_context(|| format!("the data folder {} is not writable (FOLIO_DATA_DIR)", config.data_dir.display()))?;

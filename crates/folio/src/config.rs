@@ -108,7 +108,7 @@ impl Config {
     /// Loads from an explicit environment (for tests).
     pub fn from_sources(file: Option<&Path>, env: Vec<(String, String)>) -> Result<Loaded, ConfigError> {
         let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let mut warnings: Vec<String> = env
+        let warnings: Vec<String> = env
             .iter()
             .filter(|(k, _)| k.starts_with("FOLIO_") && !KNOWN_VARIABLES.contains(&k.as_str()))
             .map(|(k, _)| format!("unknown environment variable {k} is ignored (known: {})", KNOWN_VARIABLES.join(", ")))
@@ -176,16 +176,13 @@ impl Config {
         };
 
         let redis_url = match secret("FOLIO_REDIS_URL")?.or_else(|| file_cfg.redis_url.map(|v| Sourced { value: v, from: from_file("redis_url") })) {
-            Some(s) if !(s.value.starts_with("redis://") || s.value.starts_with("rediss://")) => {
-                return Err(err(&s.from, "must start with redis:// or rediss://"));
+            Some(s) if s.value.starts_with("rediss://") => {
+                return Err(err(&s.from, "rediss:// (Redis over TLS) is not supported by this build; use redis:// on a private network"));
             }
-            Some(s) => {
-                warnings.push(format!(
-                    "{} is set, but this release has no shared Redis tier yet: pages are cached in-process only",
-                    s.from
-                ));
-                Some(s.value)
+            Some(s) if !s.value.starts_with("redis://") => {
+                return Err(err(&s.from, "must start with redis://"));
             }
+            Some(s) => Some(s.value),
             None => None,
         };
 
