@@ -18,6 +18,8 @@ import uuid
 
 import pytest
 
+import threading
+
 from support import REPO_ROOT, folio_bin, free_port, http_request
 
 pytestmark = pytest.mark.skipif(
@@ -108,6 +110,36 @@ def owner_token(stack: Stack) -> str:
     return run("docker", "exec", replica, "/usr/local/bin/folio", "token", "create", "--email", "owner@example.com").stdout.strip()
 
 
+class Load:
+    """GETs through Nginx from a thread until stopped; counts answers and failures."""
+
+    def __init__(self, stack: Stack, path: str = "/"):
+        self.ok = self.failed = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(stack, path), daemon=True)
+        self._thread.start()
+
+    def _run(self, stack: Stack, path: str) -> None:
+        while not self._stop.is_set():
+            try:
+                status = http_request(stack.url(path), timeout=10).status
+            except OSError as e:
+                status, detail = 0, repr(e)
+            else:
+                detail = f"HTTP {status}"
+            if status == 200:
+                self.ok += 1
+            else:
+                self.failed += 1
+                self.errors.append(detail)
+
+    def stop(self) -> tuple[int, int]:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        return self.ok, self.failed
+
+
 def load(stack: Stack, seconds: float, path: str = "/") -> tuple[int, int]:
     """GETs through Nginx for `seconds`; returns (ok, failed)."""
     ok = failed = 0
@@ -170,3 +202,61 @@ def test_the_stack_comes_up_serves_every_replica_scales_and_goes_away(images, tm
     assert left == [], "nothing left running"
     volumes = run("docker", "volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={stack.project}").stdout.split()
     assert volumes == []
+
+
+def test_rolling_update_replica_kill_and_scaling_under_load_fail_no_request(images, tmp_path):
+    """What Swarm would do (see docs/DEPLOYMENT.md for why Swarm's overlay network is not
+    tested on this machine), done with Compose on the same images and Nginx:
+    a start-first rolling update to a new image, a replica's container killed, and the
+    web tier scaled 3 → 5 → 2, each under a bounded load through Nginx with no failed GET."""
+    stack = Stack(images, tmp_path)
+    try:
+        stack.compose("up", "-d", "--scale", "folio=3")
+        old = stack.wait_healthy("folio", 3)
+        stack.wait_healthy("nginx", 1)
+        report = []
+
+        # Rolling update, start-first: the new image's replicas start beside the old ones
+        # and turn healthy; then the old ones are stopped (SIGTERM: they drain) one by one.
+        new_image = images["FOLIO_IMAGE"].rsplit(":", 1)[0] + ":rollout-test"
+        run("docker", "tag", images["FOLIO_IMAGE"], new_image)
+        traffic = Load(stack)
+        stack.env["FOLIO_IMAGE"] = new_image
+        stack.compose("up", "-d", "--no-recreate", "--scale", "folio=6")
+        everyone = stack.wait_healthy("folio", 6)
+        for container in old:
+            run("docker", "stop", "-t", "30", container)
+            run("docker", "rm", container)
+            time.sleep(1)
+        ok, failed = traffic.stop()
+        current = stack.containers("folio")
+        assert sorted(current) == sorted(set(everyone) - set(old))
+        assert all(stack.inspect(c)["Config"]["Image"] == new_image for c in current)
+        assert failed == 0, f"rolling update: {failed} failed of {ok + failed}: {traffic.errors[:5]}"
+        report.append(f"rolling update {ok} GETs 0 failed")
+
+        # A replica's container killed outright: Nginx retries its GETs on the others.
+        traffic = Load(stack)
+        time.sleep(1)
+        run("docker", "kill", current[0])
+        time.sleep(4)
+        ok, failed = traffic.stop()
+        assert failed == 0, f"replica killed: {failed} failed of {ok + failed}: {traffic.errors[:5]}"
+        report.append(f"replica killed {ok} GETs 0 failed")
+        run("docker", "rm", current[0])
+
+        # Scaling 3 → 5 → 2 under load.
+        traffic = Load(stack)
+        stack.compose("up", "-d", "--no-recreate", "--scale", "folio=5")
+        stack.wait_healthy("folio", 5)
+        stack.compose("up", "-d", "--no-recreate", "--scale", "folio=2")
+        stack.wait_healthy("folio", 2)
+        time.sleep(3)
+        ok, failed = traffic.stop()
+        nginx_log = stack.compose("logs", "--tail", "20", "nginx", check=False).stdout
+        assert failed == 0, f"scaling 3 → 5 → 2: {failed} failed of {ok + failed}: {traffic.errors[:5]}\n{nginx_log}"
+        report.append(f"scale 3→5→2 {ok} GETs 0 failed")
+        print("; ".join(report))
+    finally:
+        stack.down()
+        run("docker", "rmi", images["FOLIO_IMAGE"].rsplit(":", 1)[0] + ":rollout-test", check=False)
