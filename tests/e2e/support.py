@@ -181,9 +181,11 @@ class Folio:
             )
         return proc
 
-    def setup_owner(self) -> str:
-        """Migrates, creates the owner and an API token; returns (and keeps) the token."""
-        self.run("migrate")
+    def setup_owner(self, migrate: bool = True) -> str:
+        """Migrates (unless `migrate` is False: a running `folio serve` already did),
+        creates the owner and an API token; returns (and keeps) the token."""
+        if migrate:
+            self.run("migrate")
         self.run(
             "user", "create",
             "--email", OWNER_EMAIL,

@@ -1,50 +1,168 @@
 """Three `folio serve` replicas on one database behind real Nginx, with the configuration
-Folio ships in deploy/nginx/folio.conf.
+Folio ships in deploy/nginx/folio.conf — on each of the three databases Folio runs on:
+a shared SQLite file, MariaDB and PostgreSQL (every test runs once per backend).
 
-Behaving like one site: a session made through one replica is good on the others, a post
-written through one is served by the others within about a second, and through Nginx.
-Surviving a replica's death: under a bounded load through Nginx, one replica killed with
-SIGKILL and another stopped with SIGTERM cost no failed GET. And the proxy's own promises:
-no /metrics from outside, Folio's clear 413 for an oversized upload, gzip, year-long
-caching of assets passed through, no version banner.
+Starting together: three replicas started at the same instant on an empty database all
+become ready, and the migrations are applied once. Behaving like one site: a session made
+through one replica is good on the others, a post written through one is served by the
+others within about a second, and through Nginx; a scheduled post is published once, by
+one replica, when its time comes. Surviving a replica's death: under a bounded load
+through Nginx, one replica killed with SIGKILL and another stopped with SIGTERM cost no
+failed GET. And the proxy's own promises: no /metrics from outside, Folio's clear 413 for
+an oversized upload, gzip, year-long caching of assets passed through, no version banner.
 
-The replicas share a SQLite database here (one machine); the MariaDB and PostgreSQL runs of
-the same story come with those backends.
+MariaDB and PostgreSQL are the servers `scripts/services start` runs (it prints
+FOLIO_TEST_MARIADB_URL, FOLIO_TEST_POSTGRES_URL and FOLIO_TEST_REDIS_URL); each run gets a
+fresh database named folio_t_*, created and dropped here with the mysql and psql clients.
+On those backends the replicas also share the Redis of FOLIO_TEST_REDIS_URL.
 """
 
 from __future__ import annotations
 
-import http.client
+import datetime as dt
 import http.cookiejar
 import os
 import re
+import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 
-from support import OWNER_EMAIL, OWNER_PASSWORD, REPO_ROOT, Folio, free_port, http_request
+from support import OWNER_EMAIL, OWNER_PASSWORD, REPO_ROOT, Folio, free_port, http_request, parse_html
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="needs nginx (Debian: nginx-light)")
 
 REPLICAS = 3
 PROPAGATION_S = 3.0  # a write shows on every replica within about a second
+SCHEDULE_AHEAD_S = 4  # a scheduled post's time, from when it is written
+# Every replica looks for due posts every 5 s, but only the holder of the scheduler's lease
+# publishes; a lease whose holder was killed is taken over after 30 s.
+SCHEDULER_S = 40.0
+MIGRATIONS = REPO_ROOT / "crates" / "folio-store" / "migrations"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+# --- Databases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    """An empty database for one run: a file on SQLite, else a fresh `folio_t_*` database on
+    the server of FOLIO_TEST_MARIADB_URL / FOLIO_TEST_POSTGRES_URL, read with its CLI client."""
+
+    backend: str  # sqlite | mariadb | postgres
+    url: str  # FOLIO_DATABASE_URL
+    name: str = ""  # the database's name on a server
+    server: urllib.parse.SplitResult | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # more for every replica
+
+    @property
+    def migrations_dir(self) -> Path:
+        return MIGRATIONS / {"sqlite": "sqlite", "mariadb": "mysql", "postgres": "postgres"}[self.backend]
+
+    def sql(self, statement: str, database: str | None = None) -> list[tuple[str, ...]]:
+        """Runs one statement; returns the rows, each value as text (NULL as "")."""
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.url.removeprefix("sqlite://"), timeout=10)
+            try:
+                return [tuple("" if v is None else str(v) for v in row) for row in conn.execute(statement)]
+            finally:
+                conn.close()
+        out = self.client(statement, self.name if database is None else database)
+        return [tuple(line.split("\t")) for line in out.splitlines() if line]
+
+    def client(self, statement: str, database: str) -> str:
+        """`mysql` or `psql` with the server's account; asserts success, returns stdout."""
+        s = self.server
+        assert s is not None
+        if self.backend == "mariadb":
+            cmd = ["mysql", "--no-defaults", "-h", s.hostname, "-P", str(s.port or 3306), "-u", s.username,
+                   "--batch", "--skip-column-names", "-e", statement]
+            env = {**os.environ, "MYSQL_PWD": urllib.parse.unquote(s.password or "")}
+        else:
+            cmd = ["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", s.hostname,
+                   "-p", str(s.port or 5432), "-U", s.username, "-c", statement]
+            env = {**os.environ, "PGPASSWORD": urllib.parse.unquote(s.password or "")}
+        if database:
+            cmd += [database] if self.backend == "mariadb" else ["-d", database]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, f"{cmd[0]} failed on {statement!r}: {proc.stderr.strip()}"
+        return proc.stdout
+
+    def create(self) -> None:
+        if self.backend == "mariadb":
+            self.client(f"CREATE DATABASE {self.name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", "")
+        elif self.backend == "postgres":
+            self.client(f"CREATE DATABASE {self.name}", "postgres")
+
+    def drop(self) -> None:
+        if self.backend == "postgres":
+            self.client(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)", "postgres")
+        elif self.backend == "mariadb":
+            # Folio's processes are stopped by now; a connection still open (a replica that
+            # could not be stopped) would make DROP wait for its metadata lock.
+            ids = self.client(f"SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{self.name}'", "")
+            for conn_id in ids.split():
+                try:
+                    self.client(f"KILL {int(conn_id)}", "")
+                except AssertionError:
+                    pass  # it ended by itself meanwhile
+            self.client(f"DROP DATABASE IF EXISTS {self.name}", "")
+
+
+SERVERS = {"mariadb": "FOLIO_TEST_MARIADB_URL", "postgres": "FOLIO_TEST_POSTGRES_URL"}
+
+
+def from_environment(variable: str) -> str:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        pytest.fail(
+            f"{variable} is not set: start the test servers with `eval \"$(scripts/services start)\"` "
+            "(it prints FOLIO_TEST_MARIADB_URL, FOLIO_TEST_POSTGRES_URL and FOLIO_TEST_REDIS_URL)",
+            pytrace=False,
+        )
+    return value.rstrip("/")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "mariadb", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """An empty database on each backend in turn, dropped after the module's tests."""
+    backend = request.param
+    if backend == "sqlite":
+        yield Database(backend, f"sqlite://{tmp_path_factory.mktemp('sqlite') / 'folio.db'}")
+        return
+    base = from_environment(SERVERS[backend])
+    redis = from_environment("FOLIO_TEST_REDIS_URL")
+    name = f"folio_t_replicas_{os.getpid()}_{secrets.token_hex(3)}"
+    db = Database(backend, f"{base}/{name}", name, urllib.parse.urlsplit(base), {"FOLIO_REDIS_URL": redis})
+    db.create()
+    try:
+        yield db
+    finally:
+        db.drop()
+
+
+# --- Nginx and the replicas -------------------------------------------------------------------
 
 
 class Nginx:
     """Real Nginx in front of the replicas, from deploy/nginx/folio.conf."""
 
-    def __init__(self, root: Path, upstreams: list[str]) -> None:
+    def __init__(self, root: Path, upstreams: list[str], port: int) -> None:
         self.root = root
-        self.port = free_port()
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         shipped = (REPO_ROOT / "deploy" / "nginx" / "folio.conf").read_text()
         server, n = re.subn(r"listen 8080;", f"listen 127.0.0.1:{self.port};", shipped)
@@ -97,26 +215,66 @@ http {{
             self.proc.wait()
 
 
+@dataclass
+class Cluster:
+    replicas: list[Folio]
+    nginx: Nginx
+    database: Database
+    # The replicas that did not get ready when all started together, with why.
+    startup_failures: dict[str, str]
+
+    def logs(self) -> str:
+        return "\n".join(f"--- log of the replica on {r.listen} ---\n{ANSI.sub('', r.log_tail(60))}" for r in self.replicas)
+
+
+def start_together(replicas: list[Folio]) -> dict[str, str]:
+    """Starts `folio serve` for every replica at the same instant (a barrier releases all
+    the threads at once) and waits until each is ready; returns those that were not, with
+    the error (their log included)."""
+    barrier = threading.Barrier(len(replicas))
+    failures: dict[str, str] = {}
+
+    def launch(replica: Folio) -> None:
+        barrier.wait()
+        try:
+            replica.start()
+        except AssertionError as e:
+            failures[replica.listen] = str(e)
+
+    threads = [threading.Thread(target=launch, args=(r,)) for r in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, folio_path: Path) -> Iterator[tuple[list[Folio], Nginx]]:
-    shared = tmp_path_factory.mktemp("shared-data")
-    proxy_root = tmp_path_factory.mktemp("nginx")
-    proxy_port_holder = free_port()
-    base_url = f"http://127.0.0.1:{proxy_port_holder}"
-    replicas = [
-        Folio(folio_path, tmp_path_factory.mktemp(f"replica{i}"), base_url=base_url,
-              extra_env={"FOLIO_DATA_DIR": str(shared), "FOLIO_TRUSTED_PROXIES": "127.0.0.1"})
-        for i in range(REPLICAS)
-    ]
-    token = replicas[0].setup_owner()
-    for r in replicas:
-        r.token = token
-        r.start()
-    nginx = Nginx(proxy_root, [r.listen for r in replicas])
+def cluster(database: Database, tmp_path_factory: pytest.TempPathFactory, folio_path: Path) -> Iterator[Cluster]:
+    """Three replicas started together on the empty database (no `folio migrate` first:
+    `folio serve` migrates), the owner and a token made with the CLI, and Nginx in front."""
+    shared = tmp_path_factory.mktemp("shared-data")  # uploaded media
+    proxy_port = free_port()
+    base_url = f"http://127.0.0.1:{proxy_port}"
+    env = {"FOLIO_DATA_DIR": str(shared), "FOLIO_TRUSTED_PROXIES": "127.0.0.1",
+           "FOLIO_DATABASE_URL": database.url, **database.extra_env}
+    replicas = [Folio(folio_path, tmp_path_factory.mktemp(f"replica{i}"), base_url=base_url, extra_env=env)
+                for i in range(REPLICAS)]
+    nginx = None
     try:
-        yield replicas, nginx
+        failures = start_together(replicas)
+        # A replica that failed to start is the first test's failure; the others still
+        # get a whole cluster to test, so that one bug fails one test.
+        for r in replicas:
+            restart_if_needed(r)
+        token = replicas[0].setup_owner(migrate=False)
+        for r in replicas:
+            r.token = token
+        nginx = Nginx(tmp_path_factory.mktemp("nginx"), [r.listen for r in replicas], proxy_port)
+        yield Cluster(replicas, nginx, database, failures)
     finally:
-        nginx.stop()
+        if nginx is not None:
+            nginx.stop()
         for r in replicas:
             r.stop()
 
@@ -127,12 +285,29 @@ def restart_if_needed(replica: Folio) -> None:
         replica.start()
 
 
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def opener_with(jar: http.cookiejar.CookieJar) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+
+
+def csrf_of(form: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert found, f"no CSRF token in the form: {form[:500]}"
+    return found.group(1)
+
+
 def sign_in(base: str) -> http.cookiejar.CookieJar:
     """Signs in through the form at `base`, like a browser; returns the cookies."""
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
-    form = opener.open(base + "/admin/signin").read().decode()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    opener = opener_with(jar)
+    csrf = csrf_of(opener.open(base + "/admin/signin").read().decode())
     body = urllib.parse.urlencode({"email": OWNER_EMAIL, "password": OWNER_PASSWORD, "csrf": csrf, "next": "/admin/posts"}).encode()
     try:
         opener.open(base + "/admin/signin", body)
@@ -142,18 +317,22 @@ def sign_in(base: str) -> http.cookiejar.CookieJar:
     return jar
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 def signed_in_get(base: str, path: str, jar: http.cookiejar.CookieJar) -> tuple[int, str]:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
     try:
-        with opener.open(base + path) as resp:
+        with opener_with(jar).open(base + path) as resp:
             return resp.status, resp.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, ""
+
+
+def signed_in_post(base: str, path: str, form: dict[str, str], jar: http.cookiejar.CookieJar) -> tuple[int, str, str]:
+    """POSTs a form with the session's cookies; returns the status, Location and body."""
+    body = urllib.parse.urlencode(form).encode()
+    try:
+        with opener_with(jar).open(base + path, body) as resp:
+            return resp.status, resp.headers.get("Location", ""), resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Location", ""), e.read().decode(errors="replace")
 
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = PROPAGATION_S) -> None:
@@ -163,18 +342,59 @@ def eventually(check: Callable[[], bool], what: str, timeout: float = PROPAGATIO
         time.sleep(0.05)
 
 
-def test_sign_in_through_one_write_through_another_read_through_the_third(cluster) -> None:
-    (a, b, c), nginx = cluster
-    jar = sign_in(a.url)
-    for replica in (b, c):
-        status, page = signed_in_get(replica.url, "/admin/posts", jar)
-        assert status == 200 and "Sign out" in page, f"the session made on {a.listen} is not good on {replica.listen}"
+def cards_titled(page: str, title: str) -> int:
+    """How many post cards of a listing page carry this title."""
+    return sum(1 for h in parse_html(page).where("h2", {"class": "post-card-title"}) if h.text.strip() == title)
 
-    post = b.create_post(title="Written through the second replica", markdown="Hello from B.", status="published")
+
+# --- Tests ------------------------------------------------------------------------------------
+
+
+def test_replicas_started_together_on_an_empty_database_all_get_ready_and_migrate_once(cluster: Cluster) -> None:
+    """Three `folio serve` started at the same instant on an empty database (the cluster
+    fixture does it, with no `folio migrate` before) all answer /readyz 200, and the
+    migrator's lock made each migration apply once: one successful row per migration of
+    this backend in `_sqlx_migrations`, and no replica failed on the way."""
+    assert not cluster.startup_failures, (
+        f"{len(cluster.startup_failures)} of {REPLICAS} replicas started together on an empty "
+        f"{cluster.database.backend} database did not get ready:\n\n" + "\n\n".join(cluster.startup_failures.values())
+    )
+    for r in cluster.replicas:
+        resp = r.get("/readyz")
+        assert resp.status == 200, f"/readyz of {r.listen}: {resp!r}"
+
+    expected = sorted(int(p.name.split("_")[0]) for p in cluster.database.migrations_dir.glob("*.sql"))
+    rows = cluster.database.sql("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+    versions = [int(version) for version, _ in rows]
+    assert versions == expected, f"_sqlx_migrations holds versions {versions}, the migrations are {expected}"
+    failed = [version for version, success in rows if success.lower() not in ("1", "t", "true")]
+    assert not failed, f"migrations recorded as unsuccessful: {failed} ({rows})"
+
+
+def test_sign_in_through_one_write_through_another_read_through_the_third(cluster: Cluster) -> None:
+    """A session made by signing in on replica A is accepted by B, C and Nginx; with it, a
+    post is published through B's editor (its CSRF token is the session's, wherever it was
+    read); C and Nginx serve the post; and an API edit through A reaches C's cached page."""
+    (a, b, c), nginx = cluster.replicas, cluster.nginx
+    jar = sign_in(a.url)
+    for base in (b.url, c.url, nginx.url):
+        status, page = signed_in_get(base, "/admin/posts", jar)
+        assert status == 200 and "Sign out" in page, f"the session made on {a.listen} is not good on {base}"
+
+    # The CSRF token read on A is good on B: it belongs to the session, kept in the database.
+    csrf = csrf_of(signed_in_get(a.url, "/admin/posts/new", jar)[1])
+    title = "Written through the second replica"
+    status, location, page = signed_in_post(b.url, "/admin/posts/new",
+                                            {"csrf": csrf, "intent": "publish", "title": title, "markdown": "Hello from B."}, jar)
+    assert status == 303, f"publishing through B's editor answered {status}: {page[:500]}"
+    post_id = re.search(r"/admin/posts/(\d+)", location)
+    assert post_id, f"the editor redirected to {location!r}"
+    post = c.api("GET", f"/api/v1/admin/posts/{post_id.group(1)}").json()
+    assert post["status"] == "published", post
     path = b.path_of(post["url"])
     eventually(lambda: c.get(path).status == 200, f"{path} served by the third replica")
-    eventually(lambda: "Written through the second replica" in c.get("/").text, "the third replica's home page lists it")
-    eventually(lambda: "Written through the second replica" in http_request(nginx.url + "/").text, "Nginx serves it")
+    eventually(lambda: cards_titled(c.get("/").text, title) == 1, "the third replica's home page lists it")
+    eventually(lambda: cards_titled(http_request(nginx.url + "/").text, title) == 1, "Nginx serves it")
 
     # An edit through one replica reaches the cached page of another.
     assert c.get(path).status == 200  # now in C's cache
@@ -183,9 +403,53 @@ def test_sign_in_through_one_write_through_another_read_through_the_third(cluste
     eventually(lambda: "Edited through the first replica" in c.get(path).text, "C serves the edit, not its cached copy")
 
 
-def bounded_load(url_paths: list[str], seconds: float, threads: int = 4) -> tuple[int, list[str]]:
-    """GETs the paths round-robin from `threads` threads for `seconds`; returns the number
-    of requests and the failures (anything but 200)."""
+def test_a_scheduled_post_is_published_once_by_one_replica(cluster: Cluster) -> None:
+    """A post scheduled a few seconds ahead is not public before its time and is public
+    after it, through Nginx and on every replica; exactly one replica published it (every
+    replica runs the scheduler; the lease lets one act), it is listed once, keeps its one
+    revision and the time it was scheduled for."""
+    replicas, nginx, db = cluster.replicas, cluster.nginx, cluster.database
+    title = f"Scheduled on {db.backend}"
+    at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=SCHEDULE_AHEAD_S)).replace(microsecond=0)
+    post = replicas[1].create_post(title=title, markdown="Due soon.", status="scheduled",
+                                   published_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert post["status"] == "scheduled", post
+    path = replicas[1].path_of(post["url"])
+
+    def public() -> bool:
+        return cards_titled(http_request(nginx.url + "/").text, title) > 0
+
+    if dt.datetime.now(dt.timezone.utc) < at - dt.timedelta(seconds=1):
+        assert not public(), "a scheduled post is on the home page before its time"
+        assert http_request(nginx.url + path).status == 404, f"{path} is public before its time"
+    deadline = time.monotonic() + SCHEDULE_AHEAD_S + SCHEDULER_S
+    while not public():
+        assert time.monotonic() < deadline, f"the post scheduled for {at} is not public at {dt.datetime.now(dt.timezone.utc)}\n{cluster.logs()}"
+        time.sleep(0.1)
+    assert dt.datetime.now(dt.timezone.utc) >= at, "published before its time"
+
+    assert http_request(nginx.url + path).status == 200
+    for r in replicas:
+        eventually(lambda r=r: cards_titled(r.get("/").text, title) == 1, f"the home page of {r.listen} lists it once")
+        assert r.get(path).status == 200, f"{path} on {r.listen}"
+
+    now = replicas[0].api("GET", f"/api/v1/admin/posts/{post['id']}").json()
+    assert now["status"] == "published", now
+    assert dt.datetime.fromisoformat(now["published_at"].replace("Z", "+00:00")) == at, now["published_at"]
+    assert db.sql(f"SELECT status FROM posts WHERE id = {int(post['id'])}") == [("published",)]
+    assert db.sql(f"SELECT COUNT(*) FROM revisions WHERE post_id = {int(post['id'])}") == [("1",)], \
+        "publishing a scheduled post is no save: the post keeps the one revision it was written with"
+
+    publishers = [r.listen for r in replicas
+                  for ids in re.findall(r"published scheduled posts ids=\[([\d, ]*)\]", ANSI.sub("", r.log_text()))
+                  if int(post["id"]) in [int(i) for i in ids.split(",") if i.strip()]]
+    assert len(publishers) == 1, f"the post was published by {publishers or 'no replica'}, not once\n{cluster.logs()}"
+
+
+def bounded_load(url_paths: list[str], seconds: float, max_requests: int = 20_000, threads: int = 4) -> tuple[int, list[str]]:
+    """GETs the paths round-robin from `threads` threads for `seconds` or `max_requests`
+    requests, whichever ends first; returns the number of requests and the failures
+    (anything but 200)."""
     failures: list[str] = []
     count = [0]
     lock = threading.Lock()
@@ -194,6 +458,10 @@ def bounded_load(url_paths: list[str], seconds: float, threads: int = 4) -> tupl
     def worker(offset: int) -> None:
         i = offset
         while time.monotonic() < stop_at:
+            with lock:
+                if count[0] >= max_requests:
+                    return
+                count[0] += 1
             url = url_paths[i % len(url_paths)]
             i += 1
             try:
@@ -204,8 +472,6 @@ def bounded_load(url_paths: list[str], seconds: float, threads: int = 4) -> tupl
             except OSError as e:
                 with lock:
                     failures.append(f"{e!r} {url}")
-            with lock:
-                count[0] += 1
 
     pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
     for t in pool:
@@ -216,11 +482,15 @@ def bounded_load(url_paths: list[str], seconds: float, threads: int = 4) -> tupl
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
-def test_a_replica_dies_under_load_and_no_reader_notices(cluster, how: str) -> None:
-    replicas, nginx = cluster
+def test_a_replica_dies_under_load_and_no_reader_notices(cluster: Cluster, how: str) -> None:
+    """GETs run through Nginx for 4 s while, after 1 s, one replica is killed with SIGKILL
+    (Nginx retries the next replica) or stopped with SIGTERM (it drains what it has and
+    exits 0): not one GET fails. The replica is started again afterwards."""
+    replicas, nginx = cluster.replicas, cluster.nginx
     post = replicas[0].create_post(title=f"Read while a replica gets {how}", markdown="Steady.", status="published")
     paths = [nginx.url + p for p in ("/", replicas[0].path_of(post["url"]), "/feed.xml", "/healthz")]
     victim = replicas[1] if how == "SIGKILL" else replicas[2]
+    exit_code: list[int | None] = []
 
     def strike() -> None:
         time.sleep(1.0)
@@ -229,23 +499,27 @@ def test_a_replica_dies_under_load_and_no_reader_notices(cluster, how: str) -> N
             victim.proc.send_signal(signal.SIGKILL)
             victim.proc.wait()
         else:
-            victim.stop()
+            exit_code.append(victim.stop())
 
     striker = threading.Thread(target=strike)
     striker.start()
     count, failures = bounded_load(paths, seconds=4.0)
     striker.join()
-    print(f"{how}: {count} GETs through Nginx while a replica went down, {len(failures)} failed")
+    print(f"{cluster.database.backend} {how}: {count} GETs through Nginx while a replica went down, {len(failures)} failed")
     try:
         assert not victim.running, f"the replica on {victim.listen} should be down"
         assert count > 100, f"only {count} requests were made; the load did not run"
         assert not failures, f"{len(failures)} of {count} GETs failed through Nginx after {how}: {failures[:10]}"
+        if how == "SIGTERM":
+            assert exit_code == [0], f"after SIGTERM the replica exited {exit_code} (None: it had to be killed)\n{victim.log_tail(40)}"
     finally:
         restart_if_needed(victim)
 
 
-def test_the_proxy_keeps_its_promises(cluster) -> None:
-    replicas, nginx = cluster
+def test_the_proxy_keeps_its_promises(cluster: Cluster) -> None:
+    """Through Nginx: no /metrics, gzip, no version banner, immutable assets, and Folio's
+    own 413 (not Nginx's) for an upload over the limit."""
+    replicas, nginx = cluster.replicas, cluster.nginx
     metrics = http_request(nginx.url + "/metrics")
     assert metrics.status == 404, "/metrics must not be reachable through the proxy"
     assert replicas[0].get("/metrics").status == 200, "each replica still serves /metrics directly"

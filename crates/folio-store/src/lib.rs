@@ -57,6 +57,9 @@ pub struct Store {
     /// The generations this process's own writes committed, for telling other
     /// processes at once (Redis pub/sub) rather than at their next poll.
     committed_here: Arc<watch::Sender<i64>>,
+    /// The SQLite database file, whose side file `<file>-migrate.lock` serializes
+    /// migrations across processes (`None` on the servers, and in memory).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -64,11 +67,15 @@ impl Store {
     /// `sqlite://PATH` (created when missing), `mysql://` or `mariadb://`, `postgres://`.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let scheme = url.split(':').next().unwrap_or_default();
+        let mut sqlite_file = None;
         let pool = match scheme {
             "sqlite" => {
                 let fail = |e| error::connect_error(url, e);
                 let options = SqliteConnectOptions::from_str(url)
-                    .map_err(fail)?
+                    .map_err(fail)?;
+                let file = options.get_filename();
+                sqlite_file = (!file.as_os_str().is_empty() && file != std::path::Path::new(":memory:")).then(|| file.to_owned());
+                let options = options
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -104,7 +111,7 @@ impl Store {
         };
         let (generation, _) = watch::channel(0);
         let (committed_here, _) = watch::channel(0);
-        Ok(Store { pool, generation: Arc::new(generation), committed_here: Arc::new(committed_here) })
+        Ok(Store { pool, generation: Arc::new(generation), committed_here: Arc::new(committed_here), sqlite_file })
     }
 
     /// Which database this store is on.
@@ -112,13 +119,36 @@ impl Store {
         self.pool.backend()
     }
 
-    /// Applies pending migrations. On MariaDB/MySQL and PostgreSQL the migrator holds a
-    /// database-wide advisory lock while it works, and SQLite serializes writers, so
-    /// replicas that start together on an empty database apply each migration once.
+    /// Applies pending migrations under a lock that spans every process on the database,
+    /// so replicas that start together on an empty database apply each migration once
+    /// (PostgreSQL: the migrator's advisory lock).
+    ///
+    /// The lock is ours where the driver's is not enough: sqlx's SQLite migrator takes
+    /// none (an exclusive `flock` on `<database>-migrate.lock` is held instead), and its
+    /// MySQL one asks `GET_LOCK(…, -1)`, which MariaDB refuses with a warning and no lock
+    /// (ours waits up to 5 minutes, on the connection the migrator then uses).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
-            Pool::MySql(p) => MYSQL_MIGRATIONS.run(p).await?,
+            Pool::Sqlite(p) => {
+                let _lock = match &self.sqlite_file {
+                    Some(file) => Some(lock_file(migration_lock_path(file)).await?),
+                    None => None,
+                };
+                SQLITE_MIGRATIONS.run(p).await?;
+            }
+            Pool::MySql(p) => {
+                let mut conn = p.acquire().await?;
+                let locked: Option<i64> =
+                    sqlx::query_scalar("SELECT GET_LOCK('folio_migrations', 300)").fetch_one(&mut *conn).await?;
+                if locked != Some(1) {
+                    return Err(StoreError::Unsupported(
+                        "another process held the migration lock for 5 minutes; is a migration stuck?".into(),
+                    ));
+                }
+                let result = MYSQL_MIGRATIONS.run(&mut *conn).await;
+                sqlx::query("SELECT RELEASE_LOCK('folio_migrations')").execute(&mut *conn).await.ok();
+                result?;
+            }
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         self.refresh_generation().await?;
@@ -222,4 +252,22 @@ fn server_pool<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
         .acquire_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
         .test_before_acquire(true)
+}
+
+fn migration_lock_path(database: &std::path::Path) -> std::path::PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-migrate.lock");
+    name.into()
+}
+
+/// Waits for an exclusive lock on `path` (created when missing); held until dropped.
+async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, StoreError> {
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::Unsupported(format!("waiting for the migration lock: {e}")))?;
+    locked.map_err(|e| StoreError::Database(sqlx::Error::Io(e)))
 }
