@@ -121,3 +121,26 @@ def test_a_missing_secret_file_is_named_and_never_served(image, names):
     text = (logs.stdout + logs.stderr).strip()
     last = text.splitlines()[-1]
     assert "FOLIO_DATABASE_URL_FILE" in last and "/run/secrets/folio-db-url" in last, text[-1500:]
+
+
+@pytest.mark.parametrize(
+    "url, cause",
+    [
+        ("mysql://folio:s3cret-pw@127.0.0.1:1/folio", "Connection refused"),
+        ("postgres://folio:s3cret-pw@127.0.0.1:{pg_port}/folio", "password authentication failed"),
+    ],
+    ids=["unreachable", "wrong-password"],
+)
+def test_a_database_it_cannot_use_is_named_in_one_line_without_the_password(image, names, url, cause):
+    pg_url = os.environ.get("FOLIO_TEST_POSTGRES_URL", "postgres://folio:folio@127.0.0.1:5433")
+    url = url.format(pg_port=pg_url.rsplit(":", 1)[1].split("/")[0])
+    container = names("container")
+    # The host's network, so that 127.0.0.1 is the test servers' loopback.
+    docker("run", "-d", "--name", container, "--network", "host", "--read-only", "--tmpfs", "/data:uid=10001",
+           "-e", f"FOLIO_DATABASE_URL={url}", "-e", f"FOLIO_LISTEN=127.0.0.1:{free_port()}", image)
+    assert wait_for(container, {"exited", "unhealthy", "healthy"}) in {"exited", "unhealthy"}
+    logs = docker("logs", container)
+    text = (logs.stdout + logs.stderr).strip()
+    last = text.splitlines()[-1]
+    assert cause in last and "FOLIO_DATABASE_URL" in last, text[-1500:]
+    assert "s3cret-pw" not in text, "the password is never printed"
