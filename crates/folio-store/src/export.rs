@@ -344,7 +344,23 @@ impl Store {
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);
+        self.refresh_statistics().await;
         Ok(report)
+    }
+
+    /// Brings the planner's statistics up to date after a bulk load. Without them
+    /// PostgreSQL guesses row counts for tables it believes empty and walks 100,000
+    /// posts backwards to find three search matches (130 ms instead of 4 ms), until
+    /// autovacuum comes by. The import has landed either way, so a failure is logged.
+    async fn refresh_statistics(&self) {
+        let sql = match self.backend() {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "ANALYZE users, tags, posts, post_tags, posts_fts, media",
+            Backend::MySql => "ANALYZE TABLE users, tags, posts, post_tags, posts_fts, media",
+        };
+        if let Err(err) = query(sql).fetch_all(self.pool()).await {
+            tracing::warn!(error = %err, "could not refresh the database's statistics after the import");
+        }
     }
 }
 

@@ -40,14 +40,21 @@ impl Store {
     /// post moves from `scheduled` to `published` in a guarded update inside one
     /// transaction, so it is published exactly once however many processes run this at
     /// the same moment; the content generation moves so cached pages show it.
+    ///
+    /// The `kind IN (…)` lets every backend read the due posts from the listing index
+    /// (kind, status, published_at) instead of scanning the table, and the look before
+    /// the transaction keeps an idle tick from taking the write lock.
     pub async fn publish_due_posts(&self, at: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
+        const DUE: &str = "FROM posts WHERE kind IN ('post', 'page') AND status = 'scheduled' AND published_at <= ?";
+        let any_due: Option<i64> = query(format!("SELECT id {DUE} LIMIT 1")).bind(trunc(at)).scalar_optional(self.pool()).await?;
+        if any_due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool().begin().await?;
-        let due = query(
-            "SELECT id, kind, title, plain_text, published_at FROM posts WHERE status = 'scheduled' AND published_at <= ? ORDER BY published_at",
-        )
-        .bind(trunc(at))
-        .fetch_all(&mut tx)
-        .await?;
+        let due = query(format!("SELECT id, kind, title, plain_text, published_at {DUE} ORDER BY published_at"))
+            .bind(trunc(at))
+            .fetch_all(&mut tx)
+            .await?;
         let mut published = Vec::new();
         for row in &due {
             let id: i64 = row.try_get("id")?;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use folio_core::markdown::excerpt;
 use folio_core::{render_markdown_with, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
 use serde::Serialize;
-use crate::db::{like_pattern, query, Backend, Row, Tx};
+use crate::db::{like_pattern, query, Backend, Query, Row, Tx};
 
 /// How many of the newest matches a search ranks (see [`Store::search`]).
 pub const SEARCH_CANDIDATES: u32 = 100;
@@ -404,34 +404,9 @@ impl Store {
     /// 10,000 costs what page 1 costs.
     async fn list_public(&self, scope: ListingScope, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
         let limit = limit.clamp(1, 100);
-        let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM "));
-        let (at, id) = match scope {
-            ListingScope::Tag(tag_id) => {
-                q.push("post_tags pt JOIN posts p ON p.id = pt.post_id JOIN users u ON u.id = p.author_id WHERE pt.tag_id = ");
-                q.push_bind(tag_id);
-                q.push(" AND pt.public_at IS NOT NULL");
-                ("pt.public_at", "pt.post_id")
-            }
-            ListingScope::Author(author_id) => {
-                q.push("posts p JOIN users u ON u.id = p.author_id WHERE p.author_id = ");
-                q.push_bind(author_id);
-                q.push(" AND p.kind = 'post' AND p.status = 'published'");
-                ("p.published_at", "p.id")
-            }
-            ListingScope::Home => {
-                q.push("posts p JOIN users u ON u.id = p.author_id WHERE p.kind = 'post' AND p.status = 'published'");
-                ("p.published_at", "p.id")
-            }
-        };
-        if let Some(cursor) = after {
-            q.push(&format!(" AND ({at}, {id}) < ("));
-            q.push_bind(cursor.published_at);
-            q.push(", ");
-            q.push_bind(cursor.id);
-            q.push(")");
-        }
-        q.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT "));
-        q.push_bind(i64::from(limit) + 1);
+        let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
+        q.push_query(listing_keys(scope, after, i64::from(limit) + 1));
+        q.push(LISTING_JOIN);
         let rows = q.fetch_all(self.pool()).await?;
         let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
         let next = if posts.len() > limit as usize {
@@ -501,28 +476,11 @@ impl Store {
 
     /// The newest public posts with their full content, for feeds.
     pub async fn feed_posts(&self, tag_id: Option<i64>, limit: u32) -> Result<Vec<Post>, StoreError> {
-        let rows = match tag_id {
-            None => {
-                query(format!(
-                    "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-                     WHERE p.kind = 'post' AND p.status = 'published' ORDER BY p.published_at DESC, p.id DESC LIMIT ?"
-                ))
-                .bind(i64::from(limit))
-                .fetch_all(self.pool())
-                .await?
-            }
-            Some(tag_id) => {
-                query(format!(
-                    "SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM post_tags pt JOIN posts p ON p.id = pt.post_id
-                     JOIN users u ON u.id = p.author_id
-                     WHERE pt.tag_id = ? AND pt.public_at IS NOT NULL ORDER BY pt.public_at DESC, pt.post_id DESC LIMIT ?"
-                ))
-                .bind(tag_id)
-                .bind(i64::from(limit))
-                .fetch_all(self.pool())
-                .await?
-            }
-        };
+        let scope = tag_id.map_or(ListingScope::Home, ListingScope::Tag);
+        let mut q = query(format!("SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM ("));
+        q.push_query(listing_keys(scope, None, i64::from(limit)));
+        q.push(LISTING_JOIN);
+        let rows = q.fetch_all(self.pool()).await?;
         let posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
         let mut summaries: Vec<PostSummary> = posts.iter().map(|p| p.summary.clone()).collect();
         self.attach_tags(&mut summaries).await?;
@@ -552,7 +510,8 @@ impl Store {
 
     /// Posts or pages for the writers' lists, newest first, filtered.
     pub async fn list_admin(&self, filter: AdminFilter<'_>) -> Result<Vec<PostSummary>, StoreError> {
-        let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id WHERE p.kind = "));
+        // Ids first, then the join, for the reason given at `listing_keys`.
+        let mut q = query("SELECT p.id FROM posts p WHERE p.kind = ");
         q.push_bind(filter.kind.as_str());
         if let Some(status) = filter.status {
             q.push(" AND p.status = ").push_bind(status.as_str());
@@ -572,7 +531,10 @@ impl Store {
             q.push(" AND p.id < ").push_bind(before);
         }
         q.push(" ORDER BY p.id DESC LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 100)));
-        let rows = q.fetch_all(self.pool()).await?;
+        let mut page = query(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
+        page.push_query(q);
+        page.push(") k JOIN posts p ON p.id = k.id JOIN users u ON u.id = p.author_id ORDER BY p.id DESC");
+        let rows = page.fetch_all(self.pool()).await?;
         let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
         self.attach_tags(&mut posts).await?;
         Ok(posts)
@@ -644,6 +606,47 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Joins a page of `listing_keys` (aliased `k`) to its posts and their authors, in order.
+const LISTING_JOIN: &str =
+    ") k JOIN posts p ON p.id = k.id JOIN users u ON u.id = p.author_id ORDER BY k.listed_at DESC, k.id DESC";
+
+/// The ids (`id`) and listing times (`listed_at`) of one page of a public listing,
+/// newest first, after `after`: a range scan of one index, which stops after `limit`.
+///
+/// Callers join the page to posts and users ([`LISTING_JOIN`]) rather than writing one
+/// join: written as one, MariaDB's planner starts from `users` (one row on most blogs)
+/// and sorts every public post to find the newest 11 — 1.5 s at 100,000 posts. The
+/// cursor is spelled `at < ? OR (at = ? AND id < ?)` rather than as a row comparison,
+/// which MariaDB cannot turn into an index range.
+fn listing_keys(scope: ListingScope, after: Option<Cursor>, limit: i64) -> Query {
+    let mut keys = query("SELECT ");
+    let (at, id) = match scope {
+        ListingScope::Tag(tag_id) => {
+            keys.push("post_id AS id, public_at AS listed_at FROM post_tags WHERE tag_id = ");
+            keys.push_bind(tag_id);
+            keys.push(" AND public_at IS NOT NULL");
+            ("public_at", "post_id")
+        }
+        ListingScope::Author(author_id) => {
+            keys.push("id, published_at AS listed_at FROM posts WHERE author_id = ");
+            keys.push_bind(author_id);
+            keys.push(" AND kind = 'post' AND status = 'published'");
+            ("published_at", "id")
+        }
+        ListingScope::Home => {
+            keys.push("id, published_at AS listed_at FROM posts WHERE kind = 'post' AND status = 'published'");
+            ("published_at", "id")
+        }
+    };
+    if let Some(cursor) = after {
+        keys.push(&format!(" AND ({at} < ")).push_bind(cursor.published_at);
+        keys.push(&format!(" OR ({at} = ")).push_bind(cursor.published_at);
+        keys.push(&format!(" AND {id} < ")).push_bind(cursor.id).push("))");
+    }
+    keys.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT ")).push_bind(limit);
+    keys
 }
 
 fn tag_from_row(row: &Row) -> Result<TagInfo, StoreError> {

@@ -4,6 +4,26 @@ use crate::helpers::{path_of, TestApp};
 use axum::http::StatusCode;
 use serde_json::json;
 
+/// Follows the "older" links from `start`, returning the numbers of the entries
+/// (`Entry number N`, N in 1..=count) in the order the pages show them.
+async fn walk_listing(app: &TestApp, start: &str, count: u32) -> Vec<u32> {
+    let mut seen = Vec::new();
+    let mut path = start.to_owned();
+    for _ in 0..count {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(!page.body.contains("Secret draft"));
+        let mut on_page: Vec<(usize, u32)> =
+            (1..=count).filter_map(|i| page.body.find(&format!(">Entry number {i}<")).map(|at| (at, i))).collect();
+        on_page.sort();
+        seen.extend(on_page.into_iter().map(|(_, i)| i));
+        let Some(start) = page.body.find("?after=") else { break };
+        let token: String = page.body[start + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        path = format!("{}?after={token}", path.split('?').next().unwrap_or("/"));
+    }
+    seen
+}
+
 #[tokio::test]
 async fn home_lists_published_posts_newest_first_with_older_links() {
     let app = TestApp::new().await;
@@ -11,23 +31,24 @@ async fn home_lists_published_posts_newest_first_with_older_links() {
         app.post(json!({"title": format!("Entry number {i}"), "status": "published", "published_at": format!("2024-03-{i:02}T10:00:00Z")})).await;
     }
     app.post(json!({"title": "Secret draft"})).await;
-    let mut seen = Vec::new();
-    let mut path = "/".to_owned();
-    for _ in 0..5 {
-        let page = app.get(&path).await;
-        assert_eq!(page.status, StatusCode::OK);
-        assert!(!page.body.contains("Secret draft"));
-        for i in (1..=23).rev() {
-            if page.body.contains(&format!(">Entry number {i}<")) {
-                seen.push(i);
-            }
-        }
-        let Some(start) = page.body.find("?after=") else { break };
-        let token: String = page.body[start + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
-        path = format!("/?after={token}");
-    }
-    assert_eq!(seen, (1..=23).rev().collect::<Vec<_>>(), "every post once, newest first");
+    assert_eq!(walk_listing(&app, "/", 23).await, (1..=23).rev().collect::<Vec<_>>(), "every post once, newest first");
     assert_eq!(app.get("/?after=%%%").await.status, StatusCode::BAD_REQUEST);
+}
+
+/// Posts published at the same second are ordered by id, and paging across them
+/// neither skips nor repeats one: the cursor's tie-break.
+#[tokio::test]
+async fn listings_page_through_posts_published_at_the_same_moment() {
+    let app = TestApp::new().await;
+    for i in 1..=23 {
+        let post = json!({"title": format!("Entry number {i}"), "status": "published",
+            "published_at": "2024-05-01T08:00:00Z", "tags": ["Same"]});
+        app.post(post).await;
+    }
+    let newest_first: Vec<u32> = (1..=23).rev().collect();
+    assert_eq!(walk_listing(&app, "/", 23).await, newest_first, "home");
+    assert_eq!(walk_listing(&app, "/tag/same/", 23).await, newest_first, "tag page");
+    assert_eq!(walk_listing(&app, "/author/olive-owner/", 23).await, newest_first, "author page");
 }
 
 #[tokio::test]
