@@ -112,6 +112,66 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ROUNDS rounds of wrk over the setups named $3... (their URLs in the associative array
+# named $2), each round in a rotated order so that no setup always runs first: one
+# connection, then $1 connections. Each report goes to $dir/wrk/<setup>-c<conns>-r<round>.txt.
+wrk_rotated_rounds() {
+    local dir=$1 conns=$2
+    local -n urls=$3
+    shift 3
+    local setups=("$@") order r n mode setup
+    for r in $(seq "$ROUNDS"); do
+        order=()
+        for n in "${!setups[@]}"; do order+=("${setups[$(((n + r) % ${#setups[@]}))]}"); done
+        for mode in 1 "$conns"; do
+            for setup in "${order[@]}"; do
+                wrk_round "$dir/wrk/$setup-c$mode-r$r.txt" -t"$([ "$mode" = 1 ] && echo 1 || echo "$THREADS")" \
+                    -c"$mode" -d"$DURATION" --latency "${urls[$setup]}"
+            done
+        done
+    done
+}
+
+# The top of an nginx.conf for a scenario's own Nginx under $1 (pid, logs and temporary
+# files there), with $2 worker connections; the caller writes the servers and the closing }.
+nginx_head() {
+    cat <<NGINX
+worker_processes 2;
+daemon off;
+pid $1/nginx/nginx.pid;
+error_log $1/nginx/error.log warn;
+events { worker_connections $2; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    server_tokens off;
+    client_body_temp_path $1/nginx/tmp/body;
+    proxy_temp_path $1/nginx/tmp/proxy;
+    fastcgi_temp_path $1/nginx/tmp/fastcgi;
+    uwsgi_temp_path $1/nginx/tmp/uwsgi;
+    scgi_temp_path $1/nginx/tmp/scgi;
+    default_type application/octet-stream;
+NGINX
+}
+
+# A server on 127.0.0.1:$1 answering with the files under $2 as UTF-8 HTML: the reference.
+static_server() {
+    cat <<NGINX
+    server {
+        listen 127.0.0.1:$1;
+        types { }
+        default_type text/html;
+        charset utf-8;
+        root $2;
+        index index.html;
+    }
+NGINX
+}
+
 PY=$WORK/bench.py
 cat >"$PY" <<'PYTHON'
 """Measurement helpers for bench/run.sh: content generation, timing loops, the report."""
@@ -825,35 +885,11 @@ bench_static() {
     say "nginx: the same bytes as a static file"
     nginx_port=$(free_port)
     mkdir -p "$WORK/nginx/tmp"
-    cat >"$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 2;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 1000000;
-    server_tokens off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    types { }
-    default_type text/html;
-    charset utf-8;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $WORK/www;
-        index index.html;
-    }
-}
-NGINX
+    {
+        nginx_head "$WORK" 1024
+        static_server "$nginx_port" "$WORK/www"
+        echo "}"
+    } >"$WORK/nginx/nginx.conf"
     "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
     local nginx_pid=$!
     PIDS+=("$nginx_pid")
@@ -1162,44 +1198,20 @@ bench_replicas() {
         -e "s#proxy_pass http://folio;#proxy_pass http://folio_one;#" "$REPO/deploy/nginx/folio.conf" >"$d/nginx/folio-one.conf"
     grep -q "listen 127.0.0.1:$p_three;" "$d/nginx/folio-three.conf" || die "deploy/nginx/folio.conf: no 'listen 8080;' line to change"
     grep -q "proxy_pass http://folio_one;" "$d/nginx/folio-one.conf" || die "deploy/nginx/folio.conf: no 'proxy_pass http://folio;' line"
-    cat >"$d/nginx/nginx.conf" <<NGINX
-worker_processes 2;
-daemon off;
-pid $d/nginx/nginx.pid;
-error_log $d/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 1000000;
-    client_body_temp_path $d/nginx/tmp/body;
-    proxy_temp_path $d/nginx/tmp/proxy;
-    fastcgi_temp_path $d/nginx/tmp/fastcgi;
-    uwsgi_temp_path $d/nginx/tmp/uwsgi;
-    scgi_temp_path $d/nginx/tmp/scgi;
-    default_type application/octet-stream;
-
+    {
+        nginx_head "$d" 4096
+        cat <<NGINX
     # Folio's configuration, as shipped: 3 replicas, and a copy for 1 replica.
     include $d/nginx/upstream-three.conf;
     include $d/nginx/folio-three.conf;
     include $d/nginx/upstream-one.conf;
     include $d/nginx/folio-one.conf;
 
-    # The reference: the page's bytes as a static file.
-    server {
-        listen 127.0.0.1:$p_static;
-        server_tokens off;
-        types { }
-        default_type text/html;
-        charset utf-8;
-        root $d/www;
-        index index.html;
-    }
-}
 NGINX
+        echo "    # The reference: the page's bytes as a static file."
+        static_server "$p_static" "$d/www"
+        echo "}"
+    } >"$d/nginx/nginx.conf"
     start_nginx "$d/nginx"
     local url_static=http://127.0.0.1:$p_static$path url_one=http://127.0.0.1:$p_one$path url_three=http://127.0.0.1:$p_three$path
     for target in "$url_static" "$url_one" "$url_three"; do
@@ -1294,20 +1306,9 @@ bench_uncached() {
     for setup in "${setups[@]}"; do
         wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "http://127.0.0.1:${port[$setup]}$path" >/dev/null 2>&1 || true
     done
-    for r in $(seq "$ROUNDS"); do
-        order=()
-        for n in 0 1 2 3; do order+=("${setups[$(((n + r) % 4))]}"); done
-        for mode in 1 "$CONNECTIONS"; do
-            for setup in "${order[@]}"; do
-                target=http://127.0.0.1:${port[$setup]}$path
-                if [ "$mode" = 1 ]; then
-                    wrk_round "$d/wrk/$setup-c1-r$r.txt" -t1 -c1 -d"$DURATION" --latency "$target"
-                else
-                    wrk_round "$d/wrk/$setup-c$mode-r$r.txt" -t"$THREADS" -c"$mode" -d"$DURATION" --latency "$target"
-                fi
-            done
-        done
-    done
+    local -A target=()
+    for setup in "${setups[@]}"; do target[$setup]=http://127.0.0.1:${port[$setup]}$path; done
+    wrk_rotated_rounds "$d" "$CONNECTIONS" target "${setups[@]}"
     local hdr="" sizes=""
     for setup in "${setups[@]}"; do
         hdr+="$setup=${headers[$setup]} "
@@ -1507,25 +1508,9 @@ FPM
         fastcgi_param WORDPRESS_CONFIG $wp_conf;
         fastcgi_param HTTP_HOST 127.0.0.1:$n_wp;
         fastcgi_pass unix:$d/php.sock;"
-    cat >"$d/nginx/nginx.conf" <<NGINX
-worker_processes 2;
-daemon off;
-pid $d/nginx/nginx.pid;
-error_log $d/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 1000000;
-    client_body_temp_path $d/nginx/tmp/body;
-    proxy_temp_path $d/nginx/tmp/proxy;
-    fastcgi_temp_path $d/nginx/tmp/fastcgi;
-    uwsgi_temp_path $d/nginx/tmp/uwsgi;
-    scgi_temp_path $d/nginx/tmp/scgi;
-    default_type application/octet-stream;
+    {
+        nginx_head "$d" 4096
+        cat <<NGINX
     fastcgi_cache_path $d/nginx/fcache levels=1:2 keys_zone=wordpress:10m max_size=100m inactive=10m;
 
     include $d/nginx/upstream-fc.conf;
@@ -1569,6 +1554,7 @@ http {
     }
 }
 NGINX
+    } >"$d/nginx/nginx.conf"
     start_nginx "$d/nginx"
     declare -A url=([folio]=http://127.0.0.1:$n_fc$path [folio_uncached]=http://127.0.0.1:$n_fu$path
         [wordpress]=http://127.0.0.1:$n_wp$wp_path [wordpress_cached]=http://127.0.0.1:$n_wpc$wp_path)
@@ -1586,19 +1572,7 @@ NGINX
     for setup in "${setups[@]}"; do
         wrk -t"$THREADS" -c"$WP_CONNECTIONS" -d2s "${url[$setup]}" >/dev/null 2>&1 || true
     done
-    for r in $(seq "$ROUNDS"); do
-        order=()
-        for n in 0 1 2 3; do order+=("${setups[$(((n + r) % 4))]}"); done
-        for mode in 1 "$WP_CONNECTIONS"; do
-            for setup in "${order[@]}"; do
-                if [ "$mode" = 1 ]; then
-                    wrk_round "$d/wrk/$setup-c1-r$r.txt" -t1 -c1 -d"$DURATION" --latency "${url[$setup]}"
-                else
-                    wrk_round "$d/wrk/$setup-c$mode-r$r.txt" -t"$THREADS" -c"$mode" -d"$DURATION" --latency "${url[$setup]}"
-                fi
-            done
-        done
-    done
+    wrk_rotated_rounds "$d" "$WP_CONNECTIONS" url "${setups[@]}"
     local sizes="" hdrs=""
     for setup in "${setups[@]}"; do
         sizes+="$setup=${bytes[$setup]} "

@@ -22,7 +22,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,6 +107,21 @@ def http_request(
             return Response(resp.status, resp.headers, resp.read(), url)
     except urllib.error.HTTPError as e:
         return Response(e.code, e.headers, e.read(), url)
+
+
+def wait_for_ok(url: str, timeout: float, alive: Callable[[], bool] = lambda: True, why: Callable[[], str] = lambda: "") -> None:
+    """Polls `url` until it answers 200. Fails after `timeout` seconds, or as soon as
+    `alive()` turns false (the process meant to answer has died), with `why()` appended
+    (a log tail, say)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if http_request(url, timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline and alive(), f"{url} did not answer 200 within {timeout} s\n{why()}"
+        time.sleep(0.2)
 
 
 # --- The folio binary ---------------------------------------------------------------------

@@ -10,11 +10,10 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
-from support import REPO_ROOT, folio_bin, free_port, http_request
+from support import REPO_ROOT, folio_bin, free_port, http_request, wait_for_ok
 
 pytestmark = pytest.mark.skipif(
     shutil.which("docker") is None or shutil.which("docker-registry") is None,
@@ -41,15 +40,7 @@ def registry(tmp_path):
         f"http: {{addr: '127.0.0.1:{port}'}}\n"
     )
     proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            if http_request(f"http://127.0.0.1:{port}/v2/", timeout=1).status == 200:
-                break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline and proc.poll() is None, "docker-registry did not start"
-        time.sleep(0.2)
+    wait_for_ok(f"http://127.0.0.1:{port}/v2/", 15, alive=lambda: proc.poll() is None, why=lambda: "docker-registry did not start")
     yield f"127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
@@ -82,15 +73,7 @@ def test_images_are_tagged_pushed_removed_pulled_back_and_run(registry):
     name = f"folio-registry-test-{revision}"
     docker("run", "-d", "--name", name, "--read-only", "--tmpfs", "/data:uid=10001", "-p", f"127.0.0.1:{port}:8080", f"{remote}:{revision}")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if http_request(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, docker("logs", name, check=False).stderr[-1500:]
-            time.sleep(0.3)
+        wait_for_ok(f"http://127.0.0.1:{port}/readyz", 30, why=lambda: docker("logs", name, check=False).stderr[-1500:])
         assert http_request(f"http://127.0.0.1:{port}/").status == 200
     finally:
         docker("rm", "-f", name, check=False)

@@ -56,15 +56,20 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     }
-    // The database (on SQLite) and uploaded images live there: say so now, not at the
-    // first upload.
-    if config.data_dir.exists() {
-        let probe = config.data_dir.join(format!(".folio-write-check-{}", &folio_store::random_token()[..12]));
-        std::fs::write(&probe, b"")
-            .and_then(|()| std::fs::remove_file(&probe))
-            .with_context(|| format!("the data folder {} is not writable (FOLIO_DATA_DIR)", config.data_dir.display()))?;
-    }
     Store::connect(&config.database_url).await.context("opening the database (FOLIO_DATABASE_URL)")
+}
+
+/// Creates the data folder when missing and fails unless a file can be written there:
+/// uploaded images (and a SQLite database) live in it, so the commands that write there
+/// say so at start, not at the first upload. Commands that only read (export,
+/// healthcheck) still work on a read-only copy.
+fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data folder {} (FOLIO_DATA_DIR)", config.data_dir.display()))?;
+    let probe = config.data_dir.join(format!(".folio-write-check-{}", &folio_store::random_token()[..12]));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| format!("the data folder {} is not writable (FOLIO_DATA_DIR)", config.data_dir.display()))
 }
 
 async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
@@ -75,6 +80,7 @@ async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
 
 async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    check_data_dir_writable(&config)?;
     let store = open_store(&config).await?;
     if migrate {
         store.migrate().await.context("applying migrations")?;
@@ -267,6 +273,7 @@ async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     // Files first: a key is checked before anything is written, and a file written for
     // an import that then fails is only an unreferenced, content-named file.
     let files = media_files(config);
+    check_data_dir_writable(config)?;
     for entry in &site.media {
         for (key, content) in &entry.files {
             let key = folio_media::MediaKey::parse(key).with_context(|| format!("media entry {}: file {key:?}", entry.entry.id))?;
