@@ -364,8 +364,9 @@ impl Store {
     }
 }
 
-/// Checks every record before anything is written, naming the first bad one.
-fn validate(site: &SiteExport) -> Result<(), StoreError> {
+/// Checks every record before anything is written, naming the bad ones (`import_site`
+/// calls it first; public for `folio import --dry-run`-style checks and the fuzzer).
+pub fn validate(site: &SiteExport) -> Result<(), StoreError> {
     let mut errors = FieldErrors::new();
     if site.format != FORMAT {
         errors.add("format", format!("must be {FORMAT:?}"));
