@@ -8,6 +8,7 @@
 use crate::helpers::{config_in, loopback, TestApp};
 use folio_store::testing::TestDatabase;
 use folio_store::Store;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -88,6 +89,8 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     let kept = app.post(json!({"title": "Written before", "status": "published"})).await;
     assert!(kept["id"].is_i64(), "{kept}");
     assert_eq!(app.get("/readyz").await.status, 200);
+    let home = app.get("/").await;
+    assert_eq!(home.status, 200);
 
     relay.cut();
     let started = Instant::now();
@@ -97,6 +100,24 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     assert!(started.elapsed() < Duration::from_secs(4), "the probe took {:?}", started.elapsed());
     assert!(!gone.body.contains("relay") && !gone.body.contains("127.0.0.1"), "no internals: {}", gone.body);
 
+    // Readers keep the pages already rendered: the cached home page, byte for byte.
+    let stale = app.get("/").await;
+    assert_eq!((stale.status, stale.header("x-folio-cache")), (StatusCode::OK, "hit"));
+    assert_eq!(stale.body, home.body);
+    // A page that needs the database gets the theme's 503 with Retry-After, no internals.
+    let started = Instant::now();
+    let uncached = app.get("/search?q=anything").await;
+    assert_eq!(uncached.status, StatusCode::SERVICE_UNAVAILABLE, "{}", uncached.body);
+    assert_eq!(uncached.header("retry-after"), "5");
+    assert!(uncached.body.contains("Back in a moment") && uncached.body.contains("</html>"), "{}", uncached.body);
+    assert!(!uncached.body.contains("127.0.0.1") && !uncached.body.to_lowercase().contains("sqlx"), "{}", uncached.body);
+    assert!(started.elapsed() < Duration::from_secs(8), "the 503 took {:?}", started.elapsed());
+    // A write is refused with a clear message, and nothing half-done is left behind.
+    let refused = app.api(Method::POST, "/api/v1/admin/posts", Some(&app.owner), Some(json!({"title": "Written during", "status": "published"}))).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.body);
+    assert_eq!(refused.json()["error"]["code"], "unavailable", "{}", refused.body);
+    assert_eq!(refused.header("retry-after"), "5");
+
     relay.restore().await;
     let deadline = Instant::now() + Duration::from_secs(15);
     while app.get("/readyz").await.status != 200 {
@@ -105,4 +126,5 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     }
     let page = app.get("/written-before/").await;
     assert_eq!(page.status, 200, "what was acknowledged before the outage is there after it");
+    assert_eq!(app.get("/written-during/").await.status, StatusCode::NOT_FOUND, "the refused write left nothing");
 }
