@@ -143,7 +143,7 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
         let span = span.clone().unwrap_or_else(tracing::Span::none);
         response = err.render(&state, uri.path()).instrument(span).await;
     }
-    add_security_headers(response.headers_mut());
+    add_security_headers(response.headers_mut(), state.config().base_url.starts_with("https://"));
     let status = response.status();
     let elapsed = started.elapsed();
     let route = response.extensions().get::<RouteLabel>().map_or_else(|| std::sync::Arc::from("unmatched"), |r| std::sync::Arc::clone(&r.0));
@@ -199,7 +199,15 @@ fn record_request(route: &std::sync::Arc<str>, method: &axum::http::Method, stat
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
      object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-fn add_security_headers(h: &mut axum::http::HeaderMap) {
+/// One year, for sites whose public address is https (FOLIO_BASE_URL): browsers then
+/// refuse plain http for the site, so no first request can be downgraded. Sub-domains are
+/// left alone; they may be other people's sites.
+const HSTS: &str = "max-age=31536000";
+
+fn add_security_headers(h: &mut axum::http::HeaderMap, https: bool) {
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -192,7 +192,15 @@ async fn every_response_carries_security_headers_and_a_request_id() {
         assert!(r.header("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
         assert!(!r.header("content-security-policy").contains("unsafe-inline"), "{path}");
         assert!(!r.header("x-request-id").is_empty(), "{path}");
+        assert_eq!(r.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+        assert_eq!(r.header("strict-transport-security"), "max-age=31536000", "{path}: the site is https");
+        for banner in ["server", "x-powered-by", "x-aspnet-version", "via"] {
+            assert_eq!(r.header(banner), "", "{path}: no version banner ({banner})");
+        }
     }
     let kept = app.get_with("/", ("x-request-id", "abc-123")).await;
     assert_eq!(kept.header("x-request-id"), "abc-123");
+    // HSTS over plain http would be ignored by browsers and pin a site that has no https.
+    let plain = TestApp::with_config(|c| c.base_url = "http://localhost:8080".into()).await;
+    assert_eq!(plain.get("/").await.header("strict-transport-security"), "");
 }
