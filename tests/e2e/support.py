@@ -334,6 +334,12 @@ class Folio:
 
     def upload(self, file_name: str, data: bytes, alt: str = "") -> dict:
         """Uploads an image to the media library through the API; asserts 200/201."""
+        resp = self.try_upload(file_name, data, alt)
+        assert resp.status in (200, 201), f"uploading {file_name}: {resp!r}"
+        return resp.json()
+
+    def try_upload(self, file_name: str, data: bytes, alt: str = "") -> Response:
+        """Uploads an image to the media library through the API; returns the answer."""
         boundary = "folio-e2e-boundary"
         parts = [
             f'--{boundary}\r\nContent-Disposition: form-data; name="alt"\r\n\r\n{alt}\r\n'.encode(),
@@ -342,9 +348,7 @@ class Folio:
             f"--{boundary}--\r\n".encode(),
         ]
         headers = {"Accept": "application/json", "Content-Type": f"multipart/form-data; boundary={boundary}"}
-        resp = self.request("POST", "/api/v1/admin/media", b"".join(parts), headers, self.token)
-        assert resp.status in (200, 201), f"uploading {file_name}: {resp!r}"
-        return resp.json()
+        return self.request("POST", "/api/v1/admin/media", b"".join(parts), headers, self.token)
 
     def create_post(self, **fields: Any) -> dict:
         return self.create("posts", **fields)
@@ -355,10 +359,17 @@ class Folio:
 
 def gradient_png(width: int, height: int) -> bytes:
     """A real PNG (RGB, smooth gradients) made with the standard library only."""
-    rows = b"".join(
-        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 140))
-        for y in range(height)
-    )
+    return rgb_png(width, height, lambda y: bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 140)))
+
+
+def noise_png(width: int, height: int) -> bytes:
+    """A real PNG of random pixels: it cannot be compressed, so every copy of it is big."""
+    return rgb_png(width, height, lambda _y: os.urandom(width * 3))
+
+
+def rgb_png(width: int, height: int, row: Callable[[int], bytes]) -> bytes:
+    """A PNG (8-bit RGB) whose row `y` holds the pixels `row(y)`."""
+    rows = b"".join(b"\x00" + row(y) for y in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
