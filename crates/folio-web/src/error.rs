@@ -74,6 +74,11 @@ impl ApiError {
     fn unavailable() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; try again shortly")
     }
+
+    /// A reader's request that ran past [`crate::WebConfig::read_timeout`].
+    pub(crate) fn timed_out() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the site took too long to answer (its database may be slow); try again shortly")
+    }
 }
 
 impl From<StoreError> for ApiError {

@@ -46,7 +46,14 @@ pub struct WebConfig {
     pub media_max_bytes: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client`]).
     pub trusted_proxies: client::TrustedProxies,
+    /// How long a reader's request (GET or HEAD) may take before it is answered 503
+    /// with Retry-After: a slow database must not pile readers up. Writes are never cut
+    /// short (their outcome would be unknown to the writer).
+    pub read_timeout: Duration,
 }
+
+/// The default of [`WebConfig::read_timeout`].
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Shared by every request. Cheap to clone.
 #[derive(Clone)]

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -135,7 +135,18 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
         Some(hit) => (hit, None),
         None => {
             let span = tracing::info_span!("request", request_id = %id, method = %method, path = %uri.path());
-            let response = crate::cache::run_and_keep(&state, key, if_none_match, request, next).instrument(span.clone()).await;
+            let run = crate::cache::run_and_keep(&state, key, if_none_match, request, next).instrument(span.clone());
+            let response = if method == Method::GET || method == Method::HEAD {
+                match tokio::time::timeout(state.config().read_timeout, run).await {
+                    Ok(response) => response,
+                    Err(_) => {
+                        span.in_scope(|| tracing::warn!(timeout_ms = state.config().read_timeout.as_millis() as u64, "request timed out"));
+                        timed_out(uri.path())
+                    }
+                }
+            } else {
+                run.await
+            };
             (response, Some(span))
         }
     };
@@ -192,6 +203,16 @@ fn record_request(route: &std::sync::Arc<str>, method: &axum::http::Method, stat
     };
     counter.increment(1);
     histogram.record(elapsed.as_secs_f64());
+}
+
+/// The answer to a reader's request that ran out of time: the API's JSON 503 under
+/// `/api`, else the theme's 503 page (rendered by the caller); both say when to retry.
+fn timed_out(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        crate::ApiError::timed_out().into_response()
+    } else {
+        crate::PageError::Unavailable.into_response()
+    }
 }
 
 /// The Content-Security-Policy of every page: no inline script, nothing from other

@@ -94,6 +94,7 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         media_dir: config.media_dir(),
         media_max_bytes: config.media_max_mb * 1024 * 1024,
         trusted_proxies: config.trusted_proxies.clone(),
+        read_timeout: folio_web::READ_TIMEOUT,
     };
     let shared = match &config.redis_url {
         Some(url) => {

@@ -27,6 +27,7 @@ pub fn config_in(dir: &tempfile::TempDir) -> WebConfig {
         media_dir: dir.path().join("media"),
         media_max_bytes: 10 << 20,
         trusted_proxies: Default::default(),
+        read_timeout: folio_web::READ_TIMEOUT,
     }
 }
 

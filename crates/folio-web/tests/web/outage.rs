@@ -11,38 +11,63 @@ use folio_store::Store;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-/// Forwards connections from a local port to `upstream` until cut.
+/// Forwards connections from a local port to `upstream` until cut, holding each answer
+/// from the server back by `latency` (a slow database).
 struct Relay {
     addr: SocketAddr,
     upstream: SocketAddr,
     task: Option<JoinHandle<()>>,
+    latency_ms: Arc<AtomicU64>,
 }
 
 impl Relay {
     async fn start(upstream: SocketAddr) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let mut relay = Relay { addr, upstream, task: None };
+        let mut relay = Relay { addr, upstream, task: None, latency_ms: Arc::default() };
         relay.serve(listener);
         relay
     }
 
     fn serve(&mut self, listener: TcpListener) {
         let upstream = self.upstream;
+        let latency_ms = Arc::clone(&self.latency_ms);
         self.task = Some(tokio::spawn(async move {
             let mut links = tokio::task::JoinSet::new();
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
+                let latency_ms = Arc::clone(&latency_ms);
                 links.spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(upstream).await {
-                        tokio::io::copy_bidirectional(&mut client, &mut server).await.ok();
-                    }
+                    let Ok(server) = TcpStream::connect(upstream).await else { return };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    let up = tokio::io::copy(&mut client_read, &mut server_write);
+                    let down = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        while let Ok(n @ 1..) = server_read.read(&mut buf).await {
+                            let delay = latency_ms.load(Ordering::Relaxed);
+                            if delay > 0 {
+                                tokio::time::sleep(Duration::from_millis(delay)).await;
+                            }
+                            if client_write.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    tokio::select! { _ = up => {}, () = down => {} }
                 });
             }
         }));
+    }
+
+    fn set_latency(&self, latency: Duration) {
+        self.latency_ms.store(latency.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Closes the port and every connection through it (the JoinSet aborts its tasks).
@@ -71,20 +96,29 @@ fn server_of(url: &str) -> SocketAddr {
     host.parse().expect("host:port")
 }
 
-#[tokio::test]
-async fn readiness_follows_the_database_and_recovers_without_a_restart() {
+/// A site whose every database connection goes through a relay the test controls, on
+/// this run's database server (PostgreSQL when the run is on SQLite, which has no
+/// connection to lose).
+async fn app_behind_relay(adjust: impl FnOnce(&mut folio_web::WebConfig)) -> (TestApp, Relay) {
     let backend = match std::env::var("FOLIO_TEST_BACKEND").unwrap_or_default().as_str() {
         "" | "sqlite" => "postgres".to_owned(),
         other => other.to_owned(),
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let db = TestDatabase::create_on(&backend, dir.path()).await;
-    let mut relay = Relay::start(server_of(&db.url)).await;
+    let relay = Relay::start(server_of(&db.url)).await;
     let store = Store::connect(&through(&db.url, relay.addr)).await.expect("connect through the relay");
     store.migrate().await.expect("migrate");
-    let state = folio_web::AppState::new(store, config_in(&dir)).expect("state");
+    let mut config = config_in(&dir);
+    adjust(&mut config);
+    let state = folio_web::AppState::new(store, config).expect("state");
     let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-    let app = TestApp::from_parts(state, router, db, dir).await;
+    (TestApp::from_parts(state, router, db, dir).await, relay)
+}
+
+#[tokio::test]
+async fn readiness_follows_the_database_and_recovers_without_a_restart() {
+    let (app, mut relay) = app_behind_relay(|_| {}).await;
 
     let kept = app.post(json!({"title": "Written before", "status": "published"})).await;
     assert!(kept["id"].is_i64(), "{kept}");
@@ -127,4 +161,49 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     let page = app.get("/written-before/").await;
     assert_eq!(page.status, 200, "what was acknowledged before the outage is there after it");
     assert_eq!(app.get("/written-during/").await.status, StatusCode::NOT_FOUND, "the refused write left nothing");
+}
+
+/// A slow database (every answer held back longer than a reader may wait): cached pages
+/// are still served at once; a page that needs the database is answered 503 with
+/// Retry-After when the reader's time is up, however many readers come, and the process
+/// stays responsive; once the database is quick again, pages render again.
+#[tokio::test]
+async fn a_slow_database_times_readers_out_instead_of_piling_them_up() {
+    let (app, relay) = app_behind_relay(|c| c.read_timeout = Duration::from_millis(800)).await;
+    app.post(json!({"title": "Quick once", "status": "published"})).await;
+    let home = app.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+
+    relay.set_latency(Duration::from_secs(3));
+    let started = Instant::now();
+    let cached = app.get("/").await;
+    assert_eq!((cached.status, cached.header("x-folio-cache")), (StatusCode::OK, "hit"));
+    assert!(started.elapsed() < Duration::from_millis(500), "a cached page waited {:?}", started.elapsed());
+
+    let started = Instant::now();
+    let readers = (0..40).map(|i| {
+        let app = &app;
+        async move { app.get(&format!("/search?q=slow{i}")).await }
+    });
+    let answers = futures_util::future::join_all(readers).await;
+    let took = started.elapsed();
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
+        assert_eq!(answer.header("retry-after"), "5");
+        assert!(answer.body.contains("Back in a moment"), "{}", answer.body);
+    }
+    assert!(took < Duration::from_secs(4), "40 readers at once took {took:?}: they must time out together, not queue");
+    let api = app.get("/api/v1/posts?q=slow").await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
+    assert_eq!(api.json()["error"]["code"], "unavailable");
+    let started = Instant::now();
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_millis(500), "the process stays responsive");
+
+    relay.set_latency(Duration::ZERO);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app.get("/search?q=quick").await.status != StatusCode::OK {
+        assert!(Instant::now() < deadline, "pages did not render again once the database was quick");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
