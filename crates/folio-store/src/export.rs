@@ -401,5 +401,11 @@ pub fn validate(site: &SiteExport) -> Result<(), StoreError> {
             errors.add(&format!("tags[{i}].slug"), "is not a valid slug");
         }
     }
+    // An author's slug is a URL (/author/<slug>/) like the others.
+    for (i, u) in site.users.iter().enumerate() {
+        if let Err(e) = Slug::parse(&u.slug) {
+            errors.add(&format!("users[{i}].slug"), e);
+        }
+    }
     errors.into_result().map_err(StoreError::Invalid)
 }

@@ -133,6 +133,23 @@ async fn render_atom(state: &AppState, settings: &SiteSettings, scope: FeedScope
     Ok(feed_response("application/atom+xml; charset=utf-8", feed.to_string()))
 }
 
+/// Text as HTML that shows exactly that text: for the RSS fields readers render as HTML
+/// (an excerpt may quote `<script>` from a post about it; it must read as written).
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope) -> Result<Response, PageError> {
     use rss::{Category, Channel, Guid, Item};
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
@@ -144,7 +161,8 @@ async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope)
             Item {
                 title: Some(s.title.clone()),
                 link: Some(url.clone()),
-                description: Some(s.excerpt.clone()),
+                // RSS readers take an item's description as HTML; the excerpt is text.
+                description: Some(escape_html(&s.excerpt)),
                 content: Some(absolutize(post.html.as_str(), &state.config().base_url)),
                 guid: Some(Guid { value: url, permalink: true }),
                 pub_date: Some(published(post).to_rfc2822()),
@@ -163,7 +181,7 @@ async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope)
     let channel = Channel {
         title: scope.title,
         link: state.absolute(&scope.path),
-        description: scope.description,
+        description: escape_html(&scope.description),
         language: Some(settings.lang.clone()),
         generator: Some("Folio".into()),
         last_build_date: Some(newest_update(&posts).to_rfc2822()),
