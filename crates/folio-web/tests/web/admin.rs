@@ -352,3 +352,21 @@ async fn filter_and_search_parameters_are_values_never_sql() {
     assert_eq!(app.get("/visible-post/").await.status, StatusCode::OK, "the posts table is intact");
     assert_eq!(b.get("/admin/posts").await.status, StatusCode::OK, "the session (and users) are intact");
 }
+
+/// Every character of a password counts, up to the 128 allowed (OWASP ASVS V2.1): no
+/// truncation at 72 bytes as with bcrypt, so a long passphrase's prefix is not enough.
+#[tokio::test]
+async fn long_passwords_are_never_truncated() {
+    let app = TestApp::new().await;
+    let long: String = "pass phrase ".repeat(11).chars().take(127).chain(['Z']).collect();
+    assert_eq!(long.chars().count(), 128);
+    let (_, email) = app.writer(Role::Author, "Lena Long", &long).await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/admin/signin").await;
+    let csrf = Browser::csrf_of(&form);
+    for prefix in [72, 127] {
+        let r = b.post("/admin/signin", &[("email", &email), ("password", &long[..prefix]), ("csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the first {prefix} characters alone must not sign in");
+    }
+    b.sign_in(&email, &long).await;
+}
