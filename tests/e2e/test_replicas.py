@@ -427,6 +427,57 @@ def test_a_replica_dies_under_load_and_no_reader_notices(cluster: Cluster, how: 
         restart_if_needed(victim)
 
 
+def redis_cli(port: int, *args: str) -> str:
+    out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args], capture_output=True, text=True, timeout=10)
+    return out.stdout.strip()
+
+
+def test_redis_stopped_and_restarted_under_load_costs_readers_nothing(cluster: Cluster) -> None:
+    """GETs run through Nginx for 8 s while the replicas' Redis is shut down after 1.5 s
+    and started again (by `scripts/services start`, on the same port) 3 s later: not one
+    GET fails, and afterwards the replicas fill Redis with pages again by themselves."""
+    if cluster.database.backend == "sqlite":
+        pytest.skip("the SQLite set-up runs without Redis")
+    replicas, nginx = cluster.replicas, cluster.nginx
+    port = urllib.parse.urlsplit(from_environment("FOLIO_TEST_REDIS_URL")).port or 6379
+    post = replicas[0].create_post(title="Read while Redis restarts", markdown="Steady.", status="published")
+    paths = [nginx.url + p for p in ("/", replicas[0].path_of(post["url"]), "/feed.xml")]
+
+    def outage() -> None:
+        time.sleep(1.5)
+        redis_cli(port, "shutdown", "nosave")
+        assert redis_cli(port, "ping") != "PONG", "Redis should be down"
+        time.sleep(3.0)
+        env = {**os.environ, "FOLIO_SERVICES": "redis", "FOLIO_REDIS_PORT": str(port)}
+        subprocess.run([str(REPO_ROOT / "scripts" / "services"), "start"], env=env, check=True,
+                       capture_output=True, timeout=60)
+
+    striker = threading.Thread(target=outage)
+    striker.start()
+    try:
+        count, failures = bounded_load(paths, seconds=8.0)
+    finally:
+        striker.join()
+    assert redis_cli(port, "ping") == "PONG", "scripts/services should have started Redis again"
+    assert count > 100, f"only {count} requests were made; the load did not run"
+    assert not failures, f"{len(failures)} of {count} GETs failed while Redis was down: {failures[:10]}"
+
+    # Back to sharing: pages rendered from now on (each a new address, so each misses the
+    # replica's own cache and goes to Redis) are stored in Redis again.
+    tries = iter(range(1_000_000))
+
+    def shared_again() -> bool:
+        n = next(tries)
+        for replica in replicas:
+            http_request(f"{replica.url}/?warm={n}")
+        return bool(redis_cli(port, "--scan", "--pattern", "folio:*"))
+
+    try:
+        eventually(shared_again, "the replicas store pages in Redis again after it came back", timeout=20)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{cluster.logs()}") from None
+
+
 def test_the_proxy_keeps_its_promises(cluster: Cluster) -> None:
     """Through Nginx: no /metrics, gzip, no version banner, immutable assets, and Folio's
     own 413 (not Nginx's) for an upload over the limit."""

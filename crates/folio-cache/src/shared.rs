@@ -182,6 +182,7 @@ impl SharedTier {
                     Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                         Ok(()) => {
                             delay = Duration::from_millis(100);
+                            tier.succeeded();
                             if tx.send(None).await.is_err() {
                                 return;
                             }
