@@ -133,21 +133,11 @@ async fn render_atom(state: &AppState, settings: &SiteSettings, scope: FeedScope
     Ok(feed_response("application/atom+xml; charset=utf-8", feed.to_string()))
 }
 
-/// Text as HTML that shows exactly that text: for the RSS fields readers render as HTML
-/// (an excerpt may quote `<script>` from a post about it; it must read as written).
+/// Text as HTML that shows exactly that text, escaped as the templates escape it: for the
+/// RSS fields readers render as HTML (an excerpt may quote `<script>` from a post about it;
+/// it must read as written).
 fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    minijinja::HtmlEscape(text).to_string()
 }
 
 async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope) -> Result<Response, PageError> {
