@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import re
 from pathlib import Path
 from typing import Callable, Iterator
@@ -27,16 +28,15 @@ PAIRS = [("sqlite", "mariadb"), ("mariadb", "postgres"), ("postgres", "sqlite")]
 def site_on(tmp_path: Path, make_site: Callable[..., Folio]) -> Iterator[Callable[..., Folio]]:
     """Makes a site on an empty database of a backend (`site_on("mariadb")`); a second
     site may be given the first one's public URL. Databases are dropped at the end."""
+    numbers = itertools.count()
     with contextlib.ExitStack() as stack:
 
         def make(backend: str, base_url: str | None = None) -> Folio:
-            folder = tmp_path / f"db-{len(made)}"
+            folder = tmp_path / f"db-{next(numbers)}"
             folder.mkdir()
             db = stack.enter_context(empty_database(backend, "backup", folder))
-            made.append(db)
             return make_site(base_url=base_url, extra_env={"FOLIO_DATABASE_URL": db.url})
 
-        made: list = []
         yield make
 
 
