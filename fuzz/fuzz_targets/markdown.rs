@@ -35,9 +35,10 @@ fn assert_inert(html: &str) {
             assert!(name != "style", "style attribute in {html:?}");
             if URL_ATTRIBUTES.contains(&name.as_str()) {
                 // As the URL standard reads it: C0 controls and spaces trimmed at both
-                // ends, tabs and newlines dropped inside, the scheme at the start. srcset
-                // holds several URLs.
-                for candidate in value.split(',') {
+                // ends, tabs and newlines dropped inside, the scheme at the start. Only
+                // srcset holds several URLs; elsewhere a comma is part of the URL.
+                let candidates: Vec<&str> = if name == "srcset" { value.split(',').collect() } else { vec![value] };
+                for candidate in candidates {
                     let url = candidate
                         .trim_matches(|c: char| c <= ' ')
                         .chars()
