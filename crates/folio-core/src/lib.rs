@@ -5,6 +5,7 @@
 //! pure function of its inputs, so it is unit- and property-tested in isolation.
 
 pub mod field;
+pub mod legacy;
 pub mod markdown;
 pub mod model;
 pub mod permissions;

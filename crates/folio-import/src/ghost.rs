@@ -8,7 +8,7 @@
 //! mapped to what Markdown can say, and HTML goes through [`crate::html`].
 
 use crate::html::{self, Notes};
-use crate::{decode_entities, plain_text, Entry, Person, Skip};
+use crate::{decode_entities, escape, fenced, plain_text, Entry, Person, Skip};
 use chrono::{DateTime, Utc};
 use folio_core::{PostKind, PostStatus};
 use serde::Deserialize;
@@ -303,27 +303,6 @@ fn ghost_time(raw: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc()))
-}
-
-/// Escapes what Markdown would read as syntax in plain text.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '`' | '<' | '>' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn fenced(code: &str, language: &str) -> String {
-    let mut fence = "```".to_owned();
-    while code.contains(&fence) {
-        fence.push('`');
-    }
-    let language: String = language.chars().filter(|c| c.is_alphanumeric() || matches!(c, '-' | '+' | '#' | '_')).collect();
-    format!("{fence}{language}\n{}\n{fence}", code.trim_end_matches('\n'))
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {

@@ -12,7 +12,9 @@ use htmd::element_handler::{HandlerResult, Handlers};
 use htmd::{Element, HtmlToMarkdown};
 use once_cell::sync::Lazy;
 use regex::Regex;
+use markup5ever_rcdom::{Node, NodeData};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// What the conversion of one post noticed: shortcodes it kept as text, and the like.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -54,6 +56,9 @@ static CONVERTER: Lazy<HtmlToMarkdown> = Lazy::new(|| {
         .add_handler(vec!["iframe", "embed", "video", "audio", "source"], embed_link)
         .add_handler(vec!["figcaption"], caption)
         .add_handler(vec!["del", "s", "strike"], strikethrough)
+        .add_handler(vec!["pre"], preformatted)
+        .add_handler(vec!["div"], embed_wrapper)
+        .add_handler(vec!["cite"], citation)
         .build()
 });
 
@@ -78,6 +83,57 @@ fn caption(handlers: &dyn Handlers, element: Element) -> Option<HandlerResult> {
     Some(format!("\n\n*{text}*\n\n").into())
 }
 
+/// The text of a node and its descendants, `<br>` as a newline.
+fn text_of(node: &Rc<Node>, out: &mut String) {
+    match &node.data {
+        NodeData::Text { contents } => out.push_str(&contents.borrow()),
+        NodeData::Element { name, .. } if &*name.local == "br" => out.push('\n'),
+        _ => {}
+    }
+    for child in node.children.borrow().iter() {
+        text_of(child, out);
+    }
+}
+
+/// The `language-x` (or `lang-x`) class of a `<pre>` or of its `<code>`.
+fn code_language(node: &Rc<Node>) -> Option<String> {
+    let class = |n: &Rc<Node>| match &n.data {
+        NodeData::Element { attrs, .. } => attrs.borrow().iter().find(|a| &*a.name.local == "class").map(|a| a.value.to_string()),
+        _ => None,
+    };
+    let children = node.children.borrow();
+    std::iter::once(node).chain(children.iter()).filter_map(class).find_map(|c| {
+        c.split_whitespace().find_map(|w| w.strip_prefix("language-").or_else(|| w.strip_prefix("lang-")).map(str::to_owned))
+    })
+}
+
+/// A `<pre>` (code or not) is a fenced block of exactly its text.
+fn preformatted(_: &dyn Handlers, element: Element) -> Option<HandlerResult> {
+    let mut text = String::new();
+    text_of(element.node, &mut text);
+    let language = code_language(element.node).unwrap_or_default();
+    Some(format!("\n\n{}\n\n", crate::fenced(&text, &language)).into())
+}
+
+/// The block editor's embed (`<div class="wp-block-embed__wrapper">URL</div>`): a link.
+fn embed_wrapper(handlers: &dyn Handlers, element: Element) -> Option<HandlerResult> {
+    if attr(&element, "class").is_some_and(|c| c.contains("wp-block-embed__wrapper")) {
+        let mut text = String::new();
+        text_of(element.node, &mut text);
+        let url = text.trim();
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return Some(format!("\n\n<{url}>\n\n").into());
+        }
+    }
+    handlers.fallback(element)
+}
+
+/// A quotation's source, on a line of its own after a dash.
+fn citation(handlers: &dyn Handlers, element: Element) -> Option<HandlerResult> {
+    let text = handlers.walk_children(element.node).content;
+    Some(format!("\n\n— {}", text.trim()).into())
+}
+
 fn strikethrough(handlers: &dyn Handlers, element: Element) -> Option<HandlerResult> {
     let text = handlers.walk_children(element.node).content;
     if text.trim().is_empty() {
@@ -88,8 +144,11 @@ fn strikethrough(handlers: &dyn Handlers, element: Element) -> Option<HandlerRes
 
 /// Converts a body of HTML (WordPress's, shortcodes and all, or Ghost's) to Markdown.
 pub fn to_markdown(html: &str, attachments: &Attachments, notes: &mut Notes) -> String {
+    // Classic-editor text is told by the text as written, before shortcodes add figures:
+    // no blocks of the block editor, no paragraphs of its own.
+    let classic = !html.contains("<!-- wp:") && !has_paragraphs(html);
     let html = expand_shortcodes(html, attachments, notes);
-    let html = if has_block_markup(&html) { html } else { autop(&html) };
+    let html = if classic { autop(&html) } else { html };
     html_fragment_to_markdown(&html, notes)
 }
 
@@ -110,11 +169,11 @@ fn tidy(markdown: &str) -> String {
     BLANKS.replace_all(markdown.trim(), "\n\n").into_owned()
 }
 
-/// Whether the text has paragraphs of its own (block editor, Ghost), rather than
+/// Whether the text marks its paragraphs (block editor, Ghost), rather than being
 /// classic-editor text whose blank lines are the paragraphs.
-fn has_block_markup(html: &str) -> bool {
-    static BLOCK: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)<(p|div|h[1-6]|ul|ol|table|blockquote|pre|figure)[\s>]").unwrap_or_else(|_| unreachable!()));
-    BLOCK.is_match(html)
+fn has_paragraphs(html: &str) -> bool {
+    static PARAGRAPH: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)<p[\s>]").unwrap_or_else(|_| unreachable!()));
+    PARAGRAPH.is_match(html)
 }
 
 /// WordPress's `wpautop`, in brief: blank lines separate paragraphs, a single newline is a
@@ -124,7 +183,16 @@ fn autop(html: &str) -> String {
     static STARTS_BLOCK: Lazy<Regex> = Lazy::new(|| {
         Regex::new(r"(?i)^<(p|div|h[1-6]|ul|ol|table|blockquote|pre|figure|hr|iframe|dl|address|section)[\s/>]").unwrap_or_else(|_| unreachable!())
     });
+    // Blocks stand apart from the text around them, as if blank lines surrounded them.
+    static BLOCK_OPEN: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"(?i)(<(?:h[1-6]|ul|ol|table|blockquote|pre|figure|hr|div|dl|section|address)[\s/>])").unwrap_or_else(|_| unreachable!())
+    });
+    static BLOCK_CLOSE: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"(?i)(</(?:h[1-6]|ul|ol|table|blockquote|pre|figure|div|dl|section|address)>)").unwrap_or_else(|_| unreachable!())
+    });
     let text = html.replace("\r\n", "\n");
+    let text = BLOCK_OPEN.replace_all(&text, "\n\n$1");
+    let text = BLOCK_CLOSE.replace_all(&text, "$1\n\n");
     let mut out = String::with_capacity(text.len() + 64);
     for chunk in SPLIT.split(&text) {
         let chunk = chunk.trim();
@@ -133,6 +201,9 @@ fn autop(html: &str) -> String {
         }
         if STARTS_BLOCK.is_match(chunk) {
             out.push_str(chunk);
+        } else if (chunk.starts_with("https://") || chunk.starts_with("http://")) && !chunk.contains(char::is_whitespace) {
+            // A URL alone on its line: WordPress embeds it (a player); Folio links to it.
+            out.push_str(&link_block(chunk));
         } else {
             out.push_str("<p>");
             out.push_str(&chunk.replace('\n', "<br>"));
@@ -287,8 +358,8 @@ mod tests {
 
     #[test]
     fn classic_text_gets_its_paragraphs_back() {
-        let (out, _) = md("First line\nsame paragraph\n\nSecond <b>para</b>.");
-        assert_eq!(out, "First line  \nsame paragraph\n\nSecond **para**.");
+        let (out, _) = md("First line\nsame paragraph\n\nSecond <b>para</b>.\n<h2>Then a heading</h2>\n<ul>\n\t<li>and a list</li>\n</ul>\nhttps://www.youtube.com/watch?v=x\n\nlast");
+        assert_eq!(out, "First line  \nsame paragraph\n\nSecond **para**.\n\n## Then a heading\n\n- and a list\n\n[https://www.youtube.com/watch?v=x](https://www.youtube.com/watch?v=x)\n\nlast");
     }
 
     #[test]

@@ -103,6 +103,27 @@ pub fn decode_entities(text: &str) -> String {
         .into_owned()
 }
 
+/// Escapes what Markdown would read as syntax in plain text.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '`' | '<' | '>' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn fenced(code: &str, language: &str) -> String {
+    let mut fence = "```".to_owned();
+    while code.contains(&fence) {
+        fence.push('`');
+    }
+    let language: String = language.chars().filter(|c| c.is_alphanumeric() || matches!(c, '-' | '+' | '#' | '_')).collect();
+    format!("{fence}{language}\n{}\n{fence}", code.trim_end_matches('\n'))
+}
+
 /// Text of a little HTML (an excerpt, a caption): tags dropped, references decoded,
 /// whitespace collapsed.
 pub fn plain_text(html: &str) -> String {

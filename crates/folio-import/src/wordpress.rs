@@ -465,19 +465,51 @@ impl Site {
         None
     }
 
+    /// Links to the old site's own pages made relative (`http://old.example/about/` →
+    /// `/about/`), so they lead to the imported pages through their redirects on
+    /// whatever domain Folio serves. Uploads stay absolute until they are copied in.
+    fn relative_links(&self, markdown: &str) -> String {
+        let mut out = markdown.to_owned();
+        let mut hosts: Vec<&str> = [&self.channel.base_blog_url, &self.channel.base_site_url, &self.channel.link]
+            .into_iter()
+            .filter_map(|u| u.trim().trim_end_matches('/').split_once("://").map(|(_, host)| host))
+            .filter(|h| !h.is_empty())
+            .collect();
+        hosts.dedup();
+        for host in hosts {
+            // The host, then a path, or the end of the URL (not `old.example.org`).
+            let Ok(link) = regex::Regex::new(&format!(r#"https?://{}(?:(/[^\s)"'<>\]]*)|([\s)"'<>\]])|$)"#, regex::escape(host))) else { continue };
+            out = link
+                .replace_all(&out, |c: &regex::Captures| {
+                    let after = c.get(2).map_or("", |m| m.as_str());
+                    let path = c.get(1).map_or("/", |m| m.as_str());
+                    if path.starts_with("/wp-content/") || path.starts_with("/wp-includes/") {
+                        c[0].to_owned()
+                    } else {
+                        format!("{path}{after}")
+                    }
+                })
+                .into_owned();
+        }
+        out
+    }
+
     /// Redirects of the old site's category archives to the tags they became.
     pub fn category_paths(&self) -> Vec<(String, String)> {
         if !self.categories_as_tags {
             return Vec::new();
         }
-        self.terms
+        // WordPress lists a category both as <wp:category> and as <wp:term>.
+        let paths: BTreeMap<String, String> = self
+            .terms
             .iter()
             .filter(|t| t.taxonomy == "category" && t.slug != "uncategorized" && !t.name.is_empty())
             .map(|t| {
                 let tag = folio_core::Slug::derive(&t.name, "tag");
                 (format!("/category/{}/", t.slug), format!("/tag/{}/", tag.as_str()))
             })
-            .collect()
+            .collect();
+        paths.into_iter().collect()
     }
 
     /// The second pass's work for one item: the entry to import, or why it is skipped.
@@ -519,7 +551,7 @@ impl Site {
         }
         let updated_at = wp_time(&item.post_modified_gmt).or_else(|| wp_time(&item.post_modified)).or(published_at).unwrap_or_else(Utc::now);
         let mut html_notes = Notes::default();
-        let markdown = html::to_markdown(&item.content, &self.attachments, &mut html_notes);
+        let markdown = self.relative_links(&html::to_markdown(&item.content, &self.attachments, &mut html_notes));
         notes.extend(html_notes.warnings);
 
         let mut tags = Vec::new();
@@ -561,7 +593,7 @@ impl Site {
             source_id: item.post_id.clone(),
             kind,
             title,
-            slug: percent_decode(&item.post_name),
+            slug: folio_core::legacy::percent_decode(&item.post_name),
             markdown,
             custom_excerpt: plain_text(&item.excerpt),
             status,
@@ -589,26 +621,6 @@ fn wp_time(raw: &str) -> Option<DateTime<Utc>> {
         return None;
     }
     NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc())
-}
-
-/// `caf%c3%a9` → `café` (WordPress keeps non-ASCII slugs percent-encoded).
-pub fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -670,6 +682,8 @@ mod tests {
         assert_eq!(entry.tags, vec!["News & views".to_string(), "Rust".to_string()]);
         assert_eq!(entry.old_paths, vec!["/2023/05/01/hello/".to_string(), "/?p=12".to_string()]);
         assert_eq!(entry.unknown_shortcodes, vec!["unknown-thing".to_string()]);
+        let links = site.relative_links("[a](http://old.example/2023/x/) [b](https://old.example) ![c](http://old.example/wp-content/uploads/c.png) [d](http://old.example.org/)");
+        assert_eq!(links, "[a](/2023/x/) [b](/) ![c](http://old.example/wp-content/uploads/c.png) [d](http://old.example.org/)");
         assert!(entry.notes.iter().any(|n| n.contains("featured image")), "{:?}", entry.notes);
         assert!(entry.notes.iter().any(|n| n.contains("1 comment")), "{:?}", entry.notes);
     }
@@ -705,12 +719,5 @@ mod tests {
         assert!(private.notes[0].contains("private"));
         assert_eq!(entry("publish", "secret").expect("kept").expect("post").status, PostStatus::Draft);
         assert!(entry("trash", "").expect_err("skipped").why.contains("trash"));
-    }
-
-    #[test]
-    fn percent_encoded_slugs_decode() {
-        assert_eq!(percent_decode("caf%c3%a9-au-lait"), "café-au-lait");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

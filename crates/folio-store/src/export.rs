@@ -31,6 +31,9 @@ pub struct SiteExport {
     pub redirects: Vec<ExportRedirect>,
     #[serde(default)]
     pub media: Vec<ExportMedia>,
+    /// Old URLs of an imported site (absent from files of Folio before 0.1's imports).
+    #[serde(default)]
+    pub legacy_urls: Vec<ExportLegacyUrl>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,6 +84,14 @@ pub struct ExportPost {
 pub struct ExportRedirect {
     pub from_slug: String,
     pub post_id: i64,
+}
+
+/// An old URL of a site imported from WordPress or Ghost, and where it leads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportLegacyUrl {
+    pub path: String,
+    pub post_id: Option<i64>,
+    pub target: Option<String>,
 }
 
 /// An entry of the media library, and (when the exporter could read them) its files.
@@ -199,6 +210,12 @@ impl Store {
             posts,
             redirects,
             media: self.export_media().await?,
+            legacy_urls: query("SELECT path, post_id, target FROM legacy_urls ORDER BY path")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok(ExportLegacyUrl { path: r.try_get("path")?, post_id: r.try_get("post_id")?, target: r.try_get("target")? }))
+                .collect::<Result<Vec<_>, StoreError>>()?,
         })
     }
 
@@ -330,7 +347,16 @@ impl Store {
                 .execute(&mut tx)
                 .await?;
         }
-        report.redirects = site.redirects.len();
+        for l in &site.legacy_urls {
+            query("INSERT INTO legacy_urls (path, post_id, target, created_at) VALUES (?, ?, ?, ?)")
+                .bind(&l.path)
+                .bind(l.post_id)
+                .bind(&l.target)
+                .bind(crate::now())
+                .execute(&mut tx)
+                .await?;
+        }
+        report.redirects = site.redirects.len() + site.legacy_urls.len();
         if tx.backend() == Backend::Postgres {
             // Rows came with their ids; the identity sequences must move past them.
             for table in ["users", "tags", "posts", "media"] {
@@ -394,6 +420,16 @@ pub fn validate(site: &SiteExport) -> Result<(), StoreError> {
         }
         if !m.renditions.iter().any(|r| r.key == m.storage_key) {
             errors.add(&format!("media[{i}].renditions"), "must include the original");
+        }
+    }
+    for (i, l) in site.legacy_urls.iter().enumerate() {
+        if folio_core::legacy::path_key(&l.path).as_deref() != Some(l.path.as_str()) {
+            errors.add(&format!("legacy_urls[{i}].path"), "is not an old URL in its normal form");
+        }
+        match (l.post_id, &l.target) {
+            (Some(id), None) if site.posts.iter().any(|p| p.id == id) => {}
+            (None, Some(target)) if target.starts_with('/') && !target.starts_with("//") => {}
+            _ => errors.add(&format!("legacy_urls[{i}]"), "must lead to an exported post or to a path of this site"),
         }
     }
     for (i, t) in site.tags.iter().enumerate() {

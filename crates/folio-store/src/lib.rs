@@ -9,6 +9,7 @@
 mod db;
 mod error;
 pub mod export;
+mod imports;
 mod jobs;
 mod media;
 mod people;
@@ -22,6 +23,7 @@ mod users;
 
 pub use db::Backend;
 pub use error::{redact_password, StoreError};
+pub use imports::{ImportOutcome, ImportedPost};
 pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
 pub use settings::{NavItem, SettingsPatch, SiteSettings, ACCENTS};
 pub use time::now;

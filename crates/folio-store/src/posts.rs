@@ -239,36 +239,7 @@ impl Store {
             }
         };
         let at = now();
-        let id: i64 = query(
-            "INSERT INTO posts (kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
-                feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
-                seo_title, seo_description, canonical_url)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(input.kind.as_str())
-        .bind(input.title.as_str())
-        .bind(slug.as_str())
-        .bind(&input.markdown)
-        .bind(rendered.html.as_str())
-        .bind(&rendered.text)
-        .bind(word_count(&rendered.text))
-        .bind(effective_excerpt(&input.custom_excerpt, &rendered.text))
-        .bind(&input.custom_excerpt)
-        .bind(&input.feature_image)
-        .bind(&input.feature_image_alt)
-        .bind(input.status.as_str())
-        .bind(input.published_at.map(trunc))
-        .bind(at)
-        .bind(at)
-        .bind(input.author_id)
-        .bind(&input.seo_title)
-        .bind(&input.seo_description)
-        .bind(&input.canonical_url)
-        .insert_returning_id(&mut tx)
-        .await
-        .map_err(|e| on_unique(e, "posts.slug", "slug"))
-        .map_err(|e| on_foreign_key(e, "author"))?;
-        finish_save(&mut tx, id, &input, slug.as_str(), &rendered.text).await?;
+        let id = insert_post(&mut tx, &input, slug.as_str(), &rendered, at, at).await?;
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);
@@ -762,6 +733,49 @@ pub(crate) async fn free_slug(conn: &mut Tx, table: SlugTable, base: &Slug) -> R
         candidate = base.with_suffix(n);
     }
     Err(StoreError::Conflict { field: "slug" })
+}
+
+/// Inserts a new post or page with what goes with it (tags, search entry, revision);
+/// [`Store::create_post`] and the importers' [`Store::import_post`] share it.
+pub(crate) async fn insert_post(
+    tx: &mut Tx,
+    input: &PostInput,
+    slug: &str,
+    rendered: &folio_core::Rendered,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let id: i64 = query(
+        "INSERT INTO posts (kind, title, slug, markdown, html, plain_text, word_count, excerpt, custom_excerpt,
+            feature_image, feature_image_alt, status, published_at, created_at, updated_at, author_id,
+            seo_title, seo_description, canonical_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(input.kind.as_str())
+    .bind(input.title.as_str())
+    .bind(slug)
+    .bind(&input.markdown)
+    .bind(rendered.html.as_str())
+    .bind(&rendered.text)
+    .bind(word_count(&rendered.text))
+    .bind(effective_excerpt(&input.custom_excerpt, &rendered.text))
+    .bind(&input.custom_excerpt)
+    .bind(&input.feature_image)
+    .bind(&input.feature_image_alt)
+    .bind(input.status.as_str())
+    .bind(input.published_at.map(trunc))
+    .bind(trunc(created_at))
+    .bind(trunc(updated_at))
+    .bind(input.author_id)
+    .bind(&input.seo_title)
+    .bind(&input.seo_description)
+    .bind(&input.canonical_url)
+    .insert_returning_id(&mut *tx)
+    .await
+    .map_err(|e| on_unique(e, "posts.slug", "slug"))
+    .map_err(|e| on_foreign_key(e, "author"))?;
+    finish_save(tx, id, input, slug, &rendered.text).await?;
+    Ok(id)
 }
 
 /// The parts of a save shared by create and update: tags, search index, redirects.

@@ -11,6 +11,7 @@ mod cache;
 pub mod client;
 mod error;
 mod feeds;
+pub mod import;
 pub mod media;
 mod ops;
 mod site;

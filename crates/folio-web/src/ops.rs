@@ -152,7 +152,17 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
     };
     if let Some(err) = response.extensions_mut().remove::<crate::PageError>() {
         let span = span.clone().unwrap_or_else(tracing::Span::none);
-        response = err.render(&state, uri.path()).instrument(span).await;
+        let moved = match err {
+            // An old URL of an imported site? Looked up only now, so no hit pays for it.
+            crate::PageError::NotFound if method == Method::GET || method == Method::HEAD => {
+                crate::site::legacy_redirect(&state, &uri).instrument(span.clone()).await.ok().flatten()
+            }
+            _ => None,
+        };
+        response = match moved {
+            Some(moved) => moved,
+            None => err.render(&state, uri.path()).instrument(span).await,
+        };
     }
     add_security_headers(response.headers_mut(), state.config().base_url.starts_with("https://"));
     let status = response.status();

@@ -97,7 +97,13 @@ fn base_meta(state: &AppState, settings: &SiteSettings, title: String, descripti
     }
 }
 
-async fn home(State(state): State<AppState>, Query(q): Query<ListingQuery>) -> Result<Response, PageError> {
+async fn home(State(state): State<AppState>, Query(q): Query<ListingQuery>, uri: Uri) -> Result<Response, PageError> {
+    // WordPress's links without permalinks: `/?p=42`, `/?page_id=7`.
+    if uri.query().is_some_and(|q| q.contains("p=") || q.contains("page_id=")) {
+        if let Some(moved) = legacy_redirect(&state, &uri).await? {
+            return Ok(moved);
+        }
+    }
     let after = parse_cursor(q.after.as_deref())?;
     let settings = state.store().settings().await?;
     let listing = state.store().list_home(after, settings.posts_per_page).await?;
@@ -340,4 +346,15 @@ async fn asset(
 
 pub async fn not_found() -> PageError {
     PageError::NotFound
+}
+
+/// A 301 to where an old URL of an imported site now lives, if the path is one
+/// (`ops::front` asks for every GET that would be a 404; the home page for `?p=`).
+pub async fn legacy_redirect(state: &AppState, uri: &Uri) -> Result<Option<Response>, PageError> {
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    Ok(state
+        .store()
+        .legacy_redirect(path_and_query)
+        .await?
+        .map(|target| (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]).into_response()))
 }

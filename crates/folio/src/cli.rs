@@ -40,7 +40,8 @@ pub enum Command {
     Healthcheck(HealthcheckArgs),
     /// Write the whole site (settings, users, tags, posts, pages, redirects) as one JSON file.
     Export(ExportArgs),
-    /// Load a file written by `folio export` into an empty site.
+    /// Load a file written by `folio export` into an empty site, or move in from
+    /// WordPress (`folio import wordpress FILE.xml`) or Ghost (`folio import ghost FILE.json`).
     Import(ImportArgs),
 }
 
@@ -108,7 +109,70 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ImportArgs {
-    /// The export file (`-` for standard input).
+    /// A file written by `folio export` (`-` for standard input).
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub from: Option<ImportFrom>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportFrom {
+    /// Import a WordPress export (Tools → Export → All content: a WXR .xml file).
+    ///
+    /// Posts, pages, drafts, scheduled and private posts (as drafts), categories and
+    /// tags (as tags), authors (matched by email, else created without a password),
+    /// excerpts, featured images and SEO fields; content converted to Markdown. Old
+    /// URLs (permalinks, ?p=ID, uploads, category archives) answer with 301s. Running
+    /// it again imports nothing twice. The report ends the run; exit status 1 when a
+    /// post failed to save.
+    #[command(name = "wordpress")]
+    WordPress(WordPressArgs),
+    /// Import a Ghost export (Settings → Advanced → Export content: a .json file).
+    ///
+    /// Posts, pages, tags, authors, feature images and meta fields; content from
+    /// Lexical, Mobiledoc or HTML converted to Markdown. Members-only posts become
+    /// drafts. Old URLs /{slug}/ keep working. Running it again imports nothing twice.
+    Ghost(GhostArgs),
+}
+
+/// What WordPress's categories become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CategoryMapping {
+    /// Tags, beside the posts' own tags (`Uncategorized` left out).
+    Tags,
+    /// Nothing: only tags are imported.
+    Skip,
+}
+
+#[derive(Debug, Args)]
+pub struct WordPressArgs {
+    /// The WXR file WordPress's exporter wrote.
     pub file: PathBuf,
+    /// A copy of the old site's wp-content/uploads folder: the images posts use are
+    /// copied into Folio's media library and old upload URLs redirect to them.
+    /// Without it, images keep pointing at the old site.
+    #[arg(long, value_name = "DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// What categories become.
+    #[arg(long, value_enum, default_value_t = CategoryMapping::Tags)]
+    pub categories: CategoryMapping,
+    /// Read and convert everything, write nothing, print the same report.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GhostArgs {
+    /// The JSON file Ghost's exporter wrote.
+    pub file: PathBuf,
+    /// A copy of the old site's content/images folder: images are copied into
+    /// Folio's media library and /content/images/… URLs redirect to them.
+    #[arg(long, value_name = "DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// Read and convert everything, write nothing, print the same report.
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, TokenCommand, UserCommand, UserCreateArgs};
+use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand, UserCreateArgs};
 use crate::config::Config;
 use anyhow::{bail, Context};
 use base64::Engine as _;
@@ -41,7 +41,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Healthcheck(args) => healthcheck(&config, args).await,
         Command::Export(args) => export(&config, args).await,
-        Command::Import(args) => import(&config, args).await,
+        Command::Import(ImportArgs { from: Some(from), .. }) => import_from(&config, from).await,
+        Command::Import(ImportArgs { file: Some(file), .. }) => import(&config, file).await,
+        Command::Import(ImportArgs { file: None, from: None }) => bail!("folio import: give a file (see folio import --help)"),
     }
 }
 
@@ -51,7 +53,7 @@ fn media_files(config: &Config) -> folio_media::LocalStore {
 }
 
 /// Opens the database, creating the data folder of a SQLite default when missing.
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
@@ -63,7 +65,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// uploaded images (and a SQLite database) live in it, so the commands that write there
 /// say so at start, not at the first upload. Commands that only read (export,
 /// healthcheck) still work on a read-only copy.
-fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
+pub(crate) fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {} (FOLIO_DATA_DIR)", config.data_dir.display()))?;
     let probe = config.data_dir.join(format!(".folio-write-check-{}", &folio_store::random_token()[..12]));
@@ -72,7 +74,7 @@ fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("the data folder {} is not writable (FOLIO_DATA_DIR)", config.data_dir.display()))
 }
 
-async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
+pub(crate) async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
     let store = open_store(config).await?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
@@ -87,15 +89,7 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     } else {
         store.refresh_generation().await.ok();
     }
-    let web = folio_web::WebConfig {
-        base_url: config.base_url.clone(),
-        theme_dir: config.theme_dir.clone(),
-        page_cache_bytes: config.page_cache_mb * 1024 * 1024,
-        media_dir: config.media_dir(),
-        media_max_bytes: config.media_max_mb * 1024 * 1024,
-        trusted_proxies: config.trusted_proxies.clone(),
-        read_timeout: folio_web::READ_TIMEOUT,
-    };
+    let web = web_config(&config);
     let shared = match &config.redis_url {
         Some(url) => {
             tracing::info!(redis = %folio_store::redact_password(url), "shared page cache and change announcements on Redis");
@@ -128,6 +122,19 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the web layer (and the importers' media uploads) need of the configuration.
+pub(crate) fn web_config(config: &Config) -> folio_web::WebConfig {
+    folio_web::WebConfig {
+        base_url: config.base_url.clone(),
+        theme_dir: config.theme_dir.clone(),
+        page_cache_bytes: config.page_cache_mb * 1024 * 1024,
+        media_dir: config.media_dir(),
+        media_max_bytes: config.media_max_mb * 1024 * 1024,
+        trusted_proxies: config.trusted_proxies.clone(),
+        read_timeout: folio_web::READ_TIMEOUT,
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C; the server then stops accepting and lets in-flight
@@ -261,16 +268,70 @@ async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let text = if args.file.as_os_str() == "-" {
+/// `folio import wordpress|ghost`: the import, a progress bar on a terminal (a line
+/// every tenth otherwise), and the report on standard output.
+async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let (file, options) = match &from {
+        ImportFrom::WordPress(a) => (
+            a.file.clone(),
+            folio_web::import::ImportOptions {
+                dry_run: a.dry_run,
+                media_dir: a.media_dir.clone(),
+                categories_as_tags: a.categories == crate::cli::CategoryMapping::Tags,
+            },
+        ),
+        ImportFrom::Ghost(a) => (
+            a.file.clone(),
+            folio_web::import::ImportOptions { dry_run: a.dry_run, media_dir: a.media_dir.clone(), categories_as_tags: false },
+        ),
+    };
+    let store = if options.dry_run {
+        open_store(config).await?
+    } else {
+        check_data_dir_writable(config)?;
+        migrated_store(config).await?
+    };
+    let media = folio_web::media::Media::new(&web_config(config));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} posts and pages  {elapsed} (about {eta} to go)") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let mut on_progress = |done: usize, total: usize| match &bar {
+        Some(bar) => {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+        None => {
+            if done % (total / 10).max(1) == 0 || done == total {
+                eprintln!("{done}/{total} posts and pages");
+            }
+        }
+    };
+    let report = match &from {
+        ImportFrom::WordPress(_) => folio_web::import::wordpress(&store, &media, &file, &options, &mut on_progress).await,
+        ImportFrom::Ghost(_) => folio_web::import::ghost(&store, &media, &file, &options, &mut on_progress).await,
+    }?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    print!("{report}");
+    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<ExitCode> {
+    let text = if file.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
         s
     } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
     };
     let site: folio_store::export::SiteExport =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a Folio export", args.file.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a Folio export", file.display()))?;
     // Files first: a key is checked before anything is written, and a file written for
     // an import that then fails is only an unreferenced, content-named file.
     let files = media_files(config);

@@ -8,6 +8,7 @@ mod browser;
 mod cache;
 mod admin_matrix;
 mod helpers;
+mod import;
 mod media;
 mod outage;
 mod people;

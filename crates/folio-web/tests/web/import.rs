@@ -1,0 +1,287 @@
+//! Moving in from WordPress and Ghost: the importers run on real exports (a WXR file
+//! WordPress 6.1 wrote, Ghost exports in each content format; see
+//! crates/folio-import/tests/fixtures), then the site is read back through the router
+//! the way readers and their old links will: every public post's text, links and
+//! images on its page, and every old URL a 301 to it.
+
+use crate::helpers::TestApp;
+use folio_import::Report;
+use folio_web::import::{ImportOptions, OnProgress};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../folio-import/tests/fixtures")
+}
+
+fn expected(path: &str) -> Value {
+    let text = std::fs::read_to_string(fixtures().join(path)).expect("fixture");
+    serde_json::from_str(&text).expect("json")
+}
+
+fn no_progress() -> impl FnMut(usize, usize) + Send {
+    |_, _| {}
+}
+
+async fn wordpress(app: &TestApp, options: &ImportOptions) -> Report {
+    let mut progress = no_progress();
+    let on: OnProgress<'_> = &mut progress;
+    folio_web::import::wordpress(app.state.store(), app.state.media(), &fixtures().join("wordpress/export.xml"), options, on)
+        .await
+        .expect("imports")
+}
+
+async fn ghost(app: &TestApp, file: &str, options: &ImportOptions) -> anyhow::Result<Report> {
+    let mut progress = no_progress();
+    folio_web::import::ghost(app.state.store(), app.state.media(), &fixtures().join("ghost").join(file), options, &mut progress).await
+}
+
+fn with_media() -> ImportOptions {
+    ImportOptions { media_dir: Some(fixtures().join("wordpress/uploads")), categories_as_tags: true, ..Default::default() }
+}
+
+/// What a reader sees of a page: its text, tags gone and references decoded, and
+/// whitespace removed (code highlighting splits a line into spans; a snippet is
+/// compared without its whitespace too, see [`has`]).
+fn visible_text(html: &str) -> String {
+    let body = html.split("<body").nth(1).unwrap_or(html);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect()
+}
+
+/// Whether visible text holds a snippet, whitespace aside.
+fn has(text: &str, snippet: &str) -> bool {
+    text.contains(&snippet.split_whitespace().collect::<String>())
+}
+
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    v[key].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+/// Follows one redirect (an old URL) to the page; returns the final path and page.
+async fn read(app: &TestApp, path: &str) -> (u16, String, String) {
+    let first = app.get(path).await;
+    if first.status.as_u16() == 301 {
+        let location = first.header("location").to_owned();
+        let location = location.strip_prefix(crate::helpers::BASE).unwrap_or(&location).to_owned();
+        let page = app.get(&location).await;
+        return (page.status.as_u16(), location, page.body);
+    }
+    (first.status.as_u16(), path.to_owned(), first.body)
+}
+
+/// `/2023/03/20/unicode-привет/` as a browser sends it.
+fn encoded(path: &str) -> String {
+    path.chars()
+        .map(|c| if c.is_ascii() { c.to_string() } else { c.to_string().bytes().map(|b| format!("%{b:02X}")).collect() })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_wordpress_export_comes_in_whole_and_its_old_urls_lead_to_it() {
+    let app = TestApp::new().await;
+    let report = wordpress(&app, &with_media()).await;
+    let expect = expected("wordpress/expected.json");
+    let posts = expect["posts"].as_array().expect("posts");
+    assert_eq!(report.count("posts").imported, posts.iter().filter(|p| p["post_type"] == "post" && p["status"] != "trash").count(), "{report}");
+    assert_eq!(report.count("pages").imported, 2, "{report}");
+    assert_eq!(report.count("posts").skipped, 1, "the trashed post: {report}");
+    assert_eq!(report.count("authors").imported, 3, "{report}");
+    assert!(report.count("media").imported >= 5, "{report}");
+    assert!(report.failed.is_empty(), "{report}");
+    assert_eq!(report.shortcodes.get("contact-form-7"), Some(&1), "{report}");
+    assert!(report.warnings.iter().any(|(w, n)| w.contains("Private notes") && n.contains("private")), "{report}");
+
+    let alt_of = |image: &str| {
+        let stem = image.rsplit_once('.').map_or(image, |(s, _)| s);
+        expect["attachments"].as_array().expect("attachments").iter().find_map(|a| {
+            let file = a["file"].as_str().unwrap_or("");
+            let name = file.rsplit('/').next().unwrap_or("");
+            let base = name.rsplit_once('.').map_or(name, |(s, _)| s);
+            (stem == base || stem.starts_with(&format!("{base}-"))).then(|| a["alt"].as_str().unwrap_or("").to_owned())
+        })
+    };
+    for post in posts {
+        let id = post["id"].as_i64().expect("id");
+        let public = post["status"] == "publish" && post["password"] == "";
+        let permalink = encoded(post["permalink"].as_str().expect("permalink"));
+        let (status, path, page) = read(&app, &permalink).await;
+        let title = post["title"].as_str().unwrap_or("");
+        if !public {
+            // Not public: a 404 at its permalink; `/?p=ID` is only the home page.
+            let expected = if permalink.starts_with("/?") { 200 } else { 404 };
+            assert_eq!(status, expected, "{title:?} ({}) must not be public at {permalink}", post["status"]);
+            assert_eq!(path, permalink, "{title:?} ({}) must not redirect", post["status"]);
+            assert!(!has(&visible_text(&page), title), "{title:?} ({}) shows at {permalink}", post["status"]);
+            continue;
+        }
+        assert_eq!(status, 200, "{title:?}: {permalink} led to {path}");
+        let text = visible_text(&page);
+        assert!(has(&text, title), "{title:?} not on {path}");
+        for snippet in strings(post, "texts") {
+            assert!(has(&text, &snippet), "{title:?}: {snippet:?} missing from {path}:\n{text}");
+        }
+        for link in strings(post, "links") {
+            assert!(page.contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))), "{title:?}: link {link} missing from {path}");
+        }
+        for image in strings(post, "images") {
+            let alt = alt_of(&image).unwrap_or_default();
+            assert!(page.contains("src=\"/media/"), "{title:?}: no image of the media library on {path}");
+            if !alt.is_empty() {
+                assert!(page.contains(&format!("alt=\"{alt}\"")), "{title:?}: image {image} (alt {alt:?}) missing from {path}");
+            }
+            assert!(!page.contains(&format!("uploads/2023/01/{image}")) && !page.contains(&format!("uploads/2023/07/{image}")), "{title:?}: {image} still on the old site");
+        }
+        let moved = app.get(&format!("/?p={id}")).await;
+        assert_eq!(moved.status.as_u16(), 301, "/?p={id}");
+        assert_eq!(moved.header("location"), path, "/?p={id}");
+    }
+    // Categories became tags, and their archives lead there.
+    let category = app.get("/category/cafe-culture/").await;
+    assert_eq!((category.status.as_u16(), category.header("location")), (301, "/tag/cafe-culture/"));
+    assert_eq!(app.get("/tag/cafe-culture/").await.status.as_u16(), 200);
+    // Uploads, and the resized copies posts used, lead to the media library.
+    let upload = app.get("/wp-content/uploads/2023/01/harbour.png").await;
+    assert_eq!(upload.status.as_u16(), 301);
+    let media = upload.header("location").to_owned();
+    assert!(media.starts_with("/media/"), "{media}");
+    assert_eq!(app.get(&media).await.status.as_u16(), 200, "{media}");
+    let resized = app.get("/wp-content/uploads/2023/01/harbour-300x225.png").await;
+    assert_eq!(resized.header("location"), media);
+    assert_eq!(app.get("/wp-content/uploads/2023/01/nothing.png").await.status.as_u16(), 404);
+}
+
+#[tokio::test]
+async fn importing_twice_adds_nothing_and_a_dry_run_writes_nothing() {
+    let app = TestApp::new().await;
+    let dry = wordpress(&app, &ImportOptions { dry_run: true, ..with_media() }).await;
+    let store = app.state.store();
+    let export = store.export_site().await.expect("export");
+    assert_eq!(export.posts.len(), 0, "a dry run wrote posts");
+    assert_eq!(export.users.len(), 1, "a dry run wrote users (only the test's owner is there)");
+    assert!(export.media.is_empty() && export.legacy_urls.is_empty());
+    assert!(dry.to_string().starts_with("Dry run: nothing was written."), "{dry}");
+
+    let first = wordpress(&app, &with_media()).await;
+    for kind in ["posts", "pages", "authors"] {
+        assert_eq!(dry.count(kind).imported, first.count(kind).imported, "{kind}: dry run {dry} vs {first}");
+    }
+    let after_first = store.export_site().await.expect("export");
+    let second = wordpress(&app, &with_media()).await;
+    assert_eq!(second.count("posts").imported + second.count("pages").imported + second.count("authors").imported, 0, "{second}");
+    assert_eq!(second.count("posts").existing, first.count("posts").imported, "{second}");
+    let after_second = store.export_site().await.expect("export");
+    assert_eq!(after_second.posts.len(), after_first.posts.len());
+    assert_eq!(after_second.users.len(), after_first.users.len());
+    assert_eq!(after_second.media.len(), after_first.media.len());
+    assert_eq!(after_second.legacy_urls.len(), after_first.legacy_urls.len());
+}
+
+#[tokio::test]
+async fn ghost_exports_in_every_content_format_come_in() {
+    let expect = expected("ghost/expected.json");
+    for (file, spec) in expect["files"].as_object().expect("files") {
+        let app = TestApp::new().await;
+        let report = ghost(&app, file, &ImportOptions::default()).await.expect("imports");
+        assert!(report.failed.is_empty(), "{file}: {report}");
+        let counts = &spec["counts"];
+        assert_eq!(report.count("posts").imported as u64, counts["posts"].as_u64().expect("posts"), "{file}: {report}");
+        assert_eq!(report.count("pages").imported as u64, counts["pages"].as_u64().expect("pages"), "{file}: {report}");
+        for post in spec["posts"].as_array().expect("posts") {
+            let title = post["title"].as_str().unwrap_or("");
+            let public = post["status"] == "published" && post["visibility"] == "public";
+            let (status, path, page) = read(&app, &encoded(post["old_url_path"].as_str().expect("path"))).await;
+            if !public {
+                assert_eq!(status, 404, "{file}: {title:?} ({}, {}) must not be public", post["status"], post["visibility"]);
+                continue;
+            }
+            assert_eq!(status, 200, "{file}: {title:?} at {path}");
+            let text = visible_text(&page);
+            assert!(has(&text, title), "{file}: {title:?} not on {path}");
+            for snippet in strings(post, "text").into_iter().chain(strings(post, "code")) {
+                assert!(has(&text, &snippet), "{file}: {title:?}: {snippet:?} missing from {path}:\n{text}");
+            }
+            for link in strings(post, "links") {
+                assert!(page.contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))), "{file}: {title:?}: link {link} missing from {path}");
+            }
+            for image in strings(post, "images") {
+                assert!(page.contains(&image), "{file}: {title:?}: image {image} missing from {path}");
+            }
+            for alt in strings(post, "image_alts") {
+                assert!(page.contains(&format!("alt=\"{alt}\"")), "{file}: {title:?}: alt {alt:?} missing from {path}");
+            }
+            for wrong in strings(&expect["conventions"], "must_not_appear_in_output") {
+                assert!(!page.contains(&wrong), "{file}: {title:?}: {wrong:?} leaked into {path}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn broken_and_foreign_files_are_refused_with_their_position_and_nothing_is_written() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let whole = std::fs::read_to_string(fixtures().join("wordpress/export.xml")).expect("fixture");
+    let truncated = dir.path().join("truncated.xml");
+    std::fs::write(&truncated, &whole[..whole.len() * 2 / 3]).expect("write");
+    let mut progress = no_progress();
+    let err = folio_web::import::wordpress(app.state.store(), app.state.media(), &truncated, &ImportOptions::default(), &mut progress)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("truncated.xml:") && err.contains("truncated") && err.contains("nothing was imported"), "{err}");
+    let line: usize = err.split(':').nth(1).and_then(|l| l.parse().ok()).expect("a line number");
+    assert!(line > 100, "{err}");
+
+    let ghost_file = fixtures().join("ghost/export-lexical.json");
+    let err = folio_web::import::wordpress(app.state.store(), app.state.media(), &ghost_file, &ImportOptions::default(), &mut progress)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("not a WordPress export"), "{err}");
+    let err = ghost(&app, "../wordpress/export.xml", &ImportOptions::default()).await.expect_err("refused").to_string();
+    assert!(err.contains("not a Ghost export") && err.contains("line 1, column 1"), "{err}");
+
+    let future = dir.path().join("future.json");
+    let text = std::fs::read_to_string(&ghost_file).expect("fixture").replacen("\"version\": \"5.96.0\"", "\"version\": \"99.0.0\"", 1).replacen("\"version\":\"5.96.0\"", "\"version\":\"99.0.0\"", 1);
+    std::fs::write(&future, text).expect("write");
+    let mut progress = no_progress();
+    let err = folio_web::import::ghost(app.state.store(), app.state.media(), &future, &ImportOptions::default(), &mut progress)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("\"99.0.0\" is not one this importer knows"), "{err}");
+
+    let export = app.state.store().export_site().await.expect("export");
+    assert_eq!((export.posts.len(), export.users.len(), export.legacy_urls.len()), (0, 1, 0), "something was written");
+}
+
+#[tokio::test]
+async fn old_urls_survive_a_backup_and_restore() {
+    let app = TestApp::new().await;
+    wordpress(&app, &with_media()).await;
+    let site = app.state.store().export_site().await.expect("export");
+    assert!(site.legacy_urls.len() > 20, "{}", site.legacy_urls.len());
+    let copy = TestApp::empty().await;
+    copy.state.store().import_site(&site).await.expect("restores");
+    let moved = copy.get("/2023/01/15/hello-gutenberg/").await;
+    assert_eq!((moved.status.as_u16(), moved.header("location")), (301, "/hello-gutenberg/"));
+}
