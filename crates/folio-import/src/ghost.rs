@@ -123,6 +123,9 @@ struct PostMeta {
 #[derive(Debug, Default)]
 pub struct Site {
     pub version: String,
+    /// The old site's address (`https://old.example`), when known: images and files
+    /// not copied in keep loading from there. Empty: they become site-relative paths.
+    pub old_url: String,
     pub posts: Vec<GhostPost>,
     tags: BTreeMap<String, GhostTag>,
     users: Vec<GhostUser>,
@@ -242,7 +245,7 @@ impl Site {
         }
         .map_err(|why| Skip { what: label(), why })?;
         notes.extend(content_notes.warnings);
-        let markdown = markdown.replace(GHOST_URL, "");
+        let markdown = self.resolve(&markdown);
 
         let mut tags = Vec::new();
         for (_, id) in self.post_tags.get(&post.id).map(Vec::as_slice).unwrap_or(&[]) {
@@ -276,7 +279,7 @@ impl Site {
             updated_at,
             author_key,
             tags,
-            feature_image: post.feature_image.as_deref().filter(|s| !s.is_empty()).map(|s| s.replace(GHOST_URL, "")),
+            feature_image: post.feature_image.as_deref().filter(|s| !s.is_empty()).map(|s| self.resolve(s)),
             feature_image_alt: meta.map(|m| text(&m.feature_image_alt).to_owned()).unwrap_or_default(),
             seo_title: pick(meta.map(|m| &m.meta_title), &post.meta_title),
             seo_description: pick(meta.map(|m| &m.meta_description), &post.meta_description),
@@ -285,6 +288,16 @@ impl Site {
             notes,
             unknown_shortcodes: Vec::new(),
         })
+    }
+}
+
+impl Site {
+    /// Ghost's `__GHOST_URL__` placeholder resolved: uploads (`/content/…`) to the old
+    /// site when its address is known, everything else to a path of this site.
+    fn resolve(&self, text: &str) -> String {
+        let old = self.old_url.trim_end_matches('/');
+        let text = if old.is_empty() { text.to_owned() } else { text.replace(&format!("{GHOST_URL}/content/"), &format!("{old}/content/")) };
+        text.replace(GHOST_URL, "")
     }
 }
 

@@ -26,6 +26,8 @@ pub struct ImportOptions {
     pub media_dir: Option<PathBuf>,
     /// WordPress: categories become tags (else they are left out).
     pub categories_as_tags: bool,
+    /// Ghost: the old site's address, for the images that are not copied in.
+    pub old_url: Option<String>,
 }
 
 /// Told `(done, total)` after each post or page.
@@ -75,6 +77,9 @@ impl<'a, 'p> Importer<'a, 'p> {
     ) -> anyhow::Result<Importer<'a, 'p>> {
         let migrated = store.is_migrated().await.unwrap_or(false);
         anyhow::ensure!(migrated || options.dry_run, "the database is not migrated (run `folio migrate`)");
+        if let Some(url) = &options.old_url {
+            anyhow::ensure!(url.starts_with("https://") || url.starts_with("http://"), "--old-url {url:?}: must start with https:// or http://");
+        }
         let media = match &options.media_dir {
             Some(dir) => {
                 anyhow::ensure!(dir.is_dir(), "--media-dir {}: not a folder", dir.display());
@@ -195,7 +200,13 @@ impl<'a, 'p> Importer<'a, 'p> {
             return;
         }
         if self.media.is_none() {
-            entry.notes.push(format!("{} image(s) still point at the old site (import with --media-dir to copy them)", urls.len()));
+            let broken = urls.iter().filter(|u| u.starts_with('/')).count();
+            if broken > 0 {
+                entry.notes.push(format!("{broken} image(s) not copied in will not show: import with --media-dir (or --old-url to keep them on the old site)"));
+            }
+            if urls.len() > broken {
+                entry.notes.push(format!("{} image(s) still point at the old site (import with --media-dir to copy them)", urls.len() - broken));
+            }
             return;
         }
         let mut replacements = Vec::new();
@@ -414,7 +425,8 @@ pub async fn ghost(
     on_progress: OnProgress<'_>,
 ) -> anyhow::Result<Report> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let site = folio_import::ghost::Site::parse(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    let mut site = folio_import::ghost::Site::parse(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    site.old_url = options.old_url.clone().unwrap_or_default();
     drop(bytes);
     let mut importer = Importer::new(store, media, options, "ghost".into(), UploadRoot::Ghost, on_progress).await?;
     tracing::info!(file = %file.display(), version = %site.version, entries = site.posts.len(), "importing a Ghost export");

@@ -172,6 +172,10 @@ pub struct GhostArgs {
     /// Folio's media library and /content/images/… URLs redirect to them.
     #[arg(long, value_name = "DIR")]
     pub media_dir: Option<PathBuf>,
+    /// The old Ghost site's address (https://old.example): images not copied in with
+    /// --media-dir keep loading from there (Ghost's export does not say its address).
+    #[arg(long, value_name = "URL")]
+    pub old_url: Option<String>,
     /// Read and convert everything, write nothing, print the same report.
     #[arg(long)]
     pub dry_run: bool,

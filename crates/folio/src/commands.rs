@@ -279,11 +279,17 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
                 dry_run: a.dry_run,
                 media_dir: a.media_dir.clone(),
                 categories_as_tags: a.categories == crate::cli::CategoryMapping::Tags,
+                old_url: None,
             },
         ),
         ImportFrom::Ghost(a) => (
             a.file.clone(),
-            folio_web::import::ImportOptions { dry_run: a.dry_run, media_dir: a.media_dir.clone(), categories_as_tags: false },
+            folio_web::import::ImportOptions {
+                dry_run: a.dry_run,
+                media_dir: a.media_dir.clone(),
+                categories_as_tags: false,
+                old_url: a.old_url.clone(),
+            },
         ),
     };
     let store = if options.dry_run {

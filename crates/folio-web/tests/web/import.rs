@@ -236,6 +236,37 @@ async fn ghost_exports_in_every_content_format_come_in() {
 }
 
 #[tokio::test]
+async fn ghost_images_load_from_the_old_site_or_from_the_media_library() {
+    let app = TestApp::new().await;
+    let options = ImportOptions { old_url: Some("https://old.example/".into()), ..Default::default() };
+    ghost(&app, "export-lexical.json", &options).await.expect("imports");
+    let page = app.get("/complete-editor-tour/").await.body;
+    assert!(page.contains("src=\"https://old.example/content/images/2024/05/harbour-dawn.jpg\""), "{page}");
+    assert!(!page.contains("__GHOST_URL__"));
+    // Links to the old site's own pages become this site's paths.
+    assert!(page.contains("href=\"/contact/\""));
+
+    let app = TestApp::new().await;
+    let options = ImportOptions { old_url: Some("old.example".into()), ..Default::default() };
+    let err = ghost(&app, "export-lexical.json", &options).await.expect_err("refused").to_string();
+    assert!(err.contains("--old-url"), "{err}");
+
+    // With the images at hand, they move into the media library and their old URLs follow.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let images = dir.path().join("2024/05");
+    std::fs::create_dir_all(&images).expect("mkdir");
+    std::fs::write(images.join("harbour-dawn.jpg"), crate::helpers::png(64, 48)).expect("write");
+    let options = ImportOptions { media_dir: Some(dir.path().to_owned()), ..Default::default() };
+    let report = ghost(&app, "export-lexical.json", &options).await.expect("imports");
+    assert_eq!(report.count("media").imported, 1, "{report}");
+    assert!(report.count("media").skipped > 0, "the images not in the folder: {report}");
+    let page = app.get("/complete-editor-tour/").await.body;
+    let moved = app.get("/content/images/2024/05/harbour-dawn.jpg").await;
+    assert_eq!(moved.status.as_u16(), 301);
+    assert!(page.contains(&format!("src=\"{}\"", moved.header("location"))), "{page}");
+}
+
+#[tokio::test]
 async fn broken_and_foreign_files_are_refused_with_their_position_and_nothing_is_written() {
     let app = TestApp::new().await;
     let dir = tempfile::tempdir().expect("tempdir");
