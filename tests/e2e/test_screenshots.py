@@ -8,6 +8,7 @@ screenshots go to a temporary directory and are only checked to be real PNGs.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -167,3 +168,31 @@ def test_post_page_in_a_browser(server: Folio, site: dict, browser, tmp_path: Pa
     )
     assert rules > 0, "no stylesheet rules applied: the theme's CSS did not load"
     screenshot(browser, shots_dir(tmp_path) / "post.png")
+
+
+def test_an_imported_wordpress_post_in_a_browser(make_site, browser, tmp_path: Path) -> None:
+    """A post of the real WordPress export, imported with its uploads, read from its old
+    permalink: the browser follows the 301, every image loads, nothing is logged."""
+    fixtures = REPO_ROOT / "crates/folio-import/tests/fixtures/wordpress"
+    site = make_site()
+    site.run("migrate")
+    site.run("import", "wordpress", str(fixtures / "export.xml"), "--media-dir", str(fixtures / "uploads"))
+    site.start()
+    for old, new in [("/2023/01/15/hello-gutenberg/", "/hello-gutenberg/"), ("/2023/02/10/a-classic-post/", "/a-classic-post/")]:
+        logs = visit(browser, site.url + old)
+        assert browser.current_url == site.url + new, f"{old} led to {browser.current_url}"
+        assert_no_errors(logs, new)
+        # Images below the fold load lazily: bring each into view, then give them time.
+        browser.execute_script("Array.from(document.images).forEach(i => { i.loading = 'eager'; i.scrollIntoView(); })")
+        broken: list = []
+        for _ in range(50):
+            broken = browser.execute_script(
+                "return Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+            )
+            if not broken:
+                break
+            time.sleep(0.1)
+        assert not broken, f"{new}: images that did not load: {broken}"
+        browser.execute_script("window.scrollTo(0, 0)")
+        assert browser.execute_script("return document.images.length") >= 2, f"{new}: its images are missing"
+        screenshot(browser, shots_dir(tmp_path) / f"imported-{new.strip('/').replace('/', '-')}.png")
