@@ -643,5 +643,9 @@ mod tests {
         assert_eq!(entry.status, PostStatus::Draft);
         assert_eq!(entry.markdown, "x");
         assert_eq!(entry.old_paths, vec!["/t/".to_string()]);
+        // A body that cannot be converted skips its post, and says why.
+        let site = Site::parse(br#"{"db":[{"meta":{"version":"5.80.0"},"data":{"posts":[{"id":"b","title":"Broken","slug":"b","lexical":"{not json","status":"published","published_at":"2024-05-01T10:00:00.000Z"}]}}]}"#).expect("valid");
+        let skip = site.entry(&site.posts[0]).expect_err("skipped");
+        assert!(skip.what.contains("Broken") && skip.why.contains("lexical is not valid JSON"), "{skip:?}");
     }
 }

@@ -24,6 +24,8 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// A copy of the old site's uploads folder (`wp-content/uploads`, `content/images`).
     pub media_dir: Option<PathBuf>,
+    /// Download the uploads posts use from the old site instead (http and https).
+    pub fetch_media: bool,
     /// WordPress: categories become tags (else they are left out).
     pub categories_as_tags: bool,
     /// Ghost: the old site's address, for the images that are not copied in.
@@ -44,15 +46,43 @@ struct Importer<'a, 'p> {
     users: HashMap<String, i64>,
     media: Option<MediaCopier<'a>>,
     root: UploadRoot,
+    /// The old site's address, for uploads named by a path only.
+    old_url: String,
     report: Report,
     total: usize,
     done: usize,
     on_progress: OnProgress<'p>,
 }
 
+/// Where the old site's uploads are read from.
+enum UploadSource {
+    /// A copy of its uploads folder.
+    Dir(PathBuf),
+    /// The old site itself, over HTTP(S).
+    Fetch(ureq::Agent),
+}
+
+/// How long one download may take, all of it.
+const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Downloads one upload, refusing what is larger than `max` bytes.
+fn fetch(agent: &ureq::Agent, url: &str, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!("{url} is not an http(s) URL (for Ghost, give --old-url)"));
+    }
+    let response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let mut bytes = Vec::new();
+    response.into_reader().take(max + 1).read_to_end(&mut bytes).map_err(|e| format!("{url}: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(format!("{url}: larger than {}", folio_media::describe_limit(max)));
+    }
+    Ok(bytes)
+}
+
 /// Copies the old site's uploads into the media library, each once.
 struct MediaCopier<'a> {
-    dir: PathBuf,
+    source: UploadSource,
     media: &'a crate::media::Media,
     /// Upload path (`2023/05/cat.png`) → its new URL, or why it could not be copied.
     done: BTreeMap<String, Result<String, String>>,
@@ -80,13 +110,16 @@ impl<'a, 'p> Importer<'a, 'p> {
         if let Some(url) = &options.old_url {
             anyhow::ensure!(url.starts_with("https://") || url.starts_with("http://"), "--old-url {url:?}: must start with https:// or http://");
         }
-        let media = match &options.media_dir {
-            Some(dir) => {
+        let source = match (&options.media_dir, options.fetch_media) {
+            (Some(_), true) => anyhow::bail!("give --media-dir or --fetch-media, not both"),
+            (Some(dir), false) => {
                 anyhow::ensure!(dir.is_dir(), "--media-dir {}: not a folder", dir.display());
-                Some(MediaCopier { dir: dir.clone(), media, done: BTreeMap::new() })
+                Some(UploadSource::Dir(dir.clone()))
             }
-            None => None,
+            (None, true) => Some(UploadSource::Fetch(ureq::AgentBuilder::new().timeout(FETCH_TIMEOUT).redirects(5).build())),
+            (None, false) => None,
         };
+        let media = source.map(|source| MediaCopier { source, media, done: BTreeMap::new() });
         Ok(Importer {
             store,
             migrated,
@@ -95,6 +128,7 @@ impl<'a, 'p> Importer<'a, 'p> {
             users: HashMap::new(),
             media,
             root,
+            old_url: options.old_url.clone().unwrap_or_default(),
             report: Report { dry_run: options.dry_run, ..Report::default() },
             total: 0,
             done: 0,
@@ -146,25 +180,39 @@ impl<'a, 'p> Importer<'a, 'p> {
         Ok(())
     }
 
-    /// The new URL of an old upload, copying the file in the first time it is asked for.
-    async fn upload(&mut self, path: &str, uploaded_by: i64) -> Result<String, String> {
-        let Some(copier) = &mut self.media else { return Err("no --media-dir given".into()) };
+    /// The new URL of an old upload (`path` under the uploads folder, `url` where the old
+    /// site served it), copying the file in the first time it is asked for.
+    async fn upload(&mut self, path: &str, url: &str, uploaded_by: i64) -> Result<String, String> {
+        let Some(copier) = &mut self.media else { return Err("neither --media-dir nor --fetch-media given".into()) };
         if let Some(done) = copier.done.get(path) {
             return done.clone();
         }
-        let file = copier.dir.join(path);
-        let outcome = match std::fs::read(&file) {
-            Err(e) => Err(format!("{} could not be read ({e})", file.display())),
+        let (read, name) = match &copier.source {
+            UploadSource::Dir(dir) => {
+                let file = dir.join(path);
+                let read = std::fs::read(&file).map_err(|e| format!("{} could not be read ({e})", file.display()));
+                (read, file.display().to_string())
+            }
+            UploadSource::Fetch(agent) => {
+                let (agent, url_owned, max) = (agent.clone(), url.to_owned(), copier.media.max_bytes());
+                let read = tokio::task::spawn_blocking(move || fetch(&agent, &url_owned, max))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the download stopped: {e}")));
+                (read, url.to_owned())
+            }
+        };
+        let file_name = path.rsplit('/').next().unwrap_or(path).to_owned();
+        let outcome = match read {
+            Err(e) => Err(e),
             Ok(bytes) if self.dry_run || !self.migrated => match folio_media::sniff(&bytes) {
                 Ok(_) => Ok(format!("/media/{path}")),
-                Err(e) => Err(format!("{}: {e}", file.display())),
+                Err(e) => Err(format!("{name}: {e}")),
             },
             Ok(bytes) => {
-                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let upload = crate::media::Upload { bytes: bytes.into(), original_name: name, alt: String::new(), uploaded_by };
+                let upload = crate::media::Upload { bytes: bytes.into(), original_name: file_name, alt: String::new(), uploaded_by };
                 match copier.media.upload(self.store, upload).await {
                     Ok((entry, _)) => Ok(entry.url),
-                    Err(e) => Err(format!("{}: {e}", file.display())),
+                    Err(e) => Err(format!("{name}: {e}")),
                 }
             }
         };
@@ -202,17 +250,22 @@ impl<'a, 'p> Importer<'a, 'p> {
         if self.media.is_none() {
             let broken = urls.iter().filter(|u| u.starts_with('/')).count();
             if broken > 0 {
-                entry.notes.push(format!("{broken} image(s) not copied in will not show: import with --media-dir (or --old-url to keep them on the old site)"));
+                entry.notes.push(format!("{broken} image(s) not copied in will not show: import with --media-dir or --fetch-media (or --old-url to keep them on the old site)"));
             }
             if urls.len() > broken {
-                entry.notes.push(format!("{} image(s) still point at the old site (import with --media-dir to copy them)", urls.len() - broken));
+                entry.notes.push(format!("{} image(s) still point at the old site (import with --media-dir or --fetch-media to copy them)", urls.len() - broken));
             }
             return;
         }
         let mut replacements = Vec::new();
         for url in urls {
             let Some(path) = self.root.upload_of(&url) else { continue };
-            match self.upload(&path, author).await {
+            // The original, where the old site served it (a resized copy names its host).
+            let original = match url.find(self.root.marker()) {
+                Some(at) if at > 0 => format!("{}{}{path}", &url[..at], self.root.marker()),
+                _ => format!("{}{}{path}", self.old_url.trim_end_matches('/'), self.root.marker()),
+            };
+            match self.upload(&path, &original, author).await {
                 Ok(new) => {
                     // A resized copy's old URL (`cat-300x200.png`) leads to the image too.
                     let marker = self.root.marker();
@@ -372,6 +425,9 @@ pub async fn wordpress(
         .find(|u| !u.is_empty())
         .map_or_else(String::new, |u| u.trim_end_matches('/').to_owned());
     let mut importer = Importer::new(store, media, options, format!("wordpress:{base}"), UploadRoot::WordPress, on_progress).await?;
+    if importer.old_url.is_empty() {
+        importer.old_url = base.clone();
+    }
     tracing::info!(
         file = %file.display(),
         wxr = %site.channel.wxr_version,
@@ -428,6 +484,10 @@ pub async fn ghost(
     let mut site = folio_import::ghost::Site::parse(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
     site.old_url = options.old_url.clone().unwrap_or_default();
     drop(bytes);
+    anyhow::ensure!(
+        !options.fetch_media || options.old_url.is_some(),
+        "--fetch-media needs --old-url: a Ghost export does not say where the site was"
+    );
     let mut importer = Importer::new(store, media, options, "ghost".into(), UploadRoot::Ghost, on_progress).await?;
     tracing::info!(file = %file.display(), version = %site.version, entries = site.posts.len(), "importing a Ghost export");
     importer.people(&site.people()).await?;

@@ -153,9 +153,13 @@ pub struct WordPressArgs {
     pub file: PathBuf,
     /// A copy of the old site's wp-content/uploads folder: the images posts use are
     /// copied into Folio's media library and old upload URLs redirect to them.
-    /// Without it, images keep pointing at the old site.
-    #[arg(long, value_name = "DIR")]
+    /// Without it (or --fetch-media), images keep pointing at the old site.
+    #[arg(long, value_name = "DIR", conflicts_with = "fetch_media")]
     pub media_dir: Option<PathBuf>,
+    /// Download the images posts use from the old site (while it is still up) into
+    /// Folio's media library, instead of reading them from --media-dir.
+    #[arg(long)]
+    pub fetch_media: bool,
     /// What categories become.
     #[arg(long, value_enum, default_value_t = CategoryMapping::Tags)]
     pub categories: CategoryMapping,
@@ -170,8 +174,11 @@ pub struct GhostArgs {
     pub file: PathBuf,
     /// A copy of the old site's content/images folder: images are copied into
     /// Folio's media library and /content/images/… URLs redirect to them.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "fetch_media")]
     pub media_dir: Option<PathBuf>,
+    /// Download the images from the old site (needs --old-url) instead.
+    #[arg(long)]
+    pub fetch_media: bool,
     /// The old Ghost site's address (https://old.example): images not copied in with
     /// --media-dir keep loading from there (Ghost's export does not say its address).
     #[arg(long, value_name = "URL")]

@@ -278,6 +278,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
             folio_web::import::ImportOptions {
                 dry_run: a.dry_run,
                 media_dir: a.media_dir.clone(),
+                fetch_media: a.fetch_media,
                 categories_as_tags: a.categories == crate::cli::CategoryMapping::Tags,
                 old_url: None,
             },
@@ -287,6 +288,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
             folio_web::import::ImportOptions {
                 dry_run: a.dry_run,
                 media_dir: a.media_dir.clone(),
+                fetch_media: a.fetch_media,
                 categories_as_tags: false,
                 old_url: a.old_url.clone(),
             },

@@ -169,6 +169,55 @@ async fn a_wordpress_export_comes_in_whole_and_its_old_urls_lead_to_it() {
     assert_eq!(app.get("/wp-content/uploads/2023/01/nothing.png").await.status.as_u16(), 404);
 }
 
+/// A stand-in for the old WordPress site: serves its uploads folder over HTTP on
+/// loopback (GET only, 404 for anything else). Returns its address.
+async fn old_site() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 4096];
+                let n = socket.read(&mut request).await.unwrap_or(0);
+                let line = String::from_utf8_lossy(&request[..n]).lines().next().unwrap_or("").to_owned();
+                let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+                let file = path.strip_prefix("/wp-content/uploads/").filter(|p| !p.contains("..")).map(|p| fixtures().join("wordpress/uploads").join(p));
+                let response = match file.and_then(|f| std::fs::read(f).ok()) {
+                    Some(bytes) => [format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", bytes.len()).into_bytes(), bytes].concat(),
+                    None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+                };
+                let _ = socket.write_all(&response).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn uploads_can_be_fetched_from_the_old_site_instead() {
+    let app = TestApp::new().await;
+    let site = old_site().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let export = dir.path().join("export.xml");
+    let text = std::fs::read_to_string(fixtures().join("wordpress/export.xml")).expect("fixture");
+    std::fs::write(&export, text.replace("http://old-blog.example", &site)).expect("write");
+    let options = ImportOptions { fetch_media: true, categories_as_tags: true, ..Default::default() };
+    let mut progress = no_progress();
+    let report = folio_web::import::wordpress(app.state.store(), app.state.media(), &export, &options, &mut progress).await.expect("imports");
+    assert!(report.count("media").imported >= 5, "{report}");
+    assert!(report.skipped.iter().any(|(what, why)| what.ends_with("ferry-timetable.pdf") && why.contains("PDF")), "{report}");
+    let moved = app.get("/wp-content/uploads/2023/01/harbour-300x225.png").await;
+    assert_eq!(moved.status.as_u16(), 301);
+    assert_eq!(app.get(moved.header("location")).await.status.as_u16(), 200);
+    let page = app.get("/hello-gutenberg/").await.body;
+    assert!(page.contains("src=\"/media/") && !page.contains(&site), "images still on the old site");
+
+    let both = ImportOptions { fetch_media: true, media_dir: Some(fixtures().join("wordpress/uploads")), ..Default::default() };
+    let err = folio_web::import::wordpress(app.state.store(), app.state.media(), &export, &both, &mut progress).await.expect_err("refused");
+    assert!(err.to_string().contains("not both"), "{err}");
+}
+
 #[tokio::test]
 async fn importing_twice_adds_nothing_and_a_dry_run_writes_nothing() {
     let app = TestApp::new().await;
