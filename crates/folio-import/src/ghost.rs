@@ -89,6 +89,7 @@ struct GhostTag {
     id: String,
     name: String,
     slug: String,
+    description: Option<String>,
     visibility: Option<String>,
 }
 
@@ -188,6 +189,18 @@ impl Site {
         site.users = data.users;
         site.posts = data.posts;
         Ok(site)
+    }
+
+    /// Descriptions of the public tags, by tag name.
+    pub fn tag_descriptions(&self) -> Vec<(String, String)> {
+        self.tags
+            .values()
+            .filter(|t| t.visibility.as_deref() != Some("internal") && !t.name.starts_with('#'))
+            .filter_map(|t| {
+                let description = plain_text(text(&t.description));
+                (!t.name.trim().is_empty() && !description.is_empty()).then(|| (decode_entities(t.name.trim()), description))
+            })
+            .collect()
     }
 
     pub fn people(&self) -> Vec<Person> {

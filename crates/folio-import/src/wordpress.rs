@@ -494,6 +494,19 @@ impl Site {
         out
     }
 
+    /// Descriptions of the tags the file's terms become, by tag name (plain text).
+    pub fn tag_descriptions(&self) -> Vec<(String, String)> {
+        let mut out: BTreeMap<String, String> = BTreeMap::new();
+        for t in &self.terms {
+            let wanted = t.taxonomy == "post_tag" || (t.taxonomy == "category" && self.categories_as_tags && t.slug != "uncategorized");
+            let description = plain_text(&t.description);
+            if wanted && !t.name.is_empty() && !description.is_empty() {
+                out.entry(t.name.clone()).or_insert(description);
+            }
+        }
+        out.into_iter().collect()
+    }
+
     /// Redirects of the old site's category archives to the tags they became.
     pub fn category_paths(&self) -> Vec<(String, String)> {
         if !self.categories_as_tags {
@@ -636,7 +649,7 @@ mod tests {
   <wp:base_site_url>http://old.example</wp:base_site_url>
   <wp:base_blog_url>http://old.example</wp:base_blog_url>
   <wp:author><wp:author_id>1</wp:author_id><wp:author_login><![CDATA[ada]]></wp:author_login><wp:author_email><![CDATA[ada@example.com]]></wp:author_email><wp:author_display_name><![CDATA[Ada L.]]></wp:author_display_name><wp:author_first_name><![CDATA[]]></wp:author_first_name><wp:author_last_name><![CDATA[]]></wp:author_last_name></wp:author>
-  <wp:category><wp:term_id>2</wp:term_id><wp:category_nicename><![CDATA[news]]></wp:category_nicename><wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[News &amp; views]]></wp:cat_name></wp:category>
+  <wp:category><wp:term_id>2</wp:term_id><wp:category_nicename><![CDATA[news]]></wp:category_nicename><wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[News &amp; views]]></wp:cat_name><wp:category_description><![CDATA[What happened &amp; why]]></wp:category_description></wp:category>
   <item>
     <title><![CDATA[Hello <world>]]></title>
     <link>http://old.example/2023/05/01/hello/</link>
@@ -668,6 +681,7 @@ mod tests {
         assert_eq!(site.people()[0].name, "Ada L.");
         assert_eq!(site.comments, 1);
         assert_eq!(site.category_paths(), vec![("/category/news/".to_string(), "/tag/news-views/".to_string())]);
+        assert_eq!(site.tag_descriptions(), vec![("News & views".to_string(), "What happened & why".to_string())]);
         let item = Reader::new(MINI.as_bytes())
             .filter_map(|r| match r.expect("parses") {
                 Record::Item(i) => Some(i),

@@ -110,6 +110,24 @@ impl Store {
         Ok(before.is_none())
     }
 
+    /// Gives a tag the description its old site had, unless it has one already (a
+    /// writer's own words win over an import's). Returns whether it changed.
+    pub async fn describe_tag(&self, slug: &str, description: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let changed = query("UPDATE tags SET description = ? WHERE slug = ? AND description = ''")
+            .bind(description)
+            .bind(slug)
+            .execute(&mut tx)
+            .await?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        let generation = Store::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.committed(generation);
+        Ok(true)
+    }
+
     /// Where an old URL now lives: the public post it became, or its fixed target.
     /// `None` when the path was never an old URL, or its post is not public.
     pub async fn legacy_redirect(&self, path_and_query: &str) -> Result<Option<String>, StoreError> {

@@ -136,6 +136,19 @@ impl<'a, 'p> Importer<'a, 'p> {
         })
     }
 
+    /// Tags get their old descriptions (those that have none yet).
+    async fn describe_tags(&mut self, descriptions: &[(String, String)]) {
+        if self.dry_run {
+            return;
+        }
+        for (name, description) in descriptions {
+            let slug = Slug::derive(&fit(name, 100).0, "tag");
+            if let Err(e) = self.store.describe_tag(slug.as_str(), &fit(description, 500).0).await {
+                self.report.warn(format!("tag {name:?}"), format!("its description was not kept: {e}"));
+            }
+        }
+    }
+
     fn tick(&mut self) {
         self.done += 1;
         (self.on_progress)(self.done, self.total);
@@ -460,6 +473,7 @@ pub async fn wordpress(
             }
         }
     }
+    importer.describe_tags(&site.tag_descriptions()).await;
     if !importer.dry_run {
         for (old, new) in site.category_paths() {
             match importer.store.add_legacy_url(&old, &new).await {
@@ -501,5 +515,6 @@ pub async fn ghost(
             }
         }
     }
+    importer.describe_tags(&site.tag_descriptions()).await;
     Ok(importer.report)
 }
