@@ -537,13 +537,13 @@ fn node_type(node: &Value) -> &str {
 
 fn lexical_block(node: &Value, notes: &mut Notes) -> Option<String> {
     Some(match node_type(node) {
-        "paragraph" => lexical_inline(node, notes),
+        "paragraph" => lexical_inline(node),
         "heading" => {
             let level = str_of(node, "tag").trim_start_matches('h').parse::<usize>().unwrap_or(2).clamp(1, 6);
-            format!("{} {}", "#".repeat(level), lexical_inline(node, notes))
+            format!("{} {}", "#".repeat(level), lexical_inline(node))
         }
-        "quote" | "aside" => lexical_inline(node, notes).lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n"),
-        "list" => lexical_list(node, 0, notes),
+        "quote" | "aside" => lexical_inline(node).lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n"),
+        "list" => lexical_list(node, 0),
         "horizontalrule" => "---".into(),
         "code" => {
             let code: String = node.get("children").and_then(Value::as_array).map_or_else(String::new, |c| {
@@ -555,27 +555,27 @@ fn lexical_block(node: &Value, notes: &mut Notes) -> Option<String> {
     })
 }
 
-fn lexical_list(node: &Value, depth: usize, notes: &mut Notes) -> String {
+fn lexical_list(node: &Value, depth: usize) -> String {
     let ordered = str_of(node, "listType") == "number";
     let indent = "  ".repeat(depth);
     let mut lines = Vec::new();
     let mut n = 0;
     for item in node.get("children").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
         let nested: Vec<&Value> = item.get("children").and_then(Value::as_array).map_or_else(Vec::new, |c| c.iter().filter(|c| node_type(c) == "list").collect());
-        let text = lexical_inline(item, notes);
+        let text = lexical_inline(item);
         if !text.trim().is_empty() || nested.is_empty() {
             n += 1;
             let marker = if ordered { format!("{n}.") } else { "-".to_owned() };
             lines.push(format!("{indent}{marker} {text}"));
         }
         for list in nested {
-            lines.push(lexical_list(list, depth + 1, notes));
+            lines.push(lexical_list(list, depth + 1));
         }
     }
     lines.join("\n")
 }
 
-fn lexical_inline(node: &Value, notes: &mut Notes) -> String {
+fn lexical_inline(node: &Value) -> String {
     let mut out = String::new();
     for child in node.get("children").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
         match node_type(child) {
@@ -596,12 +596,12 @@ fn lexical_inline(node: &Value, notes: &mut Notes) -> String {
             }
             "link" | "autolink" | "at-link" => {
                 let url = str_of(child, "url").replace(' ', "%20").replace(')', "%29");
-                out.push_str(&format!("[{}]({url})", lexical_inline(child, notes)));
+                out.push_str(&format!("[{}]({url})", lexical_inline(child)));
             }
             "linebreak" => out.push_str("  \n"),
             "tab" => out.push('\t'),
             "list" => {}
-            _ => out.push_str(&lexical_inline(child, notes)),
+            _ => out.push_str(&lexical_inline(child)),
         }
     }
     out

@@ -180,13 +180,12 @@ impl<R: BufRead> Reader<R> {
         if self.comment_approved.is_some() {
             match name.as_str() {
                 "wp:comment_approved" => self.comment_approved = Some(text),
-                "wp:comment" => {
-                    if self.comment_approved.take().as_deref() == Some("1") {
-                        if let Some(item) = &mut self.item {
-                            item.comments += 1;
-                        }
+                "wp:comment" if self.comment_approved.take().as_deref() == Some("1") => {
+                    if let Some(item) = &mut self.item {
+                        item.comments += 1;
                     }
                 }
+                "wp:comment" => {}
                 _ => {}
             }
             return Ok(None);
@@ -394,7 +393,7 @@ impl Site {
     pub fn scan<R: BufRead>(input: R, categories_as_tags: bool) -> Result<Site, ParseError> {
         let mut reader = Reader::new(input);
         let mut site = Site { categories_as_tags, ..Site::default() };
-        while let Some(record) = reader.next() {
+        for record in reader.by_ref() {
             match record? {
                 Record::Author(a) => {
                     site.authors.insert(a.login.clone(), a);

@@ -9,6 +9,7 @@
 //! import is finished by running it again. `--dry-run` goes through the same steps
 //! without writing.
 
+use crate::api::input::{absolute_url, url_or_path, MAX_MARKDOWN_CHARS, MAX_TAGS};
 use anyhow::Context;
 use folio_core::{Email, PersonName, PostTitle, Role, Slug, TagName};
 use folio_import::{Entry, Person, Report, UploadRoot};
@@ -44,6 +45,8 @@ struct Importer<'a, 'p> {
     origin: String,
     /// Author key → Folio user id.
     users: HashMap<String, i64>,
+    /// Who gets the posts whose author the export does not have: its first author.
+    first_author: Option<i64>,
     media: Option<MediaCopier<'a>>,
     root: UploadRoot,
     /// The old site's address, for uploads named by a path only.
@@ -126,6 +129,7 @@ impl<'a, 'p> Importer<'a, 'p> {
             dry_run: options.dry_run,
             origin,
             users: HashMap::new(),
+            first_author: None,
             media,
             root,
             old_url: options.old_url.clone().unwrap_or_default(),
@@ -189,6 +193,7 @@ impl<'a, 'p> Importer<'a, 'p> {
                 }
             };
             self.users.insert(person.key.clone(), id);
+            self.first_author.get_or_insert(id);
         }
         Ok(())
     }
@@ -316,7 +321,7 @@ impl<'a, 'p> Importer<'a, 'p> {
                 Err(e) => return self.report.failed.push((label, e.to_string())),
             }
         }
-        let author = match self.users.get(&entry.author_key).or_else(|| self.users.values().next()) {
+        let author = match self.users.get(&entry.author_key).or(self.first_author.as_ref()) {
             Some(id) => *id,
             None => return self.report.skip(kind, label, "its author is not in the export, and no other author is"),
         };
@@ -375,31 +380,53 @@ impl<'a, 'p> Importer<'a, 'p> {
             Err(_) if entry.slug.trim().is_empty() => None,
             Err(_) => Some(Slug::derive(&entry.slug, "post")),
         };
+        // The same limits as the API's, so that a writer can save an imported post as it is.
+        let markdown_chars = entry.markdown.chars().count();
+        if markdown_chars > MAX_MARKDOWN_CHARS {
+            return Err(format!("its content is {markdown_chars} characters of Markdown; a post holds at most {MAX_MARKDOWN_CHARS}"));
+        }
         let mut tags = Vec::new();
         for name in &entry.tags {
             let (name, _) = fit(name, 100);
             match TagName::parse(&name) {
+                Ok(_) if tags.len() == MAX_TAGS => {
+                    entry.notes.push(format!("tag {name:?} left out: a post has at most {MAX_TAGS} tags"));
+                }
                 Ok(tag) => tags.push(tag),
                 Err(e) => entry.notes.push(format!("tag {name:?} left out: {e}")),
             }
         }
         let (seo_title, _) = fit(&entry.seo_title, 300);
         let (seo_description, _) = fit(&entry.seo_description, 500);
-        let (custom_excerpt, _) = fit(&entry.custom_excerpt, 500);
+        let (custom_excerpt, _) = fit(&entry.custom_excerpt, 1000);
+        let canonical_url = match entry.canonical_url.trim() {
+            "" => String::new(),
+            raw => absolute_url(raw).unwrap_or_else(|_| {
+                entry.notes.push(format!("its canonical URL {raw:?} is not an absolute http(s) URL and was left out"));
+                String::new()
+            }),
+        };
+        let feature_image = entry.feature_image.as_deref().and_then(|raw| match url_or_path(raw) {
+            Ok(url) => Some(url),
+            Err(_) => {
+                entry.notes.push(format!("its feature image {raw:?} is not a URL and was left out"));
+                None
+            }
+        });
         Ok(PostInput {
             kind: entry.kind,
             title,
             slug,
             markdown: entry.markdown.clone(),
             custom_excerpt,
-            feature_image: entry.feature_image.clone(),
-            feature_image_alt: fit(&entry.feature_image_alt, 1000).0,
+            feature_image,
+            feature_image_alt: fit(&entry.feature_image_alt, 300).0,
             status: entry.status,
             published_at: entry.published_at,
             tags,
             seo_title,
             seo_description,
-            canonical_url: entry.canonical_url.clone(),
+            canonical_url,
             author_id: author,
             saved_by: None,
             revision_note: "imported".into(),

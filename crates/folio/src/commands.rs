@@ -314,7 +314,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
             bar.set_position(done as u64);
         }
         None => {
-            if done % (total / 10).max(1) == 0 || done == total {
+            if done.is_multiple_of((total / 10).max(1)) || done == total {
                 eprintln!("{done}/{total} posts and pages");
             }
         }

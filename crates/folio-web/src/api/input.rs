@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 /// Largest Markdown body accepted, in characters.
 pub const MAX_MARKDOWN_CHARS: usize = 500_000;
-const MAX_TAGS: usize = 30;
+pub(crate) const MAX_TAGS: usize = 30;
 
 /// A post or page to create (`title` required) or the fields to change (all optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -55,7 +55,7 @@ fn one_line(text: &str, max: usize) -> Result<String, Invalid> {
 }
 
 /// A link target that is a site path or an absolute http(s) URL.
-fn url_or_path(raw: &str) -> Result<String, Invalid> {
+pub(crate) fn url_or_path(raw: &str) -> Result<String, Invalid> {
     let url = raw.trim();
     let shape = Invalid::new("must be a site path starting with / or an http(s) URL");
     if url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\')) {
@@ -70,7 +70,7 @@ fn url_or_path(raw: &str) -> Result<String, Invalid> {
     }
 }
 
-fn absolute_url(raw: &str) -> Result<String, Invalid> {
+pub(crate) fn absolute_url(raw: &str) -> Result<String, Invalid> {
     let url = url_or_path(raw).map_err(|_| Invalid::new("must be an absolute http(s) URL"))?;
     if url.starts_with('/') {
         return Err(Invalid::new("must be an absolute http(s) URL"));

@@ -319,6 +319,33 @@ async fn ghost_images_load_from_the_old_site_or_from_the_media_library() {
 }
 
 #[tokio::test]
+async fn imported_fields_are_held_to_the_limits_and_shapes_the_api_enforces() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tags: Vec<Value> = (0..35).map(|i| serde_json::json!({"id": format!("t{i}"), "name": format!("Tag {i}"), "slug": format!("tag-{i}")})).collect();
+    let links: Vec<Value> = (0..35).map(|i| serde_json::json!({"post_id": "p1", "tag_id": format!("t{i}"), "sort_order": i})).collect();
+    let export = serde_json::json!({"db": [{"meta": {"version": "5.80.0"}, "data": {
+        "posts": [{"id": "p1", "title": "Hostile fields", "slug": "hostile-fields", "html": "<p>Body</p>", "status": "published",
+            "visibility": "public", "published_at": "2024-05-01T10:00:00.000Z", "canonical_url": "javascript:alert(1)",
+            "feature_image": "javascript:alert(2)"}],
+        "tags": tags, "posts_tags": links,
+        "users": [{"id": "u1", "name": "Ada", "email": "ada@example.com"}],
+        "posts_authors": [{"post_id": "p1", "author_id": "u1", "sort_order": 0}]}}]});
+    let file = dir.path().join("hostile.json");
+    std::fs::write(&file, export.to_string()).expect("write");
+    let mut progress = no_progress();
+    let report = folio_web::import::ghost(app.state.store(), app.state.media(), &file, &ImportOptions::default(), &mut progress).await.expect("imports");
+    assert_eq!(report.count("posts").imported, 1, "{report}");
+    let said = |what: &str| report.warnings.iter().any(|(_, w)| w.contains(what));
+    assert!(said("canonical URL") && said("feature image") && said("at most 30 tags"), "{report}");
+    let page = app.get("/hostile-fields/").await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert!(!page.body.contains("javascript:"), "{}", page.body);
+    let post = app.state.store().public_post_by_slug("hostile-fields").await.expect("post");
+    assert_eq!((post.summary.tags.len(), post.canonical_url.as_str(), post.summary.feature_image.as_deref()), (30, "", None));
+}
+
+#[tokio::test]
 async fn broken_and_foreign_files_are_refused_with_their_position_and_nothing_is_written() {
     let app = TestApp::new().await;
     let dir = tempfile::tempdir().expect("tempdir");
