@@ -383,6 +383,25 @@ pub struct Site {
     pub comments: usize,
     /// What to do with categories.
     pub categories_as_tags: bool,
+    /// Links to the old site's own pages (made once, used on every post).
+    own_links: Option<regex::Regex>,
+}
+
+/// A URL on one of the old site's hosts: the host, then a path, or the end of the URL
+/// (not `old.example.org`).
+fn own_links(channel: &Channel) -> Option<regex::Regex> {
+    let mut hosts: Vec<String> = [&channel.base_blog_url, &channel.base_site_url, &channel.link]
+        .into_iter()
+        .filter_map(|u| u.trim().trim_end_matches('/').split_once("://").map(|(_, host)| regex::escape(host)))
+        .filter(|h| !h.is_empty())
+        .collect();
+    // Longest first: a blog under a path (`old.example/blog`) before its bare host.
+    hosts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    hosts.dedup();
+    if hosts.is_empty() {
+        return None;
+    }
+    regex::Regex::new(&format!(r#"https?://(?:{})(?:(/[^\s)"'<>\]]*)|([\s)"'<>\]])|$)"#, hosts.join("|"))).ok()
 }
 
 /// The folder under which WordPress keeps uploads, in every URL of one.
@@ -429,6 +448,7 @@ impl Site {
             }
         }
         site.channel = reader.channel().clone();
+        site.own_links = own_links(&site.channel);
         Ok(site)
     }
 
@@ -468,36 +488,29 @@ impl Site {
     /// `/about/`), so they lead to the imported pages through their redirects on
     /// whatever domain Folio serves. Uploads stay absolute until they are copied in.
     fn relative_links(&self, markdown: &str) -> String {
-        let mut out = markdown.to_owned();
-        let mut hosts: Vec<&str> = [&self.channel.base_blog_url, &self.channel.base_site_url, &self.channel.link]
-            .into_iter()
-            .filter_map(|u| u.trim().trim_end_matches('/').split_once("://").map(|(_, host)| host))
-            .filter(|h| !h.is_empty())
-            .collect();
-        hosts.dedup();
-        for host in hosts {
-            // The host, then a path, or the end of the URL (not `old.example.org`).
-            let Ok(link) = regex::Regex::new(&format!(r#"https?://{}(?:(/[^\s)"'<>\]]*)|([\s)"'<>\]])|$)"#, regex::escape(host))) else { continue };
-            out = link
-                .replace_all(&out, |c: &regex::Captures| {
-                    let after = c.get(2).map_or("", |m| m.as_str());
-                    let path = c.get(1).map_or("/", |m| m.as_str());
-                    if path.starts_with("/wp-content/") || path.starts_with("/wp-includes/") {
-                        c[0].to_owned()
-                    } else {
-                        format!("{path}{after}")
-                    }
-                })
-                .into_owned();
-        }
-        out
+        let Some(link) = &self.own_links else { return markdown.to_owned() };
+        link.replace_all(markdown, |c: &regex::Captures| {
+            let after = c.get(2).map_or("", |m| m.as_str());
+            let path = c.get(1).map_or("/", |m| m.as_str());
+            if path.starts_with("/wp-content/") || path.starts_with("/wp-includes/") {
+                c[0].to_owned()
+            } else {
+                format!("{path}{after}")
+            }
+        })
+        .into_owned()
+    }
+
+    /// Whether a category becomes a tag.
+    fn keeps_category(&self, slug: &str) -> bool {
+        self.categories_as_tags && slug != "uncategorized"
     }
 
     /// Descriptions of the tags the file's terms become, by tag name (plain text).
     pub fn tag_descriptions(&self) -> Vec<(String, String)> {
         let mut out: BTreeMap<String, String> = BTreeMap::new();
         for t in &self.terms {
-            let wanted = t.taxonomy == "post_tag" || (t.taxonomy == "category" && self.categories_as_tags && t.slug != "uncategorized");
+            let wanted = t.taxonomy == "post_tag" || (t.taxonomy == "category" && self.keeps_category(&t.slug));
             let description = plain_text(&t.description);
             if wanted && !t.name.is_empty() && !description.is_empty() {
                 out.entry(t.name.clone()).or_insert(description);
@@ -508,14 +521,11 @@ impl Site {
 
     /// Redirects of the old site's category archives to the tags they became.
     pub fn category_paths(&self) -> Vec<(String, String)> {
-        if !self.categories_as_tags {
-            return Vec::new();
-        }
         // WordPress lists a category both as <wp:category> and as <wp:term>.
         let paths: BTreeMap<String, String> = self
             .terms
             .iter()
-            .filter(|t| t.taxonomy == "category" && t.slug != "uncategorized" && !t.name.is_empty())
+            .filter(|t| t.taxonomy == "category" && self.keeps_category(&t.slug) && !t.name.is_empty())
             .map(|t| {
                 let tag = folio_core::Slug::derive(&t.name, "tag");
                 (format!("/category/{}/", t.slug), format!("/tag/{}/", tag.as_str()))
@@ -570,7 +580,7 @@ impl Site {
         for (domain, slug, name) in &item.terms {
             let wanted = match domain.as_str() {
                 "post_tag" => true,
-                "category" => self.categories_as_tags && slug != "uncategorized",
+                "category" => self.keeps_category(slug),
                 _ => false,
             };
             if wanted && !name.is_empty() && !tags.contains(name) {
