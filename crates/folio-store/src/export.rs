@@ -327,12 +327,7 @@ impl Store {
                     .await?;
             }
             if public {
-                query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
-                    .bind(p.id)
-                    .bind(&p.title)
-                    .bind(&rendered.text)
-                    .execute(&mut tx)
-                    .await?;
+                crate::search::index_post(&mut tx, p.id, Some((&p.title, &rendered.text))).await?;
             }
             match p.kind {
                 PostKind::Post => report.posts += 1,

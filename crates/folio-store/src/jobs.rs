@@ -74,13 +74,8 @@ impl Store {
                     .execute(&mut tx)
                     .await?;
             }
-            query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut tx).await?;
-            query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
-                .bind(id)
-                .bind(row.try_get::<String>("title")?)
-                .bind(row.try_get::<String>("plain_text")?)
-                .execute(&mut tx)
-                .await?;
+            let (title, text): (String, String) = (row.try_get("title")?, row.try_get("plain_text")?);
+            crate::search::index_post(&mut tx, id, Some((&title, &text))).await?;
             published.push(id);
         }
         if published.is_empty() {

@@ -15,6 +15,7 @@ mod media;
 mod people;
 mod posts;
 mod revisions;
+mod search;
 mod sessions;
 mod settings;
 pub mod testing;
@@ -62,6 +63,8 @@ pub struct Store {
     /// The SQLite database file, whose side file `<file>-migrate.lock` serializes
     /// migrations across processes (`None` on the servers, and in memory).
     sqlite_file: Option<std::path::PathBuf>,
+    /// The site's settings as read at a content generation (see [`Store::settings`]).
+    settings: Arc<std::sync::Mutex<Option<(i64, SiteSettings)>>>,
 }
 
 impl Store {
@@ -113,7 +116,13 @@ impl Store {
         };
         let (generation, _) = watch::channel(0);
         let (committed_here, _) = watch::channel(0);
-        Ok(Store { pool, generation: Arc::new(generation), committed_here: Arc::new(committed_here), sqlite_file })
+        Ok(Store {
+            pool,
+            generation: Arc::new(generation),
+            committed_here: Arc::new(committed_here),
+            sqlite_file,
+            settings: Arc::default(),
+        })
     }
 
     /// Which database this store is on.

@@ -10,6 +10,7 @@ use folio_core::markdown::excerpt;
 use folio_core::{render_markdown_with, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
 use serde::Serialize;
 use crate::db::{like_pattern, query, Backend, Query, Row, Tx};
+use crate::search::TermSearch;
 
 /// How many of the newest matches a search ranks (see [`Store::search`]).
 pub const SEARCH_CANDIDATES: u32 = 100;
@@ -312,7 +313,7 @@ impl Store {
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
-        query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut tx).await?;
+        crate::search::index_post(&mut tx, id, None).await?;
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);
@@ -397,9 +398,11 @@ impl Store {
     /// a tenth of 100,000 posts would rank 10,000 of them. Instead the newest
     /// [`SEARCH_CANDIDATES`] matches are taken (the index walks them newest first and
     /// stops), and those are ranked with titles weighing more than the body: BM25 on
-    /// SQLite (FTS5), `ts_rank` on PostgreSQL (title weight A, body B), InnoDB's
-    /// relevance on MariaDB/MySQL (title matches counted four times). Each backend's
-    /// candidate query gives `id` and a `score` where lower is better.
+    /// SQLite (FTS5), `ts_rank` on PostgreSQL (title weight A, body B), on MariaDB/MySQL
+    /// the sum of the words' weights in Folio's own term index (title words counting
+    /// four times; see the `search` module), or InnoDB's `FULLTEXT` relevance while that
+    /// index is still being filled. Each backend's candidate query gives `id` and a
+    /// `score` where lower is better.
     pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<PostSummary>, StoreError> {
         let candidates = match self.backend() {
             Backend::Sqlite => {
@@ -419,18 +422,22 @@ impl Store {
                 .bind(&q)
                 .bind(&q)
             }
-            Backend::MySql => {
-                let Some(q) = innodb_query(text) else { return Ok(Vec::new()) };
-                query(format!(
-                    "SELECT rowid AS id, -(4 * MATCH (title) AGAINST (? IN BOOLEAN MODE)
-                                          + MATCH (title, body) AGAINST (? IN BOOLEAN MODE)) AS score
-                     FROM posts_fts WHERE MATCH (title, body) AGAINST (? IN BOOLEAN MODE)
-                     ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
-                ))
-                .bind(&q)
-                .bind(&q)
-                .bind(&q)
-            }
+            Backend::MySql => match self.term_search(search_words(text).collect()).await? {
+                TermSearch::Candidates(q) => q,
+                TermSearch::Nothing => return Ok(Vec::new()),
+                TermSearch::Incomplete => {
+                    let Some(q) = innodb_query(text) else { return Ok(Vec::new()) };
+                    query(format!(
+                        "SELECT rowid AS id, -(4 * MATCH (title) AGAINST (? IN BOOLEAN MODE)
+                                              + MATCH (title, body) AGAINST (? IN BOOLEAN MODE)) AS score
+                         FROM posts_fts WHERE MATCH (title, body) AGAINST (? IN BOOLEAN MODE)
+                         ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
+                    ))
+                    .bind(&q)
+                    .bind(&q)
+                    .bind(&q)
+                }
+            },
         };
         let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
         q.push_query(candidates);
@@ -816,15 +823,7 @@ async fn finish_save(
         seen.push(tag_slug);
     }
 
-    query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *conn).await?;
-    if public {
-        query("INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(input.title.as_str())
-            .bind(text)
-            .execute(&mut *conn)
-            .await?;
-    }
+    crate::search::index_post(conn, id, public.then_some((input.title.as_str(), text))).await?;
     crate::revisions::record(conn, id, input.title.as_str(), &input.markdown, input.saved_by, &input.revision_note).await?;
     // The path now belongs to this post: an old redirect from it would shadow nothing,
     // but would point readers elsewhere once this post is unpublished.

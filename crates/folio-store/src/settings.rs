@@ -78,14 +78,31 @@ impl SiteSettings {
 
 impl Store {
     /// All settings, stored as one JSON document under the key `site`.
+    ///
+    /// Every page needs them, and they change only in a write that moves the content
+    /// generation; so they are read once per generation this process sees, like the
+    /// pages cached from them, and are as fresh as those pages across replicas.
     pub async fn settings(&self) -> Result<SiteSettings, StoreError> {
+        let generation = self.generation();
+        if let Some((at, settings)) = &*self.settings_slot() {
+            if *at == generation {
+                return Ok(settings.clone());
+            }
+        }
         let raw: Option<String> = query("SELECT value FROM settings WHERE name = 'site'")
             .scalar_optional(self.pool())
             .await?;
-        match raw {
-            None => Ok(SiteSettings::default()),
-            Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}"))),
-        }
+        let settings = match raw {
+            None => SiteSettings::default(),
+            Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
+        };
+        // Read after `generation` was: at worst these are newer than it, never older.
+        *self.settings_slot() = Some((generation, settings.clone()));
+        Ok(settings)
+    }
+
+    fn settings_slot(&self) -> std::sync::MutexGuard<'_, Option<(i64, SiteSettings)>> {
+        self.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Applies a (validated) patch and makes every cached page stale.

@@ -213,6 +213,33 @@ pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle
     })
 }
 
+/// On MariaDB/MySQL, writes the search terms of public posts that have none yet: those
+/// published before the term index existed, or saved by an older release during a
+/// rolling update (see `folio_store`'s `search` module). At start, then every minute;
+/// one process at a time, by lease. Elsewhere it ends at once.
+pub fn spawn_search_indexer(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if store.backend() != folio_store::Backend::MySql {
+            return;
+        }
+        let holder = folio_store::random_token();
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match store.acquire_lease("search_terms", &holder, chrono::Duration::minutes(10)).await {
+                Ok(true) => match store.catch_up_search_terms().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(posts = n, "search index caught up"),
+                    Err(err) => tracing::warn!(error = %err, "writing the search index failed"),
+                },
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "could not take the search index lease"),
+            }
+        }
+    })
+}
+
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
 /// finish.
 pub async fn serve(
@@ -223,6 +250,7 @@ pub async fn serve(
     let poller = spawn_generation_poller(state.store().clone());
     let sync = spawn_generation_sync(&state);
     let scheduler = spawn_scheduler(state.store().clone(), Duration::from_secs(5));
+    let indexer = spawn_search_indexer(state.store().clone());
     // Histogram samples wait in a buffer until drained into their buckets: drain them
     // on a timer, not only when /metrics is scraped, so memory stays flat under load.
     let upkeep = tokio::spawn(async {
@@ -239,6 +267,7 @@ pub async fn serve(
     poller.abort();
     sync.into_iter().flatten().for_each(|task| task.abort());
     scheduler.abort();
+    indexer.abort();
     upkeep.abort();
     result
 }

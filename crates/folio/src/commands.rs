@@ -28,6 +28,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open_store(&config).await?;
             store.migrate().await.context("applying migrations")?;
             eprintln!("migrations applied");
+            let indexed = store.catch_up_search_terms().await.context("writing the search index")?;
+            if indexed > 0 {
+                eprintln!("search index: {indexed} posts indexed");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Create(args)) => create_user(&config, args).await,

@@ -138,6 +138,11 @@ impl TestApp {
         TestApp::from_parts(state, router, db, dir).await
     }
 
+    /// The URL of this app's database, for a test that reaches under the store.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     /// An app from parts a test assembled itself, with its owner made.
     pub async fn from_parts(state: AppState, router: axum::Router, db: TestDatabase, dir: tempfile::TempDir) -> TestApp {
         let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, db: db.into(), dir: dir.into() };

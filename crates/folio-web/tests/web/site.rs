@@ -133,6 +133,78 @@ async fn search_finds_titles_and_bodies_of_published_posts_only() {
 }
 
 #[tokio::test]
+async fn search_needs_every_word_completes_the_last_and_takes_the_newest_matches() {
+    let app = TestApp::new().await;
+    app.publish("Kayaking notes", "Paddling across the fjord at dawn.", &[]).await;
+    app.publish("Fjord ferries", "Timetables for the winter.", &[]).await;
+    let titles = |hits: Vec<folio_store::PostSummary>| hits.into_iter().map(|p| p.title).collect::<Vec<_>>();
+    let store = app.state.store();
+    assert_eq!(titles(store.search("fjord dawn", 10).await.expect("search")), ["Kayaking notes"]);
+    assert_eq!(titles(store.search("dawn fjord", 10).await.expect("search")), ["Kayaking notes"]);
+    assert_eq!(titles(store.search("paddl", 10).await.expect("search")), ["Kayaking notes"], "last word as a prefix");
+    assert_eq!(titles(store.search("fjord paddl", 10).await.expect("search")), ["Kayaking notes"]);
+    assert!(store.search("fjord winter dawn", 10).await.expect("search").is_empty(), "every word is required");
+    assert!(store.search("fjords", 10).await.expect("search").is_empty());
+    // A word in more posts than a search ranks: the newest are among the candidates.
+    for n in 0..(folio_store::SEARCH_CANDIDATES + 15) {
+        app.publish(&format!("Weather log {n}"), "Drizzle again over the harbour.", &[]).await;
+    }
+    let hits = titles(store.search("drizzle", 100).await.expect("search"));
+    assert_eq!(hits.len(), folio_store::SEARCH_CANDIDATES as usize);
+    let newest = format!("Weather log {}", folio_store::SEARCH_CANDIDATES + 14);
+    assert!(hits.contains(&newest), "{newest} missing from {hits:?}");
+    assert!(!hits.iter().any(|t| t == "Weather log 0" || t == "Weather log 14"), "the oldest are past the candidates");
+    assert_eq!(titles(store.search("harbour weather", 3).await.expect("search")).len(), 3);
+}
+
+/// MariaDB/MySQL search from Folio's term index, and from FULLTEXT while some public
+/// post has no terms yet (saved before the index existed, or by an older release).
+#[tokio::test]
+async fn mariadb_search_uses_the_term_index_once_it_is_complete() {
+    use sqlx::Connection;
+    let app = TestApp::new().await;
+    if app.state.store().backend() != folio_store::Backend::MySql {
+        return;
+    }
+    let kayak = app.publish("Kayaking notes", "Paddling across the Fjörd at dawn.", &[]).await;
+    app.publish("Baking bread", "Sourdough needs patience.", &[]).await;
+    let store = app.state.store();
+    let found = |hits: Vec<folio_store::PostSummary>| hits.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    let kayak_id = kayak["id"].as_i64().expect("id");
+    assert_eq!(found(store.search("fjord", 10).await.expect("search")), [kayak_id], "diacritics folded");
+    let mut db = sqlx::MySqlConnection::connect(app.database_url()).await.expect("connect");
+    // A term only the term index holds shows which index answered.
+    sqlx::query("INSERT INTO search_terms (term, post_id, weight) VALUES ('onlyinterms', ?, 1)")
+        .bind(kayak_id)
+        .execute(&mut db)
+        .await
+        .expect("insert");
+    assert_eq!(found(store.search("onlyinterms", 10).await.expect("search")), [kayak_id]);
+    // As an older release leaves a post it saved: no terms, not marked.
+    sqlx::query("DELETE FROM search_terms").execute(&mut db).await.expect("delete");
+    sqlx::query("UPDATE posts_fts SET terms_indexed = FALSE").execute(&mut db).await.expect("update");
+    assert_eq!(found(store.search("sourdough", 10).await.expect("search")).len(), 1, "FULLTEXT answers meanwhile");
+    assert_eq!(store.catch_up_search_terms().await.expect("catch up"), 2);
+    assert_eq!(store.catch_up_search_terms().await.expect("catch up"), 0, "nothing left");
+    let terms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_terms WHERE post_id = ?")
+        .bind(kayak_id)
+        .fetch_one(&mut db)
+        .await
+        .expect("count");
+    assert_eq!(terms, 8, "kayaking notes paddling across the fjord at dawn");
+    assert_eq!(found(store.search("sourdough", 10).await.expect("search")).len(), 1);
+    assert!(store.search("onlyinterms", 10).await.expect("search").is_empty());
+    // Unpublishing takes a post's terms out; deleting it too.
+    app.patch(kayak_id, json!({"status": "draft"})).await;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_terms WHERE post_id = ?")
+        .bind(kayak_id)
+        .fetch_one(&mut db)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
 async fn feeds_hold_full_content_with_absolute_urls() {
     let app = TestApp::new().await;
     app.publish("Feed me", "![pic](/media/p.png)\n\n[link](/other/)\n\nFull body here.", &["Food"]).await;
