@@ -186,6 +186,22 @@ async fn mariadb_search_uses_the_term_index_once_it_is_complete() {
     assert_eq!(found(store.search("sourdough", 10).await.expect("search")).len(), 1, "FULLTEXT answers meanwhile");
     assert_eq!(store.catch_up_search_terms().await.expect("catch up"), 2);
     assert_eq!(store.catch_up_search_terms().await.expect("catch up"), 0, "nothing left");
+    // `folio serve`'s background task does the same by itself.
+    sqlx::query("UPDATE posts_fts SET terms_indexed = FALSE").execute(&mut db).await.expect("update");
+    let indexer = folio_web::spawn_search_indexer(store.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts_fts WHERE terms_indexed = FALSE")
+            .fetch_one(&mut db)
+            .await
+            .expect("count");
+        if left == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the background indexer left {left} posts");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    indexer.abort();
     let terms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_terms WHERE post_id = ?")
         .bind(kayak_id)
         .fetch_one(&mut db)
