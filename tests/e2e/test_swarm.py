@@ -1,16 +1,20 @@
-"""The Swarm stack file (deploy/swarm/stack.yaml) on this engine's swarm mode.
+"""The Swarm stack files (deploy/swarm/) on this engine's swarm mode.
 
-Why Swarm's traffic is not tested on the development machine is in docs/DEPLOYMENT.md
-("Swarm"): its overlay network carries nothing on this kernel (no VXLAN or IPVS), and
-swarm services are found by name only on an overlay. The start-first rolling update, the
-killed replica and the 3 → 5 → 2 scaling are shown with Compose (test_compose.py).
+stack.yaml puts the services on an overlay network, which carries nothing on this
+kernel (no VXLAN or IPVS; see docs/DEPLOYMENT.md, "Swarm"), and swarm services are found
+by name only on an overlay. What swarm mode can check of it, the first test checks:
+`docker stack deploy` accepts the shipped file with the images built here (no image
+pulled), and the services it creates carry what the file promises — three Folio
+replicas, updated one at a time with the new task started first and rolled back on
+failure, restarted when they stop, read-only, the database URL as a Docker secret; Nginx
+published on the host and pointed at `tasks.folio` — and `docker stack rm` takes it all
+away again.
 
-What swarm mode here can check, this test checks: `docker stack deploy` accepts the
-shipped file with the images built here (no image pulled), and the services it creates
-carry what the file promises — three Folio replicas, updated one at a time with the new
-task started first and rolled back on failure, restarted when they stop, read-only, the
-database URL as a Docker secret; Nginx published on the host and pointed at
-`tasks.folio` — and `docker stack rm` takes it all away again.
+stack-host.yaml runs the same services on the host's network, the replicas sharing one
+address (SO_REUSEPORT). That one really serves here, so the second test takes it through
+what an orchestrator is for, under a bounded load through Nginx on loopback: a
+start-first rolling update to a new image, a replica's container killed, and scaling
+3 → 5 → 2, each with no failed GET.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ import uuid
 
 import pytest
 
-from support import free_port
-from test_compose import images, run  # noqa: F401  (`images` is a fixture)
+from support import free_port, http_request
+from test_compose import Load, images, run  # noqa: F401  (`images` is a fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs Docker")
 
@@ -44,6 +48,11 @@ def swarm():
     finally:
         if joined:
             run("docker", "swarm", "leave", "--force", check=False)
+
+
+def service_status(name: str) -> dict:
+    """Where the service's last update stands (`UpdateStatus`: updating, completed, ...)."""
+    return json.loads(run("docker", "service", "inspect", name).stdout)[0].get("UpdateStatus") or {}
 
 
 def service(name: str) -> dict:
@@ -90,15 +99,20 @@ def test_the_stack_deploys_with_the_promised_update_restart_and_secret_settings(
             assert time.monotonic() < deadline, f"{len(tasks)} Folio tasks after 60 s"
             time.sleep(1)
     finally:
-        run("docker", "stack", "rm", stack, check=False)
-        # Tasks being started when the stack went may still create a container: gone
-        # means nothing left on two looks two seconds apart.
-        deadline, quiet = time.monotonic() + 120, 0
-        while quiet < 2 and time.monotonic() < deadline:
-            quiet = 0 if leftovers(stack) else quiet + 1
-            time.sleep(2)
-        for volume in run("docker", "volume", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split():
-            run("docker", "volume", "rm", "-f", volume, check=False)
+        remove_stack(stack)
+
+
+def remove_stack(stack: str) -> None:
+    """`docker stack rm`, then waits until nothing of it is left, volumes included."""
+    run("docker", "stack", "rm", stack, check=False)
+    # Tasks being started when the stack went may still create a container: gone means
+    # nothing left on two looks two seconds apart.
+    deadline, quiet = time.monotonic() + 120, 0
+    while quiet < 2 and time.monotonic() < deadline:
+        quiet = 0 if leftovers(stack) else quiet + 1
+        time.sleep(2)
+    for volume in run("docker", "volume", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split():
+        run("docker", "volume", "rm", "-f", volume, check=False)
     assert leftovers(stack) == [], "nothing left running"
 
 
@@ -106,3 +120,103 @@ def leftovers(stack: str) -> list[str]:
     label = f"label=com.docker.stack.namespace={stack}"
     return run("docker", "service", "ls", "-q", "--filter", label).stdout.split() + \
         run("docker", "ps", "-aq", "--filter", label).stdout.split()
+
+
+class HostStack:
+    """stack-host.yaml deployed under a fresh name, every port a free one."""
+
+    def __init__(self, images: dict[str, str], tmp_path):
+        self.name = f"foliohost{uuid.uuid4().hex[:8]}"
+        ports = {var: str(free_port()) for var in ("FOLIO_PORT", "FOLIO_REPLICA_PORT", "DB_PORT", "REDIS_PORT")}
+        self.port = int(ports["FOLIO_PORT"])
+        self.env = dict(os.environ, **images, **ports, FOLIO_SECRETS_DIR=str(tmp_path / "secrets"), DB_HOST="127.0.0.1",
+                        FOLIO_BASE_URL=f"http://127.0.0.1:{self.port}")
+        run("scripts/compose-secrets", env=self.env)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def containers(self, service: str) -> list[str]:
+        """The running containers of one of the stack's services."""
+        return run("docker", "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={self.name}_{service}").stdout.split()
+
+    def wait_healthy(self, service: str, count: int, image: str | None = None, limit: float = 180) -> list[str]:
+        deadline = time.monotonic() + limit
+        while True:
+            ids = self.containers(service)
+            found = [json.loads(run("docker", "inspect", c).stdout)[0] for c in ids]
+            states = [(c["State"].get("Health", {}).get("Status"), c["Config"]["Image"]) for c in found]
+            if len(ids) == count and all(h == "healthy" and image in (None, i) for h, i in states):
+                return ids
+            if time.monotonic() > deadline:
+                tasks = run("docker", "service", "ps", "--no-trunc", f"{self.name}_{service}", check=False).stdout
+                raise AssertionError(f"{service}: wanted {count} healthy, have {states}\n{tasks[-3000:]}")
+            time.sleep(0.5)
+
+
+def test_on_the_host_network_updates_kills_and_scaling_fail_no_request(images, swarm, tmp_path):  # noqa: F811
+    stack = HostStack(images, tmp_path)
+    folio = f"{stack.name}_folio"
+    new_image = images["FOLIO_IMAGE"].rsplit(":", 1)[0] + ":swarm-rollout"
+    run("docker", "tag", images["FOLIO_IMAGE"], new_image)
+    try:
+        started = time.monotonic()
+        run("docker", "stack", "deploy", "--resolve-image", "never", "-c", "deploy/swarm/stack-host.yaml", stack.name, env=stack.env)
+        replicas = stack.wait_healthy("folio", 3)
+        stack.wait_healthy("nginx", 1)
+        up_after = time.monotonic() - started
+
+        # A post written through Nginx is read back through it (by whichever replicas the
+        # kernel hands the connections to).
+        run("docker", "exec", "-i", replicas[0], "/usr/local/bin/folio", "user", "create", "--email", "owner@example.com",
+            "--name", "Olive Owner", "--role", "owner")
+        token = run("docker", "exec", replicas[0], "/usr/local/bin/folio", "token", "create", "--email",
+                    "owner@example.com").stdout.strip()
+        created = http_request(stack.url("/api/v1/admin/posts"), method="POST",
+                               body=json.dumps({"title": "Hello from Swarm", "markdown": "On the host network.",
+                                                "status": "published"}).encode(),
+                               headers={"authorization": f"Bearer {token}", "content-type": "application/json"})
+        assert created.status == 201, created.text
+        for _ in range(10):
+            assert "Hello from Swarm" in http_request(stack.url("/hello-from-swarm/")).text
+        report = [f"up to serving in {up_after:.1f} s"]
+
+        # A rolling update: each new task starts beside the old one (start-first) and
+        # listens on the shared address; the old one then drains on SIGTERM.
+        traffic = Load(stack)
+        run("docker", "service", "update", "--detach=true", "--image", new_image, folio)
+        deadline = time.monotonic() + 300
+        while (status := service_status(folio)).get("State") not in ("completed", "paused", "rollback_completed"):
+            assert time.monotonic() < deadline, f"the rolling update did not end: {status}"
+            time.sleep(1)
+        assert status["State"] == "completed", status
+        updated = stack.wait_healthy("folio", 3, image=new_image)
+        ok, failed = traffic.stop()
+        assert failed == 0, f"rolling update: {failed} failed of {ok + failed}: {traffic.errors[:5]}"
+        report.append(f"rolling update {ok} GETs 0 failed")
+
+        # A replica's container killed outright: its GETs are retried on a fresh
+        # connection, which the kernel gives to a live replica; Swarm replaces the task.
+        traffic = Load(stack)
+        time.sleep(1)
+        run("docker", "kill", updated[0])
+        time.sleep(4)
+        ok, failed = traffic.stop()
+        assert failed == 0, f"replica killed: {failed} failed of {ok + failed}: {traffic.errors[:5]}"
+        report.append(f"replica killed {ok} GETs 0 failed")
+        stack.wait_healthy("folio", 3, image=new_image)
+
+        # Scaling 3 → 5 → 2 under load.
+        traffic = Load(stack)
+        run("docker", "service", "scale", "--detach=true", f"{folio}=5")
+        stack.wait_healthy("folio", 5)
+        run("docker", "service", "scale", "--detach=true", f"{folio}=2")
+        stack.wait_healthy("folio", 2)
+        time.sleep(3)
+        ok, failed = traffic.stop()
+        assert failed == 0, f"scaling 3 → 5 → 2: {failed} failed of {ok + failed}: {traffic.errors[:5]}"
+        report.append(f"scale 3→5→2 {ok} GETs 0 failed")
+        print("swarm, host network: " + "; ".join(report))
+    finally:
+        remove_stack(stack.name)
+        run("docker", "rmi", new_image, check=False)

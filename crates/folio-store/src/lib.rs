@@ -65,6 +65,9 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// The site's settings as read at a content generation (see [`Store::settings`]).
     settings: Arc<std::sync::Mutex<Option<(i64, SiteSettings)>>>,
+    /// The content generation at which MariaDB's term index was last found complete
+    /// (see [`Store::term_search`]); -1 until then.
+    terms_complete_at: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Store {
@@ -122,6 +125,7 @@ impl Store {
             committed_here: Arc::new(committed_here),
             sqlite_file,
             settings: Arc::default(),
+            terms_complete_at: Arc::new(std::sync::atomic::AtomicI64::new(-1)),
         })
     }
 

@@ -122,15 +122,36 @@ pub(crate) enum TermSearch {
 }
 
 impl Store {
-    /// The newest [`SEARCH_CANDIDATES`](crate::SEARCH_CANDIDATES) public posts holding
-    /// every word of `words` (the last one also as a prefix), read from the term index.
-    pub(crate) async fn term_search(&self, words: Vec<&str>) -> Result<TermSearch, StoreError> {
+    /// Whether every public post's terms are written. Only a write can undo that (an
+    /// older release saving a post during a rolling upgrade), and every such write moves
+    /// the content generation; so the answer is asked once per generation this process
+    /// sees, like the settings, rather than once per search.
+    async fn term_index_complete(&self) -> Result<bool, StoreError> {
+        use std::sync::atomic::Ordering;
+        let generation = self.generation();
+        if self.terms_complete_at.load(Ordering::Relaxed) == generation {
+            return Ok(true);
+        }
         let unindexed: Option<i64> =
             query("SELECT rowid FROM posts_fts WHERE terms_indexed = FALSE LIMIT 1").scalar_optional(self.pool()).await?;
         if unindexed.is_some() {
+            return Ok(false);
+        }
+        // Asked after `generation` was read: complete at it, or at a newer one.
+        self.terms_complete_at.fetch_max(generation, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    /// The newest [`SEARCH_CANDIDATES`](crate::SEARCH_CANDIDATES) public posts holding
+    /// every word of `words` (the last one also as a prefix), read from the term index.
+    pub(crate) async fn term_search(&self, words: Vec<&str>) -> Result<TermSearch, StoreError> {
+        if !self.term_index_complete().await? {
             return Ok(TermSearch::Incomplete);
         }
-        let mut words: Vec<String> = words.into_iter().filter_map(term).collect();
+        // A word the index cannot hold (longer than MAX_TERM_CHARS) is in no post's terms.
+        let Some(mut words) = words.into_iter().map(term).collect::<Option<Vec<String>>>() else {
+            return Ok(TermSearch::Nothing);
+        };
         let Some(last) = words.pop() else { return Ok(TermSearch::Nothing) };
         // The last word as typed, and its completions when it is long enough to be a prefix.
         let mut last_terms = vec![last.clone()];

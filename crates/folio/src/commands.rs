@@ -103,9 +103,7 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let state = folio_web::AppState::with_shared(store.clone(), web, shared).context("loading the theme (FOLIO_THEME_DIR)")?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+    let listener = listen(&config).with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
     let addr = listener.local_addr()?;
     if store.count_users().await.unwrap_or(1) == 0 {
         let token = store.create_setup_token().await.context("creating the set-up token")?;
@@ -126,6 +124,18 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The listening socket. With `FOLIO_LISTEN_REUSE_PORT`, several processes bind the same
+/// address (`SO_REUSEPORT`) and the kernel spreads new connections across them: replicas
+/// on one host's network, where a new one starts beside the one it replaces.
+fn listen(config: &Config) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if config.listen.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    socket.set_reuseport(config.listen_reuse_port)?;
+    socket.bind(config.listen)?;
+    socket.listen(1024)
 }
 
 /// What the web layer (and the importers' media uploads) need of the configuration.

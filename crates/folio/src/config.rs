@@ -20,6 +20,9 @@ pub struct Config {
     pub database_url: String,
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
+    /// Bind the listener with `SO_REUSEPORT`, so that several processes (replicas on one
+    /// host's network) share the address and the kernel spreads connections across them.
+    pub listen_reuse_port: bool,
     pub base_url: String,
     pub redis_url: Option<String>,
     pub theme_dir: Option<PathBuf>,
@@ -47,6 +50,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_DATABASE_URL_FILE",
     "FOLIO_DATA_DIR",
     "FOLIO_LISTEN",
+    "FOLIO_LISTEN_REUSE_PORT",
     "FOLIO_BASE_URL",
     "FOLIO_REDIS_URL",
     "FOLIO_REDIS_URL_FILE",
@@ -65,6 +69,7 @@ struct FileConfig {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
     listen: Option<String>,
+    listen_reuse_port: Option<bool>,
     base_url: Option<String>,
     redis_url: Option<String>,
     theme_dir: Option<PathBuf>,
@@ -157,6 +162,15 @@ impl Config {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
 
+        let listen_reuse_port = match get("FOLIO_LISTEN_REUSE_PORT") {
+            Some(v) => match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" | "" => false,
+                other => return Err(err("FOLIO_LISTEN_REUSE_PORT", format!("{other:?} is not true or false"))),
+            },
+            None => file_cfg.listen_reuse_port.unwrap_or(false),
+        };
+
         let base_url = match pick("FOLIO_BASE_URL", file_cfg.base_url, "base_url") {
             Some(s) => parse_base_url(&s.value).map_err(|m| err(&s.from, m))?,
             None => format!("http://{listen}"),
@@ -225,7 +239,7 @@ impl Config {
         };
 
         Ok(Loaded {
-            config: Config { database_url, data_dir, listen, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
+            config: Config { database_url, data_dir, listen, listen_reuse_port, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
             warnings,
         })
     }
@@ -256,6 +270,7 @@ mod tests {
     fn defaults() {
         let c = Config::from_sources(None, vec![]).expect("defaults load").config;
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(!c.listen_reuse_port, "a second server on the same address is an error unless asked for");
         assert_eq!(c.base_url, "http://127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite://./folio-data/folio.db");
         assert_eq!(c.log_format, LogFormat::Text);
@@ -274,6 +289,7 @@ mod tests {
             ("FOLIO_MEDIA_MAX_MB", "0"),
             ("FOLIO_TRUSTED_PROXIES", "10.0.0.0/99"),
             ("FOLIO_REDIS_URL", "http://redis"),
+            ("FOLIO_LISTEN_REUSE_PORT", "sometimes"),
         ] {
             let e = Config::from_sources(None, env(&[(var, value)])).err().expect("refused");
             assert_eq!(e.source_name, var, "{e}");

@@ -145,6 +145,7 @@ async fn search_needs_every_word_completes_the_last_and_takes_the_newest_matches
     assert_eq!(titles(store.search("fjord paddl", 10).await.expect("search")), ["Kayaking notes"]);
     assert!(store.search("fjord winter dawn", 10).await.expect("search").is_empty(), "every word is required");
     assert!(store.search("fjords", 10).await.expect("search").is_empty());
+    assert!(store.search(&format!("fjord {}", "x".repeat(70)), 10).await.expect("search").is_empty(), "an overlong word matches nothing");
     // A word in more posts than a search ranks: the newest are among the candidates.
     for n in 0..(folio_store::SEARCH_CANDIDATES + 15) {
         app.publish(&format!("Weather log {n}"), "Drizzle again over the harbour.", &[]).await;
@@ -180,9 +181,13 @@ async fn mariadb_search_uses_the_term_index_once_it_is_complete() {
         .await
         .expect("insert");
     assert_eq!(found(store.search("onlyinterms", 10).await.expect("search")), [kayak_id]);
-    // As an older release leaves a post it saved: no terms, not marked.
+    // As an older release leaves a post it saved: no terms, not marked, and the content
+    // generation moved (which is what tells this process to look at the index again).
     sqlx::query("DELETE FROM search_terms").execute(&mut db).await.expect("delete");
     sqlx::query("UPDATE posts_fts SET terms_indexed = FALSE").execute(&mut db).await.expect("update");
+    assert!(store.search("sourdough", 10).await.expect("search").is_empty(), "the index's completeness is kept per generation");
+    sqlx::query("UPDATE site_state SET generation = generation + 1").execute(&mut db).await.expect("bump");
+    store.refresh_generation().await.expect("generation");
     assert_eq!(found(store.search("sourdough", 10).await.expect("search")).len(), 1, "FULLTEXT answers meanwhile");
     assert_eq!(store.catch_up_search_terms().await.expect("catch up"), 2);
     assert_eq!(store.catch_up_search_terms().await.expect("catch up"), 0, "nothing left");
