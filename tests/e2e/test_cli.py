@@ -22,7 +22,7 @@ def test_help_lists_every_subcommand(server: Folio) -> None:
         assert f" {name} " in f" {out} ".replace("\n", " "), f"`folio --help` does not list {name}:\n{out}"
 
 
-@pytest.mark.parametrize("args", [[c] for c in SUBCOMMANDS] + [["user", "create"], ["token", "create"]])
+@pytest.mark.parametrize("args", [[c] for c in SUBCOMMANDS] + [["user", "create"], ["user", "reset-password"], ["token", "create"]])
 def test_subcommand_help(server: Folio, args: list[str]) -> None:
     proc = server.run(*args, "--help")
     assert proc.stdout.strip(), f"`folio {' '.join(args)} --help` printed nothing"
@@ -55,6 +55,30 @@ def test_bad_role_is_refused(server: Folio) -> None:
     )
     assert proc.returncode != 0
     assert "role" in proc.stderr.lower(), proc.stderr
+
+
+def test_reset_password_prints_a_one_time_link_or_sets_the_password(server: Folio) -> None:
+    email = "reset.me@example.com"
+    server.run("user", "create", "--email", email, "--name", "Rae Reset", "--role", "author",
+               "--password-stdin", input="the first long passphrase\n")
+    made = server.run("user", "reset-password", "--email", email)
+    link = made.stdout.strip()
+    assert link.startswith(f"{server.base_url}/admin/reset/") and "\n" not in link, made.stdout
+    assert "24 hours" in made.stderr, made.stderr
+    path = link[len(server.base_url):]
+    form = server.get(path)
+    assert form.status == 200 and email in form.text
+
+    short = server.run("user", "reset-password", "--email", email, "--password-stdin", input="short\n", check=False)
+    assert short.returncode != 0 and "12 to 128" in short.stderr, short.stderr
+    assert server.get(path).status == 200, "a refused password changes nothing"
+    done = server.run("user", "reset-password", "--email", email, "--password-stdin", input="a fresh long passphrase\n")
+    assert "changed" in done.stderr and done.stdout == ""
+    assert server.get(path).status == 410, "setting the password ends any open link"
+
+    unknown = server.run("user", "reset-password", "--email", "nobody@example.com", check=False)
+    assert unknown.returncode != 0 and unknown.stdout == ""
+    assert "nobody@example.com" in unknown.stderr, unknown.stderr
 
 
 def test_bad_listen_address_names_the_variable(make_site: Callable[..., Folio]) -> None:

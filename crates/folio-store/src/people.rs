@@ -89,6 +89,79 @@ impl Store {
         self.create_user(new).await
     }
 
+    /// Makes a one-time link token for `user_id` to choose a new password with, replacing
+    /// any earlier one of theirs; returns the token (shown once, only its digest kept).
+    pub async fn create_password_reset(&self, user_id: i64, lifetime: Duration) -> Result<String, StoreError> {
+        let token = random_secret();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+        query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(digest(&token))
+            .bind(user_id)
+            .bind(at)
+            .bind(at + lifetime)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The user a live reset token is for.
+    pub async fn password_reset_user(&self, token: &str) -> Result<User, StoreError> {
+        let user_id: i64 = query("SELECT user_id FROM password_resets WHERE token_hash = ? AND expires_at > ?")
+            .bind(digest(token))
+            .bind(now())
+            .scalar_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.user_by_id(user_id).await
+    }
+
+    /// Spends a reset token: the user's password becomes `password_hash`, and every
+    /// session of theirs ends. `NotFound` when the token is unknown, used or expired.
+    pub async fn reset_password(&self, token: &str, password_hash: &str) -> Result<User, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let user_id: i64 = query("SELECT user_id FROM password_resets WHERE token_hash = ? AND expires_at > ?")
+            .bind(digest(token))
+            .bind(now())
+            .scalar_optional(&mut tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        // Deleted before the password changes: of two uses at once, one finds nothing.
+        let spent = query("DELETE FROM password_resets WHERE token_hash = ?").bind(digest(token)).execute(&mut tx).await?;
+        if spent == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Store::replace_password(&mut tx, user_id, password_hash).await?;
+        tx.commit().await?;
+        self.user_by_id(user_id).await
+    }
+
+    /// Sets a user's password (the owner's command line, or their own account page) and
+    /// ends every session of theirs, along with any reset link.
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+        Store::replace_password(&mut tx, user_id, password_hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn replace_password(tx: &mut crate::db::Tx, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let changed = query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(now())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+        Ok(())
+    }
+
     /// Changes a user's role (never to or from owner: there is exactly one).
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), StoreError> {
         let changed = query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")

@@ -56,6 +56,9 @@ pub struct WebConfig {
 /// The default of [`WebConfig::read_timeout`].
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a link to choose a new password works (`/admin/reset/{token}`).
+pub const RESET_LINK_HOURS: i64 = 24;
+
 /// Shared by every request. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

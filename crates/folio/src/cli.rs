@@ -56,6 +56,21 @@ pub struct ServeArgs {
 pub enum UserCommand {
     /// Create a user.
     Create(UserCreateArgs),
+    /// Let a user choose a new password: prints a one-time link (valid 24 hours) to
+    /// give them, or with --password-stdin sets it at once. Either way every session
+    /// of theirs ends; their API tokens keep working (revoke them in the admin).
+    ResetPassword(UserResetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserResetArgs {
+    /// The user's email address.
+    #[arg(long)]
+    pub email: String,
+    /// Read the new password from the first line of standard input (12 to 128
+    /// characters) instead of printing a link.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]

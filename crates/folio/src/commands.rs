@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand, UserCreateArgs};
+use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand, UserCreateArgs, UserResetArgs};
 use crate::config::Config;
 use anyhow::{bail, Context};
 use base64::Engine as _;
@@ -35,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Create(args)) => create_user(&config, args).await,
+        Command::User(UserCommand::ResetPassword(args)) => reset_password(&config, args).await,
         Command::Token(TokenCommand::Create(args)) => {
             let store = migrated_store(&config).await?;
             let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
@@ -179,19 +180,7 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<Ex
     let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let name = PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-    let password_hash = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-        let password = line.trim_end_matches(['\n', '\r']);
-        let chars = password.chars().count();
-        if !PASSWORD_CHARS.contains(&chars) {
-            bail!("password: must be {} to {} characters long (got {chars})", PASSWORD_CHARS.start(), PASSWORD_CHARS.end());
-        }
-        let password = password.to_owned();
-        Some(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await??)
-    } else {
-        None
-    };
+    let password_hash = if args.password_stdin { Some(password_from_stdin().await?) } else { None };
     let store = migrated_store(config).await?;
     let user = store
         .create_user(NewUser { email, name, role, bio: String::new(), password_hash })
@@ -201,6 +190,41 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<Ex
             e => anyhow::Error::new(e).context("creating the user"),
         })?;
     eprintln!("created {} user {} <{}> (id {})", user.role.as_str(), user.name, user.email, user.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of standard input, checked against the password policy, hashed.
+async fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    let chars = password.chars().count();
+    if !PASSWORD_CHARS.contains(&chars) {
+        bail!("password: must be {} to {} characters long (got {chars})", PASSWORD_CHARS.start(), PASSWORD_CHARS.end());
+    }
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await??)
+}
+
+async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<ExitCode> {
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let hash = if args.password_stdin { Some(password_from_stdin().await?) } else { None };
+    let store = migrated_store(config).await?;
+    let user = store.user_by_email(&email).await.map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))?;
+    match hash {
+        Some(hash) => {
+            store.set_password(user.id, &hash).await.context("setting the password")?;
+            eprintln!("password of {} <{}> changed; their sessions are ended", user.name, user.email);
+        }
+        None => {
+            let token = store
+                .create_password_reset(user.id, chrono::Duration::hours(folio_web::RESET_LINK_HOURS))
+                .await
+                .context("creating the link")?;
+            eprintln!("a link for {} <{}> to choose a new password, valid {} hours, once:", user.name, user.email, folio_web::RESET_LINK_HOURS);
+            println!("{}/admin/reset/{token}", config.base_url);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

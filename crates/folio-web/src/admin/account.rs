@@ -1,10 +1,10 @@
-//! The signed-in user's own account: two-step verification (TOTP, RFC 6238) with
-//! one-time recovery codes, and the second step of signing in.
+//! The signed-in user's own account: changing the password, two-step verification
+//! (TOTP, RFC 6238) with one-time recovery codes, and the second step of signing in.
 
-use super::auth::{check_form_token, page, start_session, AdminSession, AdminView, Flash};
+use super::auth::{check_form_token, check_password, page, start_session, AdminSession, AdminView, Flash};
 use super::{no_store, safe_next, AdminError};
 use crate::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -93,8 +93,64 @@ async fn render(state: &AppState, signed_in: &AdminSession, status: StatusCode, 
     page(status, "account.html", &context)
 }
 
-pub async fn account(State(state): State<AppState>, signed_in: AdminSession) -> Result<Response, AdminError> {
-    render(&state, &signed_in, StatusCode::OK, None, None, BTreeMap::new(), None).await
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    /// `password`: just changed.
+    m: Option<String>,
+}
+
+pub async fn account(State(state): State<AppState>, signed_in: AdminSession, Query(q): Query<AccountQuery>) -> Result<Response, AdminError> {
+    let flash = (q.m.as_deref() == Some("password"))
+        .then(|| Flash { kind: "ok", message: "Password changed. Every other session of yours is signed out.".into() });
+    render(&state, &signed_in, StatusCode::OK, None, None, BTreeMap::new(), flash).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// A new password, given the current one. Every session of the user ends (a thief's
+/// too); this browser gets a fresh one. Wrong current passwords count against the same
+/// per-account limit as signing in.
+pub async fn change_password(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<PasswordForm>) -> Result<Response, AdminError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let user = &signed_in.session.user;
+    let key = format!("account:{}", user.email);
+    let mut errors = BTreeMap::new();
+    if let Some(seconds) = super::auth::retry_after_public(&state, &key).await? {
+        errors.insert("current_password".to_owned(), format!("too many wrong passwords: try again in {seconds} s"));
+        return render(&state, &signed_in, StatusCode::TOO_MANY_REQUESTS, None, None, errors, None).await;
+    }
+    let stored = user.password_hash.clone();
+    let current = form.current_password.clone();
+    let ok = tokio::task::spawn_blocking(move || stored.is_some_and(|h| folio_store::verify_password(&current, &h)))
+        .await
+        .map_err(|_| AdminError::Internal)?;
+    if !ok {
+        state.store().record_login_failure(std::slice::from_ref(&key)).await?;
+        errors.insert("current_password".to_owned(), "wrong password".to_owned());
+    } else if let Err(why) = check_password(&form.password, None) {
+        errors.insert("new_password".to_owned(), why);
+    } else if form.password != form.password_confirm {
+        errors.insert("new_password_confirm".to_owned(), "does not match the new password".to_owned());
+    }
+    if !errors.is_empty() {
+        let status = if ok { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
+        return render(&state, &signed_in, status, None, None, errors, None).await;
+    }
+    let password = form.password;
+    let hash = tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??;
+    state.store().set_password(user.id, &hash).await?;
+    tracing::info!(user_id = user.id, "password changed");
+    start_session(&state, user.id, "/admin/account?m=password").await
 }
 
 #[derive(Deserialize, Default)]

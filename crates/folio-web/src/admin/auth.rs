@@ -328,6 +328,8 @@ pub(super) async fn start_session(state: &AppState, user_id: i64, next: &str) ->
 #[derive(Deserialize, Default)]
 pub struct SigninQuery {
     next: Option<String>,
+    /// `password`: just changed through a reset link.
+    m: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -337,6 +339,7 @@ struct SigninPage {
     values: SetupValues,
     next: String,
     totp_required: bool,
+    notice: Option<&'static str>,
 }
 
 pub async fn signin_form(
@@ -354,7 +357,8 @@ pub async fn signin_form(
         }
     }
     let (csrf, cookie) = form_token(&state, &headers);
-    let context = SigninPage { admin: AdminView::anonymous(&state, csrf).await, errors: Default::default(), values: SetupValues::default(), next, totp_required: false };
+    let notice = (q.m.as_deref() == Some("password")).then_some("Your password is changed. Sign in with it.");
+    let context = SigninPage { admin: AdminView::anonymous(&state, csrf).await, errors: Default::default(), values: SetupValues::default(), next, totp_required: false, notice };
     Ok(with_cookie(page(StatusCode::OK, "signin.html", &context)?, cookie))
 }
 
@@ -404,6 +408,7 @@ pub async fn signin(
             values: SetupValues { name: String::new(), email: form.email },
             next,
             totp_required: false,
+            notice: None,
         };
         page(status, "signin.html", &context)
     };
@@ -479,6 +484,7 @@ pub(super) async fn signin_error(
         values: SetupValues { name: String::new(), email: email.to_owned() },
         next: next.to_owned(),
         totp_required,
+        notice: None,
     };
     page(status, "signin.html", &context)
 }

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/signout", post(auth::signout))
         .route("/admin/signin/2fa", post(account::second_step))
         .route("/admin/account", get(account::account))
+        .route("/admin/account/password", post(account::change_password))
         .route("/admin/account/2fa/start", post(account::start))
         .route("/admin/account/2fa/enable", post(account::enable))
         .route("/admin/account/2fa/disable", post(account::disable))
@@ -64,6 +65,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/role", post(people::set_role))
         .route("/admin/users/{id}/deactivate", post(people::deactivate))
         .route("/admin/users/{id}/reactivate", post(people::reactivate))
+        .route("/admin/users/{id}/reset-link", post(people::reset_link))
+        .route("/admin/reset/{token}", get(people::reset_form).post(people::reset))
         .route("/admin/invite/{token}", get(people::accept_form).post(people::accept))
 }
 

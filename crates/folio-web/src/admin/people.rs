@@ -51,6 +51,15 @@ struct PersonItem {
     manageable: bool,
     role_url: String,
     active_url: String,
+    reset_url: String,
+}
+
+/// A one-time link just made (an invitation, a password reset), shown once.
+#[derive(Serialize)]
+struct NewLink {
+    title: &'static str,
+    lead: String,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -68,7 +77,7 @@ struct PeoplePage {
     roles: Vec<&'static str>,
     errors: BTreeMap<String, String>,
     values: BTreeMap<&'static str, String>,
-    invite_url: Option<String>,
+    new_link: Option<NewLink>,
 }
 
 async fn render_people(
@@ -77,7 +86,7 @@ async fn render_people(
     status: StatusCode,
     errors: BTreeMap<String, String>,
     values: BTreeMap<&'static str, String>,
-    invite_url: Option<String>,
+    new_link: Option<NewLink>,
     flash: Option<Flash>,
 ) -> Result<Response, AdminError> {
     let actor = signed_in.actor;
@@ -92,6 +101,7 @@ async fn render_people(
             is_you: u.id == actor.user_id,
             role_url: format!("/admin/users/{}/role", u.id),
             active_url: format!("/admin/users/{}/{}", u.id, if u.deactivated { "reactivate" } else { "deactivate" }),
+            reset_url: format!("/admin/users/{}/reset-link", u.id),
             name: u.name,
             email: u.email,
             role: u.role.as_str(),
@@ -112,7 +122,7 @@ async fn render_people(
         roles: assignable_roles(&actor).iter().map(|r| r.as_str()).collect(),
         errors,
         values,
-        invite_url,
+        new_link,
     };
     page(status, "users.html", &context)
 }
@@ -171,9 +181,13 @@ pub async fn invite(State(state): State<AppState>, signed_in: AdminSession, Form
     };
     match state.store().create_invite(&email, role, signed_in.actor.user_id, Duration::days(INVITE_DAYS)).await {
         Ok(token) => {
-            let url = state.absolute(&format!("/admin/invite/{token}"));
+            let link = NewLink {
+                title: "Invitation link",
+                lead: format!("Send this link to the person you invited. It works once, for {INVITE_DAYS} days."),
+                url: state.absolute(&format!("/admin/invite/{token}")),
+            };
             let flash = Some(Flash { kind: "ok", message: format!("Invitation created for {}. Send them the link below.", email.as_str()) });
-            render_people(&state, &signed_in, StatusCode::CREATED, BTreeMap::new(), BTreeMap::new(), Some(url), flash).await
+            render_people(&state, &signed_in, StatusCode::CREATED, BTreeMap::new(), BTreeMap::new(), Some(link), flash).await
         }
         Err(StoreError::Conflict { .. }) => {
             errors.insert("email".into(), "someone with this address already has an account".into());
@@ -216,6 +230,30 @@ pub async fn deactivate(State(state): State<AppState>, signed_in: AdminSession, 
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, false).await?;
     Ok(no_store(Redirect::to("/admin/users?m=deactivated").into_response()))
+}
+
+/// A one-time link for someone the signed-in manager manages to choose a new password
+/// with, shown once on the people page. Nothing is sent anywhere: the manager passes it
+/// on, so there is no public "forgot password" form to probe for accounts.
+pub async fn reset_link(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let user = target(&state, &signed_in, id).await?;
+    if user.deactivated {
+        return Err(AdminError::BadRequest("Reactivate this account before making a password link for it.".into()));
+    }
+    let token = state.store().create_password_reset(user.id, Duration::hours(crate::RESET_LINK_HOURS)).await?;
+    tracing::info!(user_id = user.id, by = signed_in.actor.user_id, "password reset link created");
+    let link = NewLink {
+        title: "Password link",
+        lead: format!(
+            "Give this link to {} only. It works once, for {} hours, and lets them choose a new password; it replaces any earlier link for them.",
+            user.name,
+            crate::RESET_LINK_HOURS
+        ),
+        url: state.absolute(&format!("/admin/reset/{token}")),
+    };
+    let flash = Some(Flash { kind: "ok", message: format!("Password link created for {}.", user.name) });
+    render_people(&state, &signed_in, StatusCode::CREATED, BTreeMap::new(), BTreeMap::new(), Some(link), flash).await
 }
 
 pub async fn reactivate(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
@@ -305,4 +343,79 @@ pub async fn accept(State(state): State<AppState>, Path(token): Path<String>, he
     };
     tracing::info!(user_id = user.id, role = user.role.as_str(), "invitation accepted");
     start_session(&state, user.id, "/admin/posts").await
+}
+
+#[derive(Serialize)]
+struct ResetPage {
+    admin: AdminView,
+    name: String,
+    email: String,
+    errors: BTreeMap<String, String>,
+    action_url: String,
+}
+
+const RESET_GONE: &str = "This password link has expired or was already used. Ask an owner or admin of the site for a new one.";
+
+/// The user behind a live reset link, or the page that says the link is gone.
+async fn reset_user(state: &AppState, token: &str) -> Result<User, AdminError> {
+    match state.store().password_reset_user(token).await {
+        Ok(user) => Ok(user),
+        Err(StoreError::NotFound) => Err(AdminError::Gone(RESET_GONE.into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Result<Response, AdminError> {
+    let user = reset_user(&state, &token).await?;
+    let (csrf, cookie) = form_token(&state, &headers);
+    let context = ResetPage {
+        admin: AdminView::anonymous(&state, csrf).await,
+        name: user.name,
+        email: user.email,
+        errors: BTreeMap::new(),
+        action_url: format!("/admin/reset/{token}"),
+    };
+    Ok(with_cookie(page(StatusCode::OK, "reset.html", &context)?, cookie))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// Spends a reset link: the new password is set, every session of the user ends, and
+/// they are sent to sign in with it (a second step, if they have one, still applies).
+pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap, Form(form): Form<ResetForm>) -> Result<Response, AdminError> {
+    check_form_token(&state, &headers, &form.csrf)?;
+    let user = reset_user(&state, &token).await?;
+    let mut errors = BTreeMap::new();
+    if let Err(why) = check_password(&form.password, None) {
+        errors.insert("password".to_owned(), why);
+    } else if form.password != form.password_confirm {
+        errors.insert("password_confirm".to_owned(), "does not match the password".into());
+    }
+    if !errors.is_empty() {
+        let context = ResetPage {
+            admin: AdminView::anonymous(&state, form.csrf.clone()).await,
+            name: user.name,
+            email: user.email,
+            errors,
+            action_url: format!("/admin/reset/{token}"),
+        };
+        return page(StatusCode::UNPROCESSABLE_ENTITY, "reset.html", &context);
+    }
+    let password = form.password;
+    let hash = tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??;
+    let user = match state.store().reset_password(&token, &hash).await {
+        Ok(user) => user,
+        Err(StoreError::NotFound) => return Err(AdminError::Gone(RESET_GONE.into())),
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(user_id = user.id, "password changed through a reset link");
+    Ok(no_store(Redirect::to("/admin/signin?m=password").into_response()))
 }

@@ -38,6 +38,7 @@ const MATRIX: &[Row] = &[
     Row { method: "POST", pattern: "/admin/{kind}/{id}/revisions/{number}/restore", allowed: EDITORS },
     Row { method: "GET", pattern: "/admin/account", allowed: ALL },
     Row { method: "POST", pattern: "/admin/account/2fa/start", allowed: ALL },
+    Row { method: "POST", pattern: "/admin/account/password", allowed: ALL },
     Row { method: "POST", pattern: "/admin/preview", allowed: ALL },
     Row { method: "GET", pattern: "/admin/tags.json", allowed: ALL },
     Row { method: "GET", pattern: "/admin/media", allowed: ALL },
@@ -50,6 +51,7 @@ const MATRIX: &[Row] = &[
     Row { method: "GET", pattern: "/admin/users", allowed: MANAGERS },
     Row { method: "POST", pattern: "/admin/users/invite", allowed: MANAGERS },
     Row { method: "POST", pattern: "/admin/users/{id}/role", allowed: MANAGERS },
+    Row { method: "POST", pattern: "/admin/users/{id}/reset-link", allowed: MANAGERS },
     Row { method: "POST", pattern: "/admin/users/{id}/deactivate", allowed: MANAGERS },
     Row { method: "POST", pattern: "/admin/users/{id}/reactivate", allowed: MANAGERS },
     // Destructive last: the rows above need the objects these remove.
@@ -69,6 +71,7 @@ const WITHOUT_ROLE: &[&str] = &[
     "/admin/signin/2fa",
     "/admin/assets/{name}",
     "/admin/invite/{token}",
+    "/admin/reset/{token}",
     "/admin/account/2fa/enable",
     "/admin/account/2fa/disable",
 ];
@@ -153,6 +156,8 @@ fn form_for(pattern: &str, csrf: &str) -> Vec<(&'static str, String)> {
         "/admin/tokens" => &[("label", "script")],
         "/admin/users/invite" => &[("email", "new.person@example.com"), ("role", "author")],
         "/admin/users/{id}/role" => &[("role", "author")],
+        // The same password again: the next attempt signs in with it.
+        "/admin/account/password" => &[("current_password", PASSWORD), ("password", PASSWORD), ("password_confirm", PASSWORD)],
         _ => &[],
     };
     fields.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));

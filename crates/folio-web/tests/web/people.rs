@@ -1,4 +1,5 @@
-//! People: invitations, role changes, deactivation, and who may do each.
+//! People: invitations, role changes, deactivation, password links and changes, and
+//! who may do each.
 
 use crate::browser::Browser;
 use crate::helpers::TestApp;
@@ -8,8 +9,21 @@ use folio_core::Role;
 const PASSWORD: &str = "correct horse battery staple";
 
 fn invite_link(body: &str) -> String {
-    let start = body.find("/admin/invite/").expect("invitation link shown");
+    link_in(body, "/admin/invite/")
+}
+
+/// The first `prefix…` link in a page, up to the token's end.
+fn link_in(body: &str, prefix: &str) -> String {
+    let start = body.find(prefix).unwrap_or_else(|| panic!("no {prefix} link shown in {body}"));
     body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_')).collect()
+}
+
+/// Signing in answers 303 on success, 401 on a wrong password.
+async fn sign_in_status(app: &TestApp, email: &str, password: &str) -> StatusCode {
+    let mut b = Browser::new(app);
+    let form = b.get("/admin/signin").await;
+    let csrf = Browser::csrf_of(&form);
+    b.post("/admin/signin", &[("email", email), ("password", password), ("csrf", &csrf)]).await.status
 }
 
 #[tokio::test]
@@ -90,4 +104,85 @@ async fn only_owners_and_admins_see_people() {
         assert_eq!(b.get("/admin/users").await.status, StatusCode::FORBIDDEN, "{}", role.as_str());
         assert_eq!(b.post("/admin/users/invite", &[("email", "z@example.com"), ("role", "author"), ("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
     }
+}
+
+#[tokio::test]
+async fn a_password_link_works_once_for_the_one_person_and_signs_them_out_everywhere() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.writer(Role::Admin, "Ada Admin", PASSWORD).await;
+    let (writer_id, writer) = app.writer(Role::Author, "Ann Author", PASSWORD).await;
+    let (other_admin, _) = app.writer(Role::Admin, "Abe Admin", PASSWORD).await;
+    let mut w = Browser::new(&app);
+    w.sign_in(&writer, PASSWORD).await;
+    let mut a = Browser::new(&app);
+    let csrf = a.sign_in(&admin, PASSWORD).await;
+
+    assert_eq!(a.post(&format!("/admin/users/{}/reset-link", app.owner_id), &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.post(&format!("/admin/users/{other_admin}/reset-link"), &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.post(&format!("/admin/users/{writer_id}/reset-link"), &[("csrf", "forged")]).await.status, StatusCode::FORBIDDEN, "CSRF");
+    let first = a.post(&format!("/admin/users/{writer_id}/reset-link"), &[("csrf", &csrf)]).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let replaced = link_in(&first.body, "/admin/reset/");
+    let made = a.post(&format!("/admin/users/{writer_id}/reset-link"), &[("csrf", &csrf)]).await;
+    let link = link_in(&made.body, "/admin/reset/");
+    assert_ne!(link, replaced);
+    assert_eq!(Browser::new(&app).get(&replaced).await.status, StatusCode::GONE, "a new link replaces the old one");
+    assert!(!a.get("/admin/users").await.body.contains(&link), "the link is shown once");
+
+    let mut n = Browser::new(&app);
+    let form = n.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(&writer) && form.body.contains("Ann Author"), "it says whose password it sets");
+    let token = Browser::csrf_of(&form);
+    let new_password = "a brand new passphrase here";
+    let forged = n.post(&link, &[("password", new_password), ("password_confirm", new_password), ("csrf", "forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let weak = n.post(&link, &[("password", "short"), ("password_confirm", "short"), ("csrf", &token)]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("12"), "says what a password needs: {}", weak.body);
+    let mismatch = n.post(&link, &[("password", new_password), ("password_confirm", "something else entirely"), ("csrf", &token)]).await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(sign_in_status(&app, &writer, PASSWORD).await, StatusCode::SEE_OTHER, "nothing changed by refused attempts");
+    assert_eq!(w.get("/admin/posts").await.status, StatusCode::OK);
+
+    let done = n.post(&link, &[("password", new_password), ("password_confirm", new_password), ("csrf", &token)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.header("location"), "/admin/signin?m=password");
+    assert!(n.get("/admin/signin?m=password").await.body.contains("Your password is changed"));
+    assert_eq!(w.get("/admin/posts").await.status, StatusCode::SEE_OTHER, "every session of theirs ended");
+    assert_eq!(sign_in_status(&app, &writer, PASSWORD).await, StatusCode::UNAUTHORIZED, "the old password is gone");
+    Browser::new(&app).sign_in(&writer, new_password).await;
+    assert_eq!(Browser::new(&app).get(&link).await.status, StatusCode::GONE, "a link works once");
+    let again = n.post(&link, &[("password", "yet another passphrase"), ("password_confirm", "yet another passphrase"), ("csrf", &token)]).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(Browser::new(&app).get("/admin/reset/not-a-real-token").await.status, StatusCode::GONE, "an unknown link says the same");
+}
+
+#[tokio::test]
+async fn changing_ones_password_needs_the_current_one_and_signs_out_the_other_sessions() {
+    let app = TestApp::new().await;
+    let (_, writer) = app.writer(Role::Contributor, "Cy Contributor", PASSWORD).await;
+    let mut other = Browser::new(&app);
+    other.sign_in(&writer, PASSWORD).await;
+    let mut b = Browser::new(&app);
+    let csrf = b.sign_in(&writer, PASSWORD).await;
+    let new_password = "the new one is long enough";
+
+    let wrong = b.post("/admin/account/password", &[("current_password", "not my password"), ("password", new_password), ("password_confirm", new_password), ("csrf", &csrf)]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("wrong password"));
+    let short = b.post("/admin/account/password", &[("current_password", PASSWORD), ("password", "short"), ("password_confirm", "short"), ("csrf", &csrf)]).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let forged = b.post("/admin/account/password", &[("current_password", PASSWORD), ("password", new_password), ("password_confirm", new_password), ("csrf", "forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get("/admin/posts").await.status, StatusCode::OK, "nothing changed yet");
+
+    let changed = b.post("/admin/account/password", &[("current_password", PASSWORD), ("password", new_password), ("password_confirm", new_password), ("csrf", &csrf)]).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let page = b.get(changed.header("location")).await;
+    assert_eq!(page.status, StatusCode::OK, "this browser stays signed in");
+    assert!(page.body.contains("Password changed"));
+    assert_eq!(other.get("/admin/posts").await.status, StatusCode::SEE_OTHER, "the other session ended");
+    assert_eq!(sign_in_status(&app, &writer, PASSWORD).await, StatusCode::UNAUTHORIZED);
+    Browser::new(&app).sign_in(&writer, new_password).await;
 }
