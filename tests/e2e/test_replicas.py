@@ -93,7 +93,7 @@ http {{
 {temp}
     upstream folio {{
 {servers}
-        keepalive 32;
+        keepalive 128;
     }}
     include {root}/folio.conf;
 }}

@@ -29,7 +29,7 @@ esac
         # Never marked down: it is one address for all of them, and there is always
         # a replica behind it during a rolling update.
         for _ in 1 2 3; do echo "    server $upstream max_fails=0;"; done
-        echo "    keepalive 32;"
+        echo "    keepalive 128;"
         echo "}"
         sed -e "s|listen 8080;|listen $port;|" /etc/nginx/folio-server.conf
     else
