@@ -7,6 +7,7 @@ import difflib
 import signal
 import subprocess
 import time
+import uuid
 from typing import Callable
 
 import pytest
@@ -102,6 +103,39 @@ def test_unknown_variable_is_warned_about(make_site: Callable[..., Folio]) -> No
     site.start()
     assert site.stop() == 0
     assert "FOLIO_NOPE" in site.log_text(), f"no warning names FOLIO_NOPE:\n{site.log_text()}"
+
+
+def test_replicas_share_a_port_and_each_answers_its_own_health_check(make_site: Callable[..., Folio]) -> None:
+    """FOLIO_LISTEN_REUSE_PORT: two processes serve one address. FOLIO_HEALTH_SOCKET:
+    `folio healthcheck` asks its own process, so a replica that is gone is unhealthy even
+    while the shared address still answers (from the other)."""
+    tag = uuid.uuid4().hex[:12]
+    first = make_site(extra_env={"FOLIO_LISTEN_REUSE_PORT": "true", "FOLIO_HEALTH_SOCKET": f"@folio-a-{tag}"})
+    first.setup_owner()
+    first.start()
+    second = make_site(extra_env={"FOLIO_LISTEN_REUSE_PORT": "true", "FOLIO_HEALTH_SOCKET": f"@folio-b-{tag}"})
+    second.listen, second.url = first.listen, first.url
+    second.start()  # returns at once: the shared address already answers, from `first`
+    deadline = time.monotonic() + 30
+    while (own := second.run("healthcheck", check=False)).returncode != 0:
+        assert "Connection refused" in own.stderr, own.stderr
+        assert time.monotonic() < deadline and second.running, f"the second replica never came up:\n{second.log_text()}"
+        time.sleep(0.1)
+    assert own.stdout.strip() == "ready"
+    assert first.run("healthcheck").stdout.strip() == "ready"
+
+    second.stop()
+    assert first.get("/readyz").status == 200, "the shared address still answers"
+    gone = second.run("healthcheck", check=False, timeout=30)
+    assert gone.returncode != 0, "the stopped replica's own check fails"
+    assert f"@folio-b-{tag}" in gone.stderr, gone.stderr
+    assert first.run("healthcheck").returncode == 0
+
+    # Without the reuse setting, a second process on a taken address is an error.
+    third = make_site()
+    third.listen, third.url = first.listen, first.url
+    refused = third.run("serve", check=False, timeout=30)
+    assert refused.returncode != 0 and "FOLIO_LISTEN" in refused.stderr, refused.stderr
 
 
 def test_sigterm_stops_gracefully(make_site: Callable[..., Folio]) -> None:

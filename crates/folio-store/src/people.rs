@@ -15,6 +15,10 @@ pub struct Invite {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The user of a reset token that is unexpired and whose account is active.
+const LIVE_RESET: &str = "SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id \
+     WHERE r.token_hash = ? AND r.expires_at > ? AND u.deactivated_at IS NULL";
+
 fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -109,7 +113,7 @@ impl Store {
 
     /// The user a live reset token is for.
     pub async fn password_reset_user(&self, token: &str) -> Result<User, StoreError> {
-        let user_id: i64 = query("SELECT user_id FROM password_resets WHERE token_hash = ? AND expires_at > ?")
+        let user_id: i64 = query(LIVE_RESET)
             .bind(digest(token))
             .bind(now())
             .scalar_optional(self.pool())
@@ -122,7 +126,7 @@ impl Store {
     /// session of theirs ends. `NotFound` when the token is unknown, used or expired.
     pub async fn reset_password(&self, token: &str, password_hash: &str) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let user_id: i64 = query("SELECT user_id FROM password_resets WHERE token_hash = ? AND expires_at > ?")
+        let user_id: i64 = query(LIVE_RESET)
             .bind(digest(token))
             .bind(now())
             .scalar_optional(&mut tx)
@@ -162,17 +166,22 @@ impl Store {
         Ok(())
     }
 
-    /// Changes a user's role (never to or from owner: there is exactly one).
+    /// Changes a user's role (never to or from owner: there is exactly one). An open
+    /// password link of theirs goes: it was made by someone allowed to manage the old
+    /// role, who may not manage the new one.
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         let changed = query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
             .bind(role.as_str())
             .bind(now())
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut tx)
             .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
+        query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -192,6 +201,7 @@ impl Store {
         }
         if !active {
             query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+            query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
         }
         // Author pages of deactivated users disappear: public pages change.
         let generation = Store::bump_generation(&mut tx).await?;

@@ -117,7 +117,8 @@ pub(crate) enum TermSearch {
     Candidates(Query),
     /// Nothing can match.
     Nothing,
-    /// Some public post's terms are not written yet: ask `FULLTEXT` instead.
+    /// The term index cannot answer (some public post's terms are not written yet, or a
+    /// word is longer than it holds): ask `FULLTEXT` instead.
     Incomplete,
 }
 
@@ -148,9 +149,10 @@ impl Store {
         if !self.term_index_complete().await? {
             return Ok(TermSearch::Incomplete);
         }
-        // A word the index cannot hold (longer than MAX_TERM_CHARS) is in no post's terms.
+        // A word the index cannot hold (longer than MAX_TERM_CHARS) is asked of FULLTEXT,
+        // which, like the other backends, does index it.
         let Some(mut words) = words.into_iter().map(term).collect::<Option<Vec<String>>>() else {
-            return Ok(TermSearch::Nothing);
+            return Ok(TermSearch::Incomplete);
         };
         let Some(last) = words.pop() else { return Ok(TermSearch::Nothing) };
         // The last word as typed, and its completions when it is long enough to be a prefix.

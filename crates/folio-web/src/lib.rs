@@ -243,6 +243,13 @@ pub fn spawn_search_indexer(store: Store) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Answers `/healthz` and `/readyz` only, on a socket of this process's own (see
+/// `FOLIO_HEALTH_SOCKET`), until the task is dropped.
+#[cfg(unix)]
+pub async fn serve_health(listener: tokio::net::UnixListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, ops::health_router().with_state(state)).await
+}
+
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
 /// finish.
 pub async fn serve(

@@ -14,11 +14,12 @@ use std::time::Instant;
 use tracing::Instrument;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_page))
-        .route("/robots.txt", get(robots))
+    health_router().route("/metrics", get(metrics_page)).route("/robots.txt", get(robots))
+}
+
+/// Liveness and readiness alone (also served on `FOLIO_HEALTH_SOCKET`).
+pub fn health_router() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
 }
 
 /// The process-wide Prometheus recorder, installed on first use.

@@ -105,6 +105,14 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     };
     let state = folio_web::AppState::with_shared(store.clone(), web, shared).context("loading the theme (FOLIO_THEME_DIR)")?;
     let listener = listen(&config).with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+    #[cfg(unix)]
+    let health = match &config.health_socket {
+        Some(name) => {
+            let socket = health_socket::bind(name).with_context(|| format!("listening on {name} (FOLIO_HEALTH_SOCKET)"))?;
+            Some(tokio::spawn(folio_web::serve_health(socket, state.clone())))
+        }
+        None => None,
+    };
     let addr = listener.local_addr()?;
     if store.count_users().await.unwrap_or(1) == 0 {
         let token = store.create_setup_token().await.context("creating the set-up token")?;
@@ -122,6 +130,8 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         "listening on http://{addr}"
     );
     folio_web::serve(listener, state, shutdown_signal()).await.context("serving")?;
+    #[cfg(unix)]
+    health.inspect(tokio::task::JoinHandle::abort);
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -137,6 +147,42 @@ fn listen(config: &Config) -> std::io::Result<tokio::net::TcpListener> {
     socket.set_reuseport(config.listen_reuse_port)?;
     socket.bind(config.listen)?;
     socket.listen(1024)
+}
+
+/// `FOLIO_HEALTH_SOCKET`: a Unix socket by path, or `@name` in Linux's abstract
+/// namespace (no file, so it works on a read-only root; unique per network namespace).
+#[cfg(unix)]
+mod health_socket {
+    use std::os::unix::net::{UnixListener, UnixStream};
+
+    fn address(name: &str) -> std::io::Result<std::os::unix::net::SocketAddr> {
+        match name.strip_prefix('@') {
+            #[cfg(target_os = "linux")]
+            Some(abstract_name) => {
+                use std::os::linux::net::SocketAddrExt;
+                std::os::unix::net::SocketAddr::from_abstract_name(abstract_name.as_bytes())
+            }
+            #[cfg(not(target_os = "linux"))]
+            Some(_) => Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "@name sockets need Linux")),
+            None => std::os::unix::net::SocketAddr::from_pathname(name),
+        }
+    }
+
+    pub fn bind(name: &str) -> std::io::Result<tokio::net::UnixListener> {
+        if !name.starts_with('@') {
+            // A file left by a process that is gone; a live one's is taken over.
+            let _ = std::fs::remove_file(name);
+        }
+        let listener = UnixListener::bind_addr(&address(name)?)?;
+        listener.set_nonblocking(true)?;
+        tokio::net::UnixListener::from_std(listener)
+    }
+
+    pub fn connect(name: &str) -> std::io::Result<tokio::net::UnixStream> {
+        let stream = UnixStream::connect_addr(&address(name)?)?;
+        stream.set_nonblocking(true)?;
+        tokio::net::UnixStream::from_std(stream)
+    }
 }
 
 /// What the web layer (and the importers' media uploads) need of the configuration.
@@ -214,6 +260,7 @@ async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<
     match hash {
         Some(hash) => {
             store.set_password(user.id, &hash).await.context("setting the password")?;
+            store.clear_login_failures(&format!("account:{}", user.email)).await.context("clearing failed sign-ins")?;
             eprintln!("password of {} <{}> changed; their sessions are ended", user.name, user.email);
         }
         None => {
@@ -228,9 +275,18 @@ async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// `GET {url}/readyz` over plain HTTP/1.1, with a deadline. Kept dependency-free: it
-/// runs as the container health check every few seconds.
+/// `GET {url}/readyz` over plain HTTP/1.1, with a deadline; without `--url`, of this
+/// process's replica through `FOLIO_HEALTH_SOCKET` when set, else of the listen address.
+/// Kept dependency-free: it runs as the container health check every few seconds.
 async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
+    #[cfg(unix)]
+    if let (None, Some(name)) = (&args.url, &config.health_socket) {
+        let check = async {
+            let stream = health_socket::connect(name)?;
+            ask_ready(stream, "localhost").await
+        };
+        return report_ready(name, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
+    }
     let base = match args.url {
         Some(url) => url,
         None => {
@@ -246,14 +302,23 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
     };
     let host = rest.split('/').next().unwrap_or(rest).to_owned();
     let check = async {
-        let mut stream = tokio::net::TcpStream::connect(&host).await?;
-        let request = format!("GET /readyz HTTP/1.1\r\nHost: {host}\r\nUser-Agent: folio-healthcheck\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await?;
-        let mut head = vec![0u8; 64];
-        let n = stream.read(&mut head).await?;
-        Ok::<String, std::io::Error>(String::from_utf8_lossy(&head[..n]).into_owned())
+        let stream = tokio::net::TcpStream::connect(&host).await?;
+        ask_ready(stream, &host).await
     };
-    match tokio::time::timeout(Duration::from_secs(args.timeout), check).await {
+    report_ready(&host, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await)
+}
+
+/// Sends `GET /readyz` on `stream` and returns the head of the answer.
+async fn ask_ready<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut stream: S, host: &str) -> std::io::Result<String> {
+    let request = format!("GET /readyz HTTP/1.1\r\nHost: {host}\r\nUser-Agent: folio-healthcheck\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut head = vec![0u8; 64];
+    let n = stream.read(&mut head).await?;
+    Ok(String::from_utf8_lossy(&head[..n]).into_owned())
+}
+
+fn report_ready(target: &str, timeout: u64, outcome: Result<std::io::Result<String>, tokio::time::error::Elapsed>) -> anyhow::Result<ExitCode> {
+    match outcome {
         Ok(Ok(head)) if head.starts_with("HTTP/1.1 200") => {
             println!("ready");
             Ok(ExitCode::SUCCESS)
@@ -263,11 +328,11 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
             Ok(ExitCode::FAILURE)
         }
         Ok(Err(e)) => {
-            eprintln!("not ready: {host}: {e}");
+            eprintln!("not ready: {target}: {e}");
             Ok(ExitCode::FAILURE)
         }
         Err(_) => {
-            eprintln!("not ready: no answer from {host} within {} s", args.timeout);
+            eprintln!("not ready: no answer from {target} within {timeout} s");
             Ok(ExitCode::FAILURE)
         }
     }

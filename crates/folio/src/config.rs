@@ -23,6 +23,9 @@ pub struct Config {
     /// Bind the listener with `SO_REUSEPORT`, so that several processes (replicas on one
     /// host's network) share the address and the kernel spreads connections across them.
     pub listen_reuse_port: bool,
+    /// A Unix socket (`@name`: abstract, Linux) on which this process alone answers
+    /// `/healthz` and `/readyz`, for `folio healthcheck` when replicas share `listen`.
+    pub health_socket: Option<String>,
     pub base_url: String,
     pub redis_url: Option<String>,
     pub theme_dir: Option<PathBuf>,
@@ -51,6 +54,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_DATA_DIR",
     "FOLIO_LISTEN",
     "FOLIO_LISTEN_REUSE_PORT",
+    "FOLIO_HEALTH_SOCKET",
     "FOLIO_BASE_URL",
     "FOLIO_REDIS_URL",
     "FOLIO_REDIS_URL_FILE",
@@ -70,6 +74,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     listen: Option<String>,
     listen_reuse_port: Option<bool>,
+    health_socket: Option<String>,
     base_url: Option<String>,
     redis_url: Option<String>,
     theme_dir: Option<PathBuf>,
@@ -171,6 +176,15 @@ impl Config {
             None => file_cfg.listen_reuse_port.unwrap_or(false),
         };
 
+        let health_socket = match pick("FOLIO_HEALTH_SOCKET", file_cfg.health_socket, "health_socket") {
+            Some(s) if s.value.trim().is_empty() => None,
+            Some(s) if s.value.len() > 100 || s.value == "@" => {
+                return Err(err(&s.from, format!("{:?} must be a socket path or @name of at most 100 bytes", s.value)))
+            }
+            Some(s) => Some(s.value),
+            None => None,
+        };
+
         let base_url = match pick("FOLIO_BASE_URL", file_cfg.base_url, "base_url") {
             Some(s) => parse_base_url(&s.value).map_err(|m| err(&s.from, m))?,
             None => format!("http://{listen}"),
@@ -239,7 +253,7 @@ impl Config {
         };
 
         Ok(Loaded {
-            config: Config { database_url, data_dir, listen, listen_reuse_port, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
+            config: Config { database_url, data_dir, listen, listen_reuse_port, health_socket, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
             warnings,
         })
     }

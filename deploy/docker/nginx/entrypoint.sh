@@ -19,10 +19,11 @@ esac
 case $port in
     *[!0-9]*|'') echo "nginx: NGINX_LISTEN must be a port number, got '$port'" >&2; exit 1 ;;
 esac
-case $upstream in
-    [0-9]*.[0-9]*.[0-9]*.[0-9]*:[0-9]*) shared=yes ;;
-    *) shared=no ;;
-esac
+if printf '%s' "$upstream" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]{1,5}$'; then
+    shared=yes
+else
+    shared=no
+fi
 {
     if [ "$shared" = yes ]; then
         echo "upstream folio {"

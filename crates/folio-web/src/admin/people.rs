@@ -416,6 +416,8 @@ pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, hea
         Err(StoreError::NotFound) => return Err(AdminError::Gone(RESET_GONE.into())),
         Err(e) => return Err(e.into()),
     };
+    // Whoever was locked out by wrong guesses may sign in with the new password at once.
+    state.store().clear_login_failures(&format!("account:{}", user.email)).await?;
     tracing::info!(user_id = user.id, "password changed through a reset link");
     Ok(no_store(Redirect::to("/admin/signin?m=password").into_response()))
 }

@@ -139,7 +139,7 @@ async fn a_password_link_works_once_for_the_one_person_and_signs_them_out_everyw
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let weak = n.post(&link, &[("password", "short"), ("password_confirm", "short"), ("csrf", &token)]).await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(weak.body.contains("12"), "says what a password needs: {}", weak.body);
+    assert!(weak.body.contains("must be 12 to 128 characters long"), "says what a password needs: {}", weak.body);
     let mismatch = n.post(&link, &[("password", new_password), ("password_confirm", "something else entirely"), ("csrf", &token)]).await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(sign_in_status(&app, &writer, PASSWORD).await, StatusCode::SEE_OTHER, "nothing changed by refused attempts");
@@ -156,6 +156,19 @@ async fn a_password_link_works_once_for_the_one_person_and_signs_them_out_everyw
     let again = n.post(&link, &[("password", "yet another passphrase"), ("password_confirm", "yet another passphrase"), ("csrf", &token)]).await;
     assert_eq!(again.status, StatusCode::GONE);
     assert_eq!(Browser::new(&app).get("/admin/reset/not-a-real-token").await.status, StatusCode::GONE, "an unknown link says the same");
+
+    // A link dies with a role change (its maker may not manage the new role) and with
+    // deactivation; a deactivated account gets none.
+    let link = link_in(&a.post(&format!("/admin/users/{writer_id}/reset-link"), &[("csrf", &csrf)]).await.body, "/admin/reset/");
+    app.state.store().set_role(writer_id, Role::Editor).await.expect("role");
+    assert_eq!(Browser::new(&app).get(&link).await.status, StatusCode::GONE, "a role change ends the link");
+    let link = link_in(&a.post(&format!("/admin/users/{writer_id}/reset-link"), &[("csrf", &csrf)]).await.body, "/admin/reset/");
+    assert_eq!(a.post(&format!("/admin/users/{writer_id}/deactivate"), &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(Browser::new(&app).get(&link).await.status, StatusCode::GONE, "deactivation ends the link");
+    app.state.store().set_active(writer_id, true).await.expect("reactivate");
+    assert_eq!(Browser::new(&app).get(&link).await.status, StatusCode::GONE, "and reactivating does not bring it back");
+    app.state.store().set_active(writer_id, false).await.expect("deactivate");
+    assert_eq!(a.post(&format!("/admin/users/{writer_id}/reset-link"), &[("csrf", &csrf)]).await.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
