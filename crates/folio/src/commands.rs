@@ -37,9 +37,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Create(args)) => create_user(&config, args).await,
         Command::User(UserCommand::ResetPassword(args)) => reset_password(&config, args).await,
         Command::Token(TokenCommand::Create(args)) => {
+            let email = email_arg(&args.email)?;
             let store = migrated_store(&config).await?;
-            let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let user = store.user_by_email(&email).await.map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))?;
+            let user = user_by_email_arg(&store, &email).await?;
             let token = store.create_token(user.id, &args.label).await.context("creating the token")?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
@@ -223,7 +223,7 @@ async fn shutdown_signal() {
 }
 
 async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<ExitCode> {
-    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let email = email_arg(&args.email)?;
     let name = PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
     let password_hash = if args.password_stdin { Some(password_from_stdin().await?) } else { None };
@@ -237,6 +237,16 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<Ex
         })?;
     eprintln!("created {} user {} <{}> (id {})", user.role.as_str(), user.name, user.email, user.id);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--email`, parsed.
+fn email_arg(raw: &str) -> anyhow::Result<Email> {
+    Email::parse(raw).map_err(|e| anyhow::anyhow!("--email: {e}"))
+}
+
+/// The user `--email` names, or an error that says nobody has it.
+async fn user_by_email_arg(store: &Store, email: &Email) -> anyhow::Result<folio_store::User> {
+    store.user_by_email(email).await.map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))
 }
 
 /// The first line of standard input, checked against the password policy, hashed.
@@ -253,10 +263,10 @@ async fn password_from_stdin() -> anyhow::Result<String> {
 }
 
 async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<ExitCode> {
-    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let email = email_arg(&args.email)?;
     let hash = if args.password_stdin { Some(password_from_stdin().await?) } else { None };
     let store = migrated_store(config).await?;
-    let user = store.user_by_email(&email).await.map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))?;
+    let user = user_by_email_arg(&store, &email).await?;
     match hash {
         Some(hash) => {
             store.set_password(user.id, &hash).await.context("setting the password")?;

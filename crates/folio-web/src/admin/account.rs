@@ -1,7 +1,7 @@
 //! The signed-in user's own account: changing the password, two-step verification
 //! (TOTP, RFC 6238) with one-time recovery codes, and the second step of signing in.
 
-use super::auth::{check_form_token, check_password, page, start_session, AdminSession, AdminView, Flash};
+use super::auth::{check_form_token, check_password, hash_password, page, password_matches, start_session, AdminSession, AdminView, Flash};
 use super::{no_store, safe_next, AdminError};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -129,11 +129,7 @@ pub async fn change_password(State(state): State<AppState>, signed_in: AdminSess
         errors.insert("current_password".to_owned(), format!("too many wrong passwords: try again in {seconds} s"));
         return render(&state, &signed_in, StatusCode::TOO_MANY_REQUESTS, None, None, errors, None).await;
     }
-    let stored = user.password_hash.clone();
-    let current = form.current_password.clone();
-    let ok = tokio::task::spawn_blocking(move || stored.is_some_and(|h| folio_store::verify_password(&current, &h)))
-        .await
-        .map_err(|_| AdminError::Internal)?;
+    let ok = password_matches(user.password_hash.clone(), form.current_password.clone()).await?;
     if !ok {
         state.store().record_login_failure(std::slice::from_ref(&key)).await?;
         errors.insert("current_password".to_owned(), "wrong password".to_owned());
@@ -146,8 +142,7 @@ pub async fn change_password(State(state): State<AppState>, signed_in: AdminSess
         let status = if ok { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
         return render(&state, &signed_in, status, None, None, errors, None).await;
     }
-    let password = form.password;
-    let hash = tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??;
+    let hash = hash_password(form.password).await?;
     state.store().set_password(user.id, &hash).await?;
     tracing::info!(user_id = user.id, "password changed");
     start_session(&state, user.id, "/admin/account?m=password").await
@@ -210,11 +205,7 @@ pub async fn enable(State(state): State<AppState>, signed_in: AdminSession, Form
 /// Turning it off needs the password again: a borrowed session alone cannot do it.
 pub async fn disable(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<TwoStepForm>) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
-    let stored = signed_in.session.user.password_hash.clone();
-    let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || stored.is_some_and(|h| folio_store::verify_password(&password, &h)))
-        .await
-        .map_err(|_| AdminError::Internal)?;
+    let ok = password_matches(signed_in.session.user.password_hash.clone(), form.password.clone()).await?;
     if !ok {
         let mut errors = BTreeMap::new();
         errors.insert("password".to_owned(), "wrong password".to_owned());

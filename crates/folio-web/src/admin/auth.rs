@@ -166,6 +166,19 @@ pub async fn entry(State(state): State<AppState>, headers: HeaderMap) -> Result<
     Ok(no_store(Redirect::to(if signed_in { "/admin/posts" } else { "/admin/signin" }).into_response()))
 }
 
+/// Argon2id of a new password, off the async threads (it takes tens of milliseconds).
+pub(super) async fn hash_password(password: String) -> Result<String, AdminError> {
+    Ok(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??)
+}
+
+/// Whether `password` is the one `stored` was made from (`false` without one), off the
+/// async threads.
+pub(super) async fn password_matches(stored: Option<String>, password: String) -> Result<bool, AdminError> {
+    tokio::task::spawn_blocking(move || stored.is_some_and(|h| folio_store::verify_password(&password, &h)))
+        .await
+        .map_err(|_| AdminError::Internal)
+}
+
 /// The double-submit token of a pre-session form: reused from the cookie when present.
 pub(super) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     match cookie_value(headers, form_cookie(state)) {
@@ -297,10 +310,7 @@ pub async fn setup(
         };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "setup.html", &context);
     };
-    let password = form.password;
-    let hash = tokio::task::spawn_blocking(move || folio_store::hash_password(&password))
-        .await
-        .map_err(|_| AdminError::Internal)??;
+    let hash = hash_password(form.password).await?;
     let user = match state
         .store()
         .create_first_owner(NewUser { email, name, role: Role::Owner, bio: String::new(), password_hash: Some(hash) })

@@ -2,7 +2,7 @@
 //! and admins only; an admin manages editors, authors and contributors, the owner
 //! manages admins too, and nobody changes the owner or themselves here.
 
-use super::auth::{check_form_token, check_password, form_token, page, start_session, with_cookie, AdminSession, AdminView, CsrfForm, Flash};
+use super::auth::{check_form_token, check_password, form_token, hash_password, page, start_session, with_cookie, AdminSession, AdminView, CsrfForm, Flash};
 use super::{no_store, AdminError};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -333,8 +333,7 @@ pub async fn accept(State(state): State<AppState>, Path(token): Path<String>, he
         return page(StatusCode::UNPROCESSABLE_ENTITY, "invite.html", &context);
     };
     let email = Email::parse(&invite.email).map_err(|_| AdminError::Internal)?;
-    let password = form.password;
-    let hash = tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??;
+    let hash = hash_password(form.password).await?;
     let user = match state.store().accept_invite(&token, NewUser { email, name, role: invite.role, bio: String::new(), password_hash: Some(hash) }).await {
         Ok(user) => user,
         Err(StoreError::NotFound) => return Err(AdminError::Gone(INVITE_GONE.into())),
@@ -409,8 +408,7 @@ pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, hea
         };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "reset.html", &context);
     }
-    let password = form.password;
-    let hash = tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??;
+    let hash = hash_password(form.password).await?;
     let user = match state.store().reset_password(&token, &hash).await {
         Ok(user) => user,
         Err(StoreError::NotFound) => return Err(AdminError::Gone(RESET_GONE.into())),
