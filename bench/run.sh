@@ -538,13 +538,14 @@ def report(work, out):
 
 def nginx_upstream(src, name, *ports):
     """deploy/nginx/upstream.conf with its `server` lines replaced by our replicas (keeping
-    the options of the first one) and the upstream renamed to `name`."""
+    the options of the first one) and the upstream renamed to `name`. A replica is a port
+    on 127.0.0.1 or an address such as unix:/path."""
     out, done = [], False
     for line in open(src):
         m = re.match(r"(\s*)server\s+\S+(.*)$", line)
         if m:
             if not done:
-                out += [f"{m.group(1)}server 127.0.0.1:{p}{m.group(2)}\n" for p in ports]
+                out += [f"{m.group(1)}server {p if not p.isdigit() else '127.0.0.1:' + p}{m.group(2)}\n" for p in ports]
                 done = True
             continue
         out.append(re.sub(r"^(\s*)upstream\s+folio\s*\{", rf"\1upstream {name} {{", line))
@@ -572,58 +573,71 @@ def div(a, b):
     return a / b if a is not None and b else None
 
 
+REPLICA_LABELS = (("static", "Nginx static"), ("hop", "Nginx → Nginx static (TCP)"), ("one", "1 replica"),
+                  ("three", "3 replicas (TCP)"), ("unix", "3 replicas (Unix sockets)"))
+
+
 def replicas_section(work, figures):
     d = os.path.join(work, "replicas")
     info = json.load(open(os.path.join(d, "info.json")))
     runs = wrk_runs(os.path.join(d, "wrk"))
     conc = info["concurrencies"]
     get = lambda setup, c: runs.get(f"{setup}-c{c}", [])
+    keys = [k for k, _ in REPLICA_LABELS]
     lines = [
         "## Scale-out: a cached post page through Nginx, 1 and 3 replicas vs Nginx static", "",
         f"Nginx {info['nginx_version']} with Folio's `deploy/nginx/folio.conf` and `upstream.conf` "
         "(only the listen address and the replicas' addresses changed), 2 workers, access log off; "
-        f"`folio serve` replicas on MariaDB with Redis (`FOLIO_TRUSTED_PROXIES=127.0.0.1`). "
+        f"`folio serve` replicas on MariaDB with Redis (`FOLIO_TRUSTED_PROXIES=127.0.0.1`): one alone "
+        "(a thread per core), three on TCP ports and three on Unix sockets (`FOLIO_LISTEN=unix:…`), the "
+        "threes with `FOLIO_WORKER_THREADS=1` each. "
         f"The page: {info['page_bytes']:,} bytes of HTML, warmed on every replica first. "
         "The reference is the same Nginx serving the same bytes as a static file (sendfile). "
+        "A second reference, *hop*, is the same proxy configuration in front of that static server "
+        "over TCP: the most any backend can serve through this hop on this machine. "
         f"`wrk -t{info['threads']} -d{info['duration']}` at each concurrency, "
-        f"{info['rounds']} rounds, the three set-ups interleaved in every round; medians. "
+        f"{info['rounds']} rounds, the {len(keys)} set-ups interleaved in every round; medians. "
         "wrk, Nginx and every replica share the machine's cores.", "",
-        "| connections | Nginx static (req/s) | 1 replica (req/s) | 3 replicas (req/s) | 1 replica / static | "
-        "3 replicas / static | 3 / 1 | target 3 / static ≥ 0.5 |",
-        "|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        "| connections | " + " | ".join(f"{label} (req/s)" for _, label in REPLICA_LABELS) +
+        " | hop / static | 3 TCP / static | 3 Unix / static | 3 TCP / hop | target 3 / static ≥ 0.5 (TCP, Unix) |",
+        "|---:|" + "---:|" * (len(keys) + 4) + ":---:|",
     ]
-    met = []
+    met = {"three": [], "unix": []}
     for c in conc:
-        s, o, t = (med(get(k, c), "rps") for k in ("static", "one", "three"))
-        r3 = div(t, s)
-        ok = "–" if r3 is None else ("yes" if r3 >= 0.5 else "**no**")
-        met.append(r3 is not None and r3 >= 0.5)
-        lines.append(f"| {c} | {fmt(s)} | {fmt(o)} | {fmt(t)} | {fmt(div(o, s), 2)} | {fmt(r3, 2)} | "
-                     f"{fmt(div(t, o), 2)} | {ok} |")
+        v = {k: med(get(k, c), "rps") for k in keys}
+        verdict = []
+        for k in ("three", "unix"):
+            r = div(v[k], v["static"])
+            met[k].append(r is not None and r >= 0.5)
+            verdict.append("–" if r is None else ("yes" if r >= 0.5 else "**no**"))
+        lines.append(f"| {c} | " + " | ".join(fmt(v[k]) for k in keys) + " | " +
+                     " | ".join(fmt(x, 2) for x in (div(v["hop"], v["static"]), div(v["three"], v["static"]),
+                                                    div(v["unix"], v["static"]), div(v["three"], v["hop"]))) +
+                     f" | {', '.join(verdict)} |")
     lines += ["", "Latency (ms), medians over rounds:", "",
-              "| connections | static p50 | 1 replica p50 | 3 replicas p50 | static p99 | 1 replica p99 | 3 replicas p99 |",
-              "|---:|---:|---:|---:|---:|---:|---:|"]
+              "| connections | " + " | ".join(f"{label} p50" for _, label in REPLICA_LABELS) + " | " +
+              " | ".join(f"{label} p99" for _, label in REPLICA_LABELS) + " |",
+              "|---:|" + "---:|" * (2 * len(keys))]
     for c in conc:
-        p = [fmt(med(get(k, c), q), 2) for q in ("p50", "p99") for k in ("static", "one", "three")]
+        p = [fmt(med(get(k, c), q), 2) for q in ("p50", "p99") for k in keys]
         lines.append(f"| {c} | " + " | ".join(p) + " |")
-    bad = {k: sum(r["non2xx"] for c in conc for r in get(k, c)) for k in ("static", "one", "three")}
-    errs = {k: "; ".join(f"c{c}: {r['errors']}" for c in conc for r in get(k, c) if r["errors"])
-            for k in ("static", "one", "three")}
+    bad = {k: sum(r["non2xx"] for c in conc for r in get(k, c)) for k in keys}
+    errs = {k: "; ".join(f"c{c}: {r['errors']}" for c in conc for r in get(k, c) if r["errors"]) for k in keys}
     rps = lambda k, c: [x["rps"] for x in get(k, c) if x["rps"] is not None]
-    spread = {k: [f"{min(rps(k, c)):,.0f}–{max(rps(k, c)):,.0f}" for c in conc if rps(k, c)]
-              for k in ("static", "one", "three")}
-    lines += ["", f"Non-2xx responses: static {bad['static']}, 1 replica {bad['one']}, 3 replicas {bad['three']}."]
-    for k, label in (("static", "static"), ("one", "1 replica"), ("three", "3 replicas")):
+    spread = {k: [f"{min(rps(k, c)):,.0f}–{max(rps(k, c)):,.0f}" for c in conc if rps(k, c)] for k in keys}
+    lines += ["", "Non-2xx responses: " + ", ".join(f"{label} {bad[k]}" for k, label in REPLICA_LABELS) + "."]
+    for k, label in REPLICA_LABELS:
         if errs[k]:
             lines.append(f"Socket errors, {label}: {errs[k]}.")
     lines += ["", "Range of requests/s over the rounds (" + ", ".join(f"c{c}" for c in conc) + "): " +
-              "; ".join(f"{label} " + ", ".join(spread[k]) for k, label in
-                        (("static", "static"), ("one", "1 replica"), ("three", "3 replicas"))) + "."]
+              "; ".join(f"{label} " + ", ".join(spread[k]) for k, label in REPLICA_LABELS) + "."]
     cpu = info.get("replica_cpu_s")
     if cpu:
-        lines += ["", "CPU time of each replica over the whole run (s; replica 1 also served the 1-replica set-up): " +
-                  ", ".join(f"{v:.1f}" for v in cpu) + "."]
-    lines += ["", f"Target (3 replicas ≥ 0.5 × Nginx static): met at {sum(met)} of {len(conc)} concurrencies.", ""]
+        lines += ["", "CPU time of each replica over the whole run (s): " +
+                  ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + "."]
+    lines += ["", "Target (3 replicas ≥ 0.5 × Nginx static): "
+              f"on TCP ports met at {sum(met['three'])} of {len(conc)} concurrencies, "
+              f"on Unix sockets at {sum(met['unix'])} of {len(conc)}.", ""]
     return lines
 
 
@@ -644,10 +658,12 @@ def replicas_plot(work, out):
         return
     plt.rcParams["svg.hashsalt"] = "folio-bench"
     conc = info["concurrencies"]
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = plt.subplots(figsize=(7.5, 5.4))
     for key, label, style in (("static", "Nginx, static file", "o--"),
-                              ("three", "3 Folio replicas behind Nginx", "s-"),
-                              ("one", "1 Folio replica behind Nginx", "^-")):
+                              ("hop", "Nginx → Nginx static over TCP (the hop's ceiling)", "x:"),
+                              ("unix", "3 Folio replicas behind Nginx, Unix sockets", "D-"),
+                              ("three", "3 Folio replicas behind Nginx, TCP", "s-"),
+                              ("one", "1 Folio replica behind Nginx, TCP", "^-")):
         xs, ys, lo, hi = [], [], [], []
         for c in conc:
             rs = [r["rps"] for r in runs.get(f"{key}-c{c}", []) if r["rps"] is not None]
@@ -659,6 +675,11 @@ def replicas_plot(work, out):
             lo.append(m - min(rs))
             hi.append(max(rs) - m)
         ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, capsize=3, label=label)
+    half = [(c, statistics.median(rs) / 2) for c in conc
+            if (rs := [r["rps"] for r in runs.get(f"static-c{c}", []) if r["rps"] is not None])]
+    if half:
+        ax.plot([c for c, _ in half], [h for _, h in half], color="gray", linewidth=1, linestyle="--",
+                label="the target: 0.5 × Nginx static")
     ax.set_xscale("log", base=2)
     ax.set_xticks(conc)
     ax.set_xticklabels([str(c) for c in conc])
@@ -669,7 +690,7 @@ def replicas_plot(work, out):
     ax.set_title(f"A cached {info['page_bytes'] // 1024} KB post page through Nginx, "
                  f"{figures.get('cores', '?')} cores shared with wrk", fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     fig.text(0.01, 0.01, f"folio {figures.get('rev', '?')} · {figures.get('date', '')} · bench/run.sh replicas",
              fontsize=7, color="gray")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -1107,14 +1128,18 @@ drop_dbs() {
 
 # Starts `folio serve` on 127.0.0.1:PORT with the given environment; sets LAST_PID. Waits
 # (bounded) for /readyz.
-serve_env() { # log, port, NAME=value...
-    local log=$1 port=$2 i
+serve_env() { # log, port on 127.0.0.1 or unix:PATH, NAME=value...
+    local log=$1 port=$2 i listen probe
     shift 2
-    env "$@" FOLIO_LISTEN="127.0.0.1:$port" "$FOLIO_BIN" serve >>"$log" 2>&1 &
+    case $port in
+    unix:*) listen=$port probe=(--unix-socket "${port#unix:}" http://localhost/readyz) ;;
+    *) listen=127.0.0.1:$port probe=("http://127.0.0.1:$port/readyz") ;;
+    esac
+    env "$@" FOLIO_LISTEN="$listen" "$FOLIO_BIN" serve >>"$log" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
     for i in $(seq 600); do
-        if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then return 0; fi
+        if curl -fsS -o /dev/null "${probe[@]}" 2>/dev/null; then return 0; fi
         kill -0 "$LAST_PID" 2>/dev/null || { tail -20 "$log" >&2; die "folio serve exited (log: $log)"; }
         sleep 0.05
     done
@@ -1137,7 +1162,7 @@ create_post() { # api base, token, directory
     POST_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$3/created.json")
 }
 
-cache_header() { curl -fsS -o /dev/null -D - "$1" | awk -F': ' 'tolower($1) == "x-folio-cache" { gsub("\r", "", $2); print $2 }'; }
+cache_header() { curl -fsS -o /dev/null -D - "$@" | awk -F': ' 'tolower($1) == "x-folio-cache" { gsub("\r", "", $2); print $2 }'; }
 
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
@@ -1157,106 +1182,129 @@ wait_url() { # url: bounded wait for a 2xx
 }
 
 # --- scenario 3: a cached post page through Nginx, 1 and 3 replicas vs Nginx static ----------
+# Set-ups: static (the reference: Nginx serving the bytes from a file), hop (the same proxy
+# configuration in front of that static server: the most any backend can get through a
+# TCP hop), one (1 replica, a thread per core), three (3 replicas on TCP ports) and unix
+# (3 replicas on Unix sockets); the 3-replica set-ups run FOLIO_WORKER_THREADS=1 each, as
+# docs/DEPLOYMENT.md advises for replicas that outnumber the cores.
+REPLICA_SETUPS=(static hop one three unix)
 bench_replicas() {
-    local d=$WORK/replicas i c r k setup target path file rports p_static p_one p_three base
+    local d=$WORK/replicas i c r k setup target path file rports p_static p_hop p_one p_three p_unix base
     unset FOLIO_DATA_DIR FOLIO_LISTEN FOLIO_BASE_URL FOLIO_DATABASE_URL
     servers
-    mkdir -p "$d/wrk" "$d/data" "$d/www" "$d/nginx/tmp"
-    read -r -a rports <<<"$(free_ports 6)"
-    p_static=${rports[3]} p_one=${rports[4]} p_three=${rports[5]}
-    rports=("${rports[@]:0:3}")
+    mkdir -p "$d/wrk" "$d/data" "$d/www" "$d/nginx/tmp" "$d/sock"
+    read -r -a rports <<<"$(free_ports 9)"
+    p_static=${rports[4]} p_hop=${rports[5]} p_one=${rports[6]} p_three=${rports[7]} p_unix=${rports[8]}
+    local one_port=${rports[0]} tports=("${rports[@]:1:3}") sockets=("$d/sock/folio-1.sock" "$d/sock/folio-2.sock" "$d/sock/folio-3.sock")
     base=http://127.0.0.1:$p_three
     create_db mariadb replicas
     local site=(FOLIO_DATA_DIR="$d/data" FOLIO_DATABASE_URL="$DB_URL" FOLIO_REDIS_URL="$REDIS_URL"
         FOLIO_BASE_URL="$base" FOLIO_TRUSTED_PROXIES=127.0.0.1)
-    say "replicas: a MariaDB database, the owner, three folio serve with Redis"
+    say "replicas: a MariaDB database, the owner, seven folio serve with Redis (1 alone, 3 on ports, 3 on sockets)"
     env "${site[@]}" "$FOLIO_BIN" migrate >/dev/null
     make_owner "${site[@]}"
-    local rpids=()
+    local rpids=() names=(one)
+    serve_env "$d/replica-one.log" "$one_port" "${site[@]}"
+    rpids+=("$LAST_PID")
     for i in 0 1 2; do
-        serve_env "$d/replica-$((i + 1)).log" "${rports[$i]}" "${site[@]}"
-        rpids+=("$LAST_PID")
+        serve_env "$d/replica-tcp-$((i + 1)).log" "${tports[$i]}" "${site[@]}" FOLIO_WORKER_THREADS=1
+        rpids+=("$LAST_PID") names+=("tcp-$((i + 1))")
     done
-    create_post "http://127.0.0.1:${rports[0]}" "$TOKEN" "$d"
+    for i in 0 1 2; do
+        serve_env "$d/replica-unix-$((i + 1)).log" "unix:${sockets[$i]}" "${site[@]}" FOLIO_WORKER_THREADS=1
+        rpids+=("$LAST_PID") names+=("unix-$((i + 1))")
+    done
+    create_post "http://127.0.0.1:$one_port" "$TOKEN" "$d"
     path=${POST_URL#"$base"}
     # Warm every replica: the first renders the page, the others find it in Redis and keep
     # it in memory. The second fetch from each should say `hit`.
-    local warm=()
-    for i in 0 1 2; do
-        warm+=("$(cache_header "http://127.0.0.1:${rports[$i]}$path")/$(cache_header "http://127.0.0.1:${rports[$i]}$path")")
+    local warm=() how
+    for i in 0 1 2 3 4 5 6; do
+        case $i in
+        0) how=("http://127.0.0.1:$one_port$path") ;;
+        [123]) how=("http://127.0.0.1:${tports[$((i - 1))]}$path") ;;
+        *) how=(--unix-socket "${sockets[$((i - 4))]}" "http://localhost$path") ;;
+        esac
+        warm+=("$(cache_header "${how[@]}")/$(cache_header "${how[@]}")")
     done
     case $path in */) file=$d/www${path}index.html ;; *) file=$d/www$path ;; esac
     mkdir -p "$(dirname "$file")"
-    curl -fsS -o "$file" "http://127.0.0.1:${rports[0]}$path"
+    curl -fsS -o "$file" "http://127.0.0.1:$one_port$path"
     chmod -R a+rX "$d/www"
 
-    say "nginx: deploy/nginx/folio.conf for 1 and for 3 replicas, and the same bytes as a static file"
-    python3 "$PY" nginx-upstream "$REPO/deploy/nginx/upstream.conf" folio "${rports[@]}" >"$d/nginx/upstream-three.conf"
-    python3 "$PY" nginx-upstream "$REPO/deploy/nginx/upstream.conf" folio_one "${rports[0]}" >"$d/nginx/upstream-one.conf"
-    sed -E "s/^([[:space:]]*)listen 8080;/\1listen 127.0.0.1:$p_three;/" "$REPO/deploy/nginx/folio.conf" >"$d/nginx/folio-three.conf"
-    sed -E -e "s/^([[:space:]]*)listen 8080;/\1listen 127.0.0.1:$p_one;/" \
-        -e "s#proxy_pass http://folio;#proxy_pass http://folio_one;#" "$REPO/deploy/nginx/folio.conf" >"$d/nginx/folio-one.conf"
-    grep -q "listen 127.0.0.1:$p_three;" "$d/nginx/folio-three.conf" || die "deploy/nginx/folio.conf: no 'listen 8080;' line to change"
-    grep -q "proxy_pass http://folio_one;" "$d/nginx/folio-one.conf" || die "deploy/nginx/folio.conf: no 'proxy_pass http://folio;' line"
+    say "nginx: deploy/nginx/folio.conf for each set-up, and the same bytes as a static file"
+    # upstream name, listen port, replicas (ports or unix:PATH)
+    local spec name port rest
+    for spec in "folio_one $p_one $one_port" "folio $p_three ${tports[*]}" \
+        "folio_unix $p_unix ${sockets[*]/#/unix:}" "folio_hop $p_hop $p_static"; do
+        read -r name port rest <<<"$spec"
+        # shellcheck disable=SC2086 # the replicas are words
+        python3 "$PY" nginx-upstream "$REPO/deploy/nginx/upstream.conf" "$name" $rest >"$d/nginx/upstream-$name.conf"
+        sed -E -e "s/^([[:space:]]*)listen 8080;/\1listen 127.0.0.1:$port;/" \
+            -e "s#proxy_pass http://folio;#proxy_pass http://$name;#" "$REPO/deploy/nginx/folio.conf" >"$d/nginx/server-$name.conf"
+        grep -q "listen 127.0.0.1:$port;" "$d/nginx/server-$name.conf" || die "deploy/nginx/folio.conf: no 'listen 8080;' line to change"
+        grep -q "proxy_pass http://$name;" "$d/nginx/server-$name.conf" || die "deploy/nginx/folio.conf: no 'proxy_pass http://folio;' line"
+    done
     {
         nginx_head "$d" 4096
-        cat <<NGINX
-    # Folio's configuration, as shipped: 3 replicas, and a copy for 1 replica.
-    include $d/nginx/upstream-three.conf;
-    include $d/nginx/folio-three.conf;
-    include $d/nginx/upstream-one.conf;
-    include $d/nginx/folio-one.conf;
-
-NGINX
+        echo "    # Folio's configuration, as shipped, once per set-up."
+        for name in folio_one folio folio_unix folio_hop; do
+            echo "    include $d/nginx/upstream-$name.conf;"
+            echo "    include $d/nginx/server-$name.conf;"
+        done
         echo "    # The reference: the page's bytes as a static file."
         static_server "$p_static" "$d/www"
         echo "}"
     } >"$d/nginx/nginx.conf"
     start_nginx "$d/nginx"
-    local url_static=http://127.0.0.1:$p_static$path url_one=http://127.0.0.1:$p_one$path url_three=http://127.0.0.1:$p_three$path
-    for target in "$url_static" "$url_one" "$url_three"; do
+    local url_static=http://127.0.0.1:$p_static$path url_hop=http://127.0.0.1:$p_hop$path url_one=http://127.0.0.1:$p_one$path
+    local url_three=http://127.0.0.1:$p_three$path url_unix=http://127.0.0.1:$p_unix$path
+    for setup in "${REPLICA_SETUPS[@]}"; do
+        eval "target=\$url_$setup"
         wait_url "$target"
         curl -fsS "$target" | cmp -s - "$file" || die "$target does not serve the saved page byte for byte"
     done
     # Through Nginx, 3 requests in a row reach the 3 replicas (round robin): all from memory?
     local via=()
-    for i in 1 2 3; do via+=("$(cache_header "$url_three")"); done
+    for i in 1 2 3; do via+=("$(cache_header "$url_three")" "$(cache_header "$url_unix")"); done
 
-    local setups=(static one three) n order
+    local n order count=${#REPLICA_SETUPS[@]}
     for c in $CONCURRENCIES; do
-        say "c=$c: a 2 s warm-up each, then $ROUNDS rounds of $DURATION, the three set-ups interleaved"
-        for setup in "${setups[@]}"; do
+        say "c=$c: a 2 s warm-up each, then $ROUNDS rounds of $DURATION, the $count set-ups interleaved"
+        for setup in "${REPLICA_SETUPS[@]}"; do
             eval "target=\$url_$setup"
             wrk -t"$THREADS" -c"$c" -d2s "$target" >/dev/null 2>&1 || true
         done
         for r in $(seq "$ROUNDS"); do
             # Rotate the order from round to round, so no set-up always runs first.
             order=()
-            for n in 0 1 2; do order+=("${setups[$(((n + r) % 3))]}"); done
+            for n in $(seq 0 $((count - 1))); do order+=("${REPLICA_SETUPS[$(((n + r) % count))]}"); done
             for setup in "${order[@]}"; do
                 eval "target=\$url_$setup"
                 wrk_round "$d/wrk/$setup-c$c-r$r.txt" -t"$THREADS" -c"$c" -d"$DURATION" --latency "$target"
             done
         done
     done
-    for target in "$url_one" "$url_three"; do
+    for target in "$url_one" "$url_three" "$url_unix"; do
         curl -fsS "$target" | cmp -s - "$file" ||
             echo "warning: $target changed during the run (bytes differ from the saved copy)" >&2
     done
     local cpu=()
-    for i in 0 1 2; do cpu+=("$(cpu_seconds "${rpids[$i]}")"); done
+    for i in "${!rpids[@]}"; do cpu+=("${names[$i]}=$(cpu_seconds "${rpids[$i]}")"); done
     python3 - "$d/info.json" "$(stat -c %s "$file")" "$THREADS" "$DURATION" "$ROUNDS" "$CONCURRENCIES" \
         "$("$NGINX" -v 2>&1 | sed 's#.*/##')" "${cpu[*]}" "${warm[*]}" "${via[*]}" "$POST_WORDS" <<'PYTHON'
 import json, sys
 out, size, threads, duration, rounds, conc, nginx, cpu, warm, via, words = sys.argv[1:]
 json.dump({"page_bytes": int(size), "threads": int(threads), "duration": duration, "rounds": int(rounds),
            "concurrencies": [int(c) for c in conc.split()], "nginx_version": nginx,
-           "replica_cpu_s": [float(x) for x in cpu.split()], "warm_cache_headers": warm.split(),
-           "via_nginx_cache_headers": via.split(), "post_words": int(words)}, open(out, "w"))
+           "replica_cpu_s": {k: float(v) for k, v in (x.split("=") for x in cpu.split())},
+           "warm_cache_headers": warm.split(), "via_nginx_cache_headers": via.split(), "post_words": int(words)},
+          open(out, "w"))
 PYTHON
-    echo "  x-folio-cache on each replica, first/second fetch: ${warm[*]}; through nginx: ${via[*]}" >&2
+    echo "  x-folio-cache on each replica, first/second fetch: ${warm[*]}; through nginx (TCP, Unix): ${via[*]}" >&2
     stop_pid "$NGINX_PID"
-    for i in 0 1 2; do stop_pid "${rpids[$i]}"; done
+    for i in "${!rpids[@]}"; do stop_pid "${rpids[$i]}"; done
+    for i in 0 1 2; do [ ! -e "${sockets[$i]}" ] || echo "warning: ${sockets[$i]} is still there after its replica stopped" >&2; done
     say "plot: $PLOT"
     python3 "$PY" plot "$WORK" "$PLOT" || echo "bench/run.sh: the plot failed (the figures are in the table)" >&2
 }

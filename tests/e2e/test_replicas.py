@@ -50,6 +50,7 @@ SCHEDULE_AHEAD_S = 4  # a scheduled post's time, from when it is written
 # publishes; a lease whose holder was killed is taken over after 30 s.
 SCHEDULER_S = 40.0
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ADDRESS_FAILURES = 30  # failed sign-ins one address may make in 15 minutes (admin/auth.rs)
 
 
 # --- Databases ------------------------------------------------------------------------------
@@ -504,3 +505,108 @@ def test_the_proxy_keeps_its_promises(cluster: Cluster) -> None:
                         {"Authorization": f"Bearer {replicas[0].token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert resp.status == 413, resp
     assert "larger than the upload limit of 10 MB" in resp.text, resp.text
+
+
+# --- Replicas on Unix sockets ----------------------------------------------------------------
+
+
+class UnixReplica(Folio):
+    """A replica listening on a Unix socket (`FOLIO_LISTEN=unix:PATH`): there is no URL of
+    its own, so it is ready when `folio healthcheck` (which then asks the socket) says so."""
+
+    def __init__(self, binary: Path, root: Path, socket: Path, **kwargs) -> None:
+        super().__init__(binary, root, **kwargs)
+        self.socket = socket
+        self.listen = f"unix:{socket}"
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while (check := self.run("healthcheck", check=False)).returncode != 0:
+            assert self.proc.poll() is None, f"`folio serve` on {self.listen} exited\n{self.log_text()}"
+            assert time.monotonic() < deadline, f"{self.listen} not ready: {check.stderr}\n{self.log_text()}"
+            time.sleep(0.05)
+
+
+def test_replicas_on_unix_sockets_behind_nginx(tmp_path_factory: pytest.TempPathFactory, folio_path: Path) -> None:
+    """The single-machine set-up: three replicas each on its own Unix socket (one shared
+    SQLite file), Nginx's upstream naming the sockets. Through Nginx a post is written and
+    read, and X-Forwarded-For is believed from the socket (it counts as 127.0.0.1); a
+    replica killed with SIGKILL under load costs no GET, and started again it takes over
+    the socket file its predecessor left; a second server on a live socket is refused;
+    one stopped with SIGTERM removes its socket file."""
+    sockets = tmp_path_factory.mktemp("sockets")
+    shared = tmp_path_factory.mktemp("shared-data")
+    proxy_port = free_port()
+    base_url = f"http://127.0.0.1:{proxy_port}"
+    env = {"FOLIO_DATA_DIR": str(shared), "FOLIO_TRUSTED_PROXIES": "127.0.0.1"}
+    replicas = [UnixReplica(folio_path, tmp_path_factory.mktemp(f"unix{i}"), sockets / f"folio-{i + 1}.sock",
+                            base_url=base_url, extra_env=env) for i in range(REPLICAS)]
+    nginx = None
+    try:
+        replicas[0].setup_owner()
+        for r in replicas:
+            r.start()
+            assert r.socket.is_socket() and (r.socket.stat().st_mode & 0o777) == 0o666, r.socket
+        nginx = Nginx(tmp_path_factory.mktemp("nginx-unix"), [f"unix:{r.socket}" for r in replicas], proxy_port)
+
+        token = replicas[0].token
+        created = http_request(nginx.url + "/api/v1/admin/posts", "POST",
+                               b'{"title": "Over a Unix socket", "markdown": "No TCP on this hop.", "status": "published"}',
+                               {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert created.status == 201, created
+        path = replicas[0].path_of(created.json()["url"])
+        for _ in range(REPLICAS):  # round robin: each replica answers once
+            page = http_request(nginx.url + path)
+            assert page.status == 200 and "No TCP on this hop." in page.text, page
+
+        # The forwarded address is the client's: failed sign-ins (each for another
+        # account, so only the per-address limit can bite) through Nginx lock out
+        # 192.0.2.1, and a client at another address is not affected by it.
+        def sign_in_as(address: str, n: int) -> int:
+            form = http_request(nginx.url + "/admin/signin", headers={"X-Forwarded-For": address})
+            cookie = "; ".join(c.split(";")[0] for c in form.headers.get_all("Set-Cookie") or [])
+            body = urllib.parse.urlencode({"email": f"nobody{n}@example.com", "password": "not the password at all",
+                                           "csrf": csrf_of(form.text)}).encode()
+            return http_request(nginx.url + "/admin/signin", "POST", body,
+                                {"X-Forwarded-For": address, "Cookie": cookie,
+                                 "Content-Type": "application/x-www-form-urlencoded"}).status
+        statuses = [sign_in_as("192.0.2.1", n) for n in range(ADDRESS_FAILURES + 1)]
+        assert 429 not in statuses[:-1] and statuses[-1] == 429, f"the forwarded address was not the one limited: {statuses}"
+        assert sign_in_as("192.0.2.2", 0) != 429, "another client was limited with the first"
+
+        # SIGKILL under load: Nginx retries the next socket; the file stays behind.
+        victim = replicas[1]
+
+        def strike() -> None:
+            time.sleep(1.0)
+            assert victim.proc is not None
+            victim.proc.send_signal(signal.SIGKILL)
+            victim.proc.wait()
+
+        striker = threading.Thread(target=strike)
+        striker.start()
+        count, failures = bounded_load([nginx.url + p for p in ("/", path, "/feed.xml")], seconds=3.0)
+        striker.join()
+        victim.proc = None
+        print(f"unix sockets SIGKILL: {count} GETs through Nginx, {len(failures)} failed")
+        assert count > 100 and not failures, f"{len(failures)} of {count} GETs failed: {failures[:10]}"
+        assert victim.socket.is_socket(), "a killed replica cannot remove its socket file"
+        victim.start()  # takes over the file nobody accepts on
+
+        # A live socket is not taken over.
+        intruder = UnixReplica(folio_path, tmp_path_factory.mktemp("intruder"), victim.socket, base_url=base_url, extra_env=env)
+        refused = intruder.run("serve", check=False, timeout=30)
+        assert refused.returncode != 0, refused
+        assert "FOLIO_LISTEN" in refused.stderr and "another server is accepting" in refused.stderr, refused.stderr
+        assert victim.run("healthcheck").returncode == 0, "the refused start left the live replica alone"
+
+        # SIGTERM: it drains, exits 0 and removes its socket file.
+        assert replicas[2].stop() == 0
+        assert not replicas[2].socket.exists(), "a replica stopped with SIGTERM leaves its socket file behind"
+        assert http_request(nginx.url + path).status == 200
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        for r in replicas:
+            r.stop()

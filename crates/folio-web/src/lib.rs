@@ -250,10 +250,34 @@ pub async fn serve_health(listener: tokio::net::UnixListener, state: AppState) -
     axum::serve(listener, ops::health_router().with_state(state)).await
 }
 
+/// Where [`serve`] accepts connections.
+pub enum Listener {
+    Tcp(TcpListener),
+    /// A Unix socket, for a proxy on the same machine: no TCP on either side of the hop.
+    /// Only processes on this machine can connect to it, so every connection counts as
+    /// coming from 127.0.0.1, and `FOLIO_TRUSTED_PROXIES=127.0.0.1` trusts the proxy's
+    /// `X-Forwarded-For` exactly as it would over loopback.
+    #[cfg(unix)]
+    Unix(tokio::net::UnixListener),
+}
+
+impl From<TcpListener> for Listener {
+    fn from(listener: TcpListener) -> Listener {
+        Listener::Tcp(listener)
+    }
+}
+
+#[cfg(unix)]
+impl From<tokio::net::UnixListener> for Listener {
+    fn from(listener: tokio::net::UnixListener) -> Listener {
+        Listener::Unix(listener)
+    }
+}
+
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
 /// finish.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -271,9 +295,16 @@ pub async fn serve(
         }
     });
     let app = router(state);
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = match listener.into() {
+        Listener::Tcp(listener) => {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
+        }
+        #[cfg(unix)]
+        Listener::Unix(listener) => {
+            let machine = axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+            axum::serve(listener, app.layer(axum::Extension(machine)).into_make_service()).with_graceful_shutdown(shutdown).await
+        }
+    };
     poller.abort();
     sync.into_iter().flatten().for_each(|task| task.abort());
     scheduler.abort();

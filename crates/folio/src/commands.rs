@@ -1,7 +1,7 @@
 //! What each subcommand does.
 
 use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand, UserCreateArgs, UserResetArgs};
-use crate::config::Config;
+use crate::config::{Config, Listen};
 use anyhow::{bail, Context};
 use base64::Engine as _;
 use folio_media::MediaStore as _;
@@ -15,8 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Password length bounds (OWASP ASVS V2.1: at least 12, at most 128, never truncated).
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
 
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let loaded = Config::load(cli.config.as_deref())?;
+pub async fn run(cli: Cli, loaded: crate::config::Loaded) -> anyhow::Result<ExitCode> {
     let config = loaded.config;
     crate::logging::init(config.log_format, &config.log);
     for warning in &loaded.warnings {
@@ -104,7 +103,7 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let state = folio_web::AppState::with_shared(store.clone(), web, shared).context("loading the theme (FOLIO_THEME_DIR)")?;
-    let listener = listen(&config).with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+    let (listener, socket_file) = listen(&config).with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
     #[cfg(unix)]
     let health = match &config.health_socket {
         Some(name) => {
@@ -113,7 +112,11 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let addr = listener.local_addr()?;
+    let address = match &listener {
+        folio_web::Listener::Tcp(tcp) => format!("http://{}", tcp.local_addr()?),
+        #[cfg(unix)]
+        folio_web::Listener::Unix(_) => config.listen.to_string(),
+    };
     if store.count_users().await.unwrap_or(1) == 0 {
         let token = store.create_setup_token().await.context("creating the set-up token")?;
         tracing::info!(
@@ -124,12 +127,15 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         );
     }
     tracing::info!(
-        address = %addr,
+        address = %address,
         base_url = %config.base_url,
         startup_ms = started.elapsed().as_millis() as u64,
-        "listening on http://{addr}"
+        "listening on {address}"
     );
-    folio_web::serve(listener, state, shutdown_signal()).await.context("serving")?;
+    let served = folio_web::serve(listener, state, shutdown_signal()).await.context("serving");
+    #[cfg(unix)]
+    socket_file.inspect(unix_listen::SocketFile::remove);
+    served?;
     #[cfg(unix)]
     health.inspect(tokio::task::JoinHandle::abort);
     store.close().await;
@@ -137,16 +143,77 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(unix)]
+type SocketFile = Option<unix_listen::SocketFile>;
+#[cfg(not(unix))]
+type SocketFile = ();
+
 /// The listening socket. With `FOLIO_LISTEN_REUSE_PORT`, several processes bind the same
 /// address (`SO_REUSEPORT`) and the kernel spreads new connections across them: replicas
-/// on one host's network, where a new one starts beside the one it replaces.
-fn listen(config: &Config) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = if config.listen.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
-    socket.set_reuseaddr(true)?;
-    #[cfg(unix)]
-    socket.set_reuseport(config.listen_reuse_port)?;
-    socket.bind(config.listen)?;
-    socket.listen(1024)
+/// on one host's network, where a new one starts beside the one it replaces. A Unix
+/// socket also gives back its file, to remove when the server stops.
+fn listen(config: &Config) -> std::io::Result<(folio_web::Listener, SocketFile)> {
+    match &config.listen {
+        Listen::Tcp(addr) => {
+            let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+            socket.set_reuseaddr(true)?;
+            #[cfg(unix)]
+            socket.set_reuseport(config.listen_reuse_port)?;
+            socket.bind(*addr)?;
+            Ok((socket.listen(1024)?.into(), Default::default()))
+        }
+        #[cfg(unix)]
+        Listen::Unix(path) => {
+            let (listener, file) = unix_listen::bind(path)?;
+            Ok((listener.into(), Some(file)))
+        }
+        #[cfg(not(unix))]
+        Listen::Unix(_) => Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "Unix sockets need a Unix system")),
+    }
+}
+
+/// `FOLIO_LISTEN=unix:PATH`: the socket file belongs to this process while it serves.
+#[cfg(unix)]
+mod unix_listen {
+    use std::io::{Error, ErrorKind};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+    use std::path::{Path, PathBuf};
+
+    /// The socket file this process made, known by device and inode: after a
+    /// replacement has bound the same path, the file there is no longer ours to remove.
+    pub struct SocketFile {
+        path: PathBuf,
+        id: (u64, u64),
+    }
+
+    impl SocketFile {
+        pub fn remove(&self) {
+            if std::fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.id) {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
+    }
+
+    /// Binds the socket. A file left by a process that is gone (nothing accepts on it) is
+    /// replaced; a live server's socket, or a file that is not a socket, is an error.
+    pub fn bind(path: &Path) -> std::io::Result<(tokio::net::UnixListener, SocketFile)> {
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            if !meta.file_type().is_socket() {
+                return Err(Error::new(ErrorKind::AlreadyExists, "a file that is not a socket is in the way"));
+            }
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(Error::new(ErrorKind::AddrInUse, "another server is accepting on this socket"));
+            }
+            std::fs::remove_file(path)?;
+        }
+        let listener = std::os::unix::net::UnixListener::bind(path)?;
+        // Like a port on loopback: any process of this machine may connect (the proxy
+        // runs as its own user). Restrict who can with the folder's permissions.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        let meta = std::fs::metadata(path)?;
+        listener.set_nonblocking(true)?;
+        Ok((tokio::net::UnixListener::from_std(listener)?, SocketFile { path: path.to_owned(), id: (meta.dev(), meta.ino()) }))
+    }
 }
 
 /// `FOLIO_HEALTH_SOCKET`: a Unix socket by path, or `@name` in Linux's abstract
@@ -297,10 +364,20 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
         };
         return report_ready(name, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
     }
+    #[cfg(unix)]
+    if let (None, Listen::Unix(path)) = (&args.url, &config.listen) {
+        let check = async {
+            let stream = tokio::net::UnixStream::connect(path).await?;
+            ask_ready(stream, "localhost").await
+        };
+        return report_ready(&config.listen.to_string(), args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
+    }
     let base = match args.url {
         Some(url) => url,
         None => {
-            let mut addr = config.listen;
+            let Listen::Tcp(mut addr) = config.listen else {
+                bail!("FOLIO_LISTEN: a Unix socket needs a Unix system; give --url");
+            };
             if addr.ip().is_unspecified() {
                 addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
             }

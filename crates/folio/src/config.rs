@@ -14,18 +14,55 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where `folio serve` accepts connections (`FOLIO_LISTEN`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// An address and port, such as `127.0.0.1:8080` or `[::]:8080`.
+    Tcp(SocketAddr),
+    /// `unix:/path/to/folio.sock`: a Unix socket, for a proxy on the same machine.
+    Unix(PathBuf),
+}
+
+impl std::fmt::Display for Listen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Listen::Tcp(addr) => write!(f, "{addr}"),
+            Listen::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+impl Listen {
+    /// `127.0.0.1:8080`, `[::1]:8080` or `unix:/run/folio/folio.sock`.
+    fn parse(value: &str) -> Result<Listen, String> {
+        if let Some(path) = value.strip_prefix("unix:") {
+            // sun_path holds 108 bytes with the terminating NUL.
+            if path.is_empty() || path.len() > 107 {
+                return Err(format!("{value:?} needs a socket path of 1 to 107 bytes after unix:, such as unix:/run/folio/folio.sock"));
+            }
+            return Ok(Listen::Unix(PathBuf::from(path)));
+        }
+        value
+            .parse::<SocketAddr>()
+            .map(Listen::Tcp)
+            .map_err(|_| format!("{value:?} is not a socket address such as 127.0.0.1:8080 or [::1]:8080, nor unix:/path/to/folio.sock"))
+    }
+}
+
 /// The resolved configuration of one process.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
     pub data_dir: PathBuf,
-    pub listen: SocketAddr,
+    pub listen: Listen,
     /// Bind the listener with `SO_REUSEPORT`, so that several processes (replicas on one
     /// host's network) share the address and the kernel spreads connections across them.
     pub listen_reuse_port: bool,
     /// A Unix socket (`@name`: abstract, Linux) on which this process alone answers
     /// `/healthz` and `/readyz`, for `folio healthcheck` when replicas share `listen`.
     pub health_socket: Option<String>,
+    /// Threads that run requests; `None`: one per core this process may use.
+    pub worker_threads: Option<usize>,
     pub base_url: String,
     pub redis_url: Option<String>,
     pub theme_dir: Option<PathBuf>,
@@ -55,6 +92,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_LISTEN",
     "FOLIO_LISTEN_REUSE_PORT",
     "FOLIO_HEALTH_SOCKET",
+    "FOLIO_WORKER_THREADS",
     "FOLIO_BASE_URL",
     "FOLIO_REDIS_URL",
     "FOLIO_REDIS_URL_FILE",
@@ -75,6 +113,7 @@ struct FileConfig {
     listen: Option<String>,
     listen_reuse_port: Option<bool>,
     health_socket: Option<String>,
+    worker_threads: Option<usize>,
     base_url: Option<String>,
     redis_url: Option<String>,
     theme_dir: Option<PathBuf>,
@@ -161,10 +200,8 @@ impl Config {
         }
 
         let listen = match pick("FOLIO_LISTEN", file_cfg.listen, "listen") {
-            Some(s) => s.value.parse::<SocketAddr>().map_err(|_| {
-                err(&s.from, format!("{:?} is not a socket address such as 127.0.0.1:8080 or [::1]:8080", s.value))
-            })?,
-            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(s) => Listen::parse(&s.value).map_err(|m| err(&s.from, m))?,
+            None => Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 8080))),
         };
 
         let listen_reuse_port = match get("FOLIO_LISTEN_REUSE_PORT") {
@@ -174,6 +211,24 @@ impl Config {
                 other => return Err(err("FOLIO_LISTEN_REUSE_PORT", format!("{other:?} is not true or false"))),
             },
             None => file_cfg.listen_reuse_port.unwrap_or(false),
+        };
+        if listen_reuse_port && matches!(listen, Listen::Unix(_)) {
+            return Err(err("FOLIO_LISTEN_REUSE_PORT", "shares a TCP port; FOLIO_LISTEN is a Unix socket, which each replica needs its own of"));
+        }
+
+        let worker_threads = match get("FOLIO_WORKER_THREADS") {
+            Some(v) => match v.trim() {
+                "" | "auto" => None,
+                n => Some(n.parse::<usize>().ok().filter(|n| (1..=1024).contains(n)).ok_or_else(|| {
+                    err("FOLIO_WORKER_THREADS", format!("{v:?} is not a number of threads from 1 to 1024 (or auto: one per core)"))
+                })?),
+            },
+            None => match file_cfg.worker_threads {
+                Some(n) if !(1..=1024).contains(&n) => {
+                    return Err(err(from_file("worker_threads"), format!("{n} is not a number of threads from 1 to 1024")))
+                }
+                n => n,
+            },
         };
 
         let health_socket = match pick("FOLIO_HEALTH_SOCKET", file_cfg.health_socket, "health_socket") {
@@ -187,7 +242,12 @@ impl Config {
 
         let base_url = match pick("FOLIO_BASE_URL", file_cfg.base_url, "base_url") {
             Some(s) => parse_base_url(&s.value).map_err(|m| err(&s.from, m))?,
-            None => format!("http://{listen}"),
+            None => match &listen {
+                Listen::Tcp(addr) => format!("http://{addr}"),
+                Listen::Unix(_) => {
+                    return Err(err("FOLIO_BASE_URL", "must be set when FOLIO_LISTEN is a Unix socket: the site's address cannot be derived from a socket path"))
+                }
+            },
         };
 
         let database_url = match secret("FOLIO_DATABASE_URL")?.or_else(|| {
@@ -253,7 +313,7 @@ impl Config {
         };
 
         Ok(Loaded {
-            config: Config { database_url, data_dir, listen, listen_reuse_port, health_socket, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
+            config: Config { database_url, data_dir, listen, listen_reuse_port, health_socket, worker_threads, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
             warnings,
         })
     }
@@ -290,6 +350,46 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.page_cache_mb, 64);
         assert_eq!(c.media_max_mb, 10);
+        assert_eq!(c.worker_threads, None, "one per core unless told");
+    }
+
+    #[test]
+    fn a_unix_socket_to_listen_on_needs_the_sites_address_and_no_shared_port() {
+        let c = Config::from_sources(None, env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock"), ("FOLIO_BASE_URL", "https://blog.example")]))
+            .expect("loads")
+            .config;
+        assert_eq!(c.listen, Listen::Unix(PathBuf::from("/run/folio/one.sock")));
+        assert_eq!(c.listen.to_string(), "unix:/run/folio/one.sock");
+        let e = Config::from_sources(None, env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock")])).err().expect("no base URL");
+        assert_eq!(e.source_name, "FOLIO_BASE_URL", "{e}");
+        assert!(e.message.contains("Unix socket"), "{e}");
+        let e = Config::from_sources(
+            None,
+            env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock"), ("FOLIO_BASE_URL", "https://blog.example"), ("FOLIO_LISTEN_REUSE_PORT", "true")]),
+        )
+        .err()
+        .expect("no port to share");
+        assert_eq!(e.source_name, "FOLIO_LISTEN_REUSE_PORT", "{e}");
+        let long = format!("unix:/{}", "s".repeat(107));
+        for bad in ["unix:", long.as_str()] {
+            let e = Config::from_sources(None, env(&[("FOLIO_LISTEN", bad), ("FOLIO_BASE_URL", "https://blog.example")])).err().expect("refused");
+            assert_eq!(e.source_name, "FOLIO_LISTEN", "{e}");
+            assert!(e.message.contains("socket path"), "{e}");
+        }
+    }
+
+    #[test]
+    fn worker_threads_from_the_environment_or_the_file() {
+        let c = Config::from_sources(None, env(&[("FOLIO_WORKER_THREADS", "1")])).expect("loads").config;
+        assert_eq!(c.worker_threads, Some(1));
+        assert_eq!(Config::from_sources(None, env(&[("FOLIO_WORKER_THREADS", "auto")])).expect("loads").config.worker_threads, None);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("folio.toml");
+        std::fs::write(&path, "worker_threads = 3\n").expect("write");
+        assert_eq!(Config::from_sources(Some(&path), vec![]).expect("loads").config.worker_threads, Some(3));
+        std::fs::write(&path, "worker_threads = 0\n").expect("write");
+        let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
+        assert!(e.source_name.ends_with("worker_threads"), "{e}");
     }
 
     #[test]
@@ -304,6 +404,8 @@ mod tests {
             ("FOLIO_TRUSTED_PROXIES", "10.0.0.0/99"),
             ("FOLIO_REDIS_URL", "http://redis"),
             ("FOLIO_LISTEN_REUSE_PORT", "sometimes"),
+            ("FOLIO_WORKER_THREADS", "0"),
+            ("FOLIO_WORKER_THREADS", "many"),
         ] {
             let e = Config::from_sources(None, env(&[(var, value)])).err().expect("refused");
             assert_eq!(e.source_name, var, "{e}");
@@ -314,7 +416,7 @@ mod tests {
     fn unknown_variables_are_warned_about() {
         let loaded = Config::from_sources(None, env(&[("FOLIO_LISTEN", "127.0.0.1:9000"), ("FOLIO_LISTN", "x")])).expect("loads");
         assert!(loaded.warnings.iter().any(|w| w.contains("FOLIO_LISTN")));
-        assert_eq!(loaded.config.listen.port(), 9000);
+        assert_eq!(loaded.config.listen, Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 9000))));
     }
 
     #[test]
@@ -323,10 +425,10 @@ mod tests {
         let path = dir.path().join("folio.toml");
         std::fs::write(&path, "listen = \"127.0.0.1:7000\"\nbase_url = \"https://blog.example/\"\n").expect("write");
         let c = Config::from_sources(Some(&path), vec![]).expect("loads").config;
-        assert_eq!(c.listen.port(), 7000);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(c.base_url, "https://blog.example");
         let c = Config::from_sources(Some(&path), env(&[("FOLIO_LISTEN", "127.0.0.1:7001")])).expect("loads").config;
-        assert_eq!(c.listen.port(), 7001);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:7001");
         std::fs::write(&path, "lisen = \"x\"\n").expect("write");
         let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
         assert!(e.to_string().contains("lisen"), "{e}");

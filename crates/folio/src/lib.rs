@@ -13,14 +13,26 @@ use std::process::ExitCode;
 /// Runs the command line of this process and gives its exit code.
 pub fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Before the runtime: FOLIO_WORKER_THREADS sizes it.
+    let loaded = match config::Config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            eprintln!("folio: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = loaded.config.worker_threads {
+        builder.worker_threads(threads);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("folio: could not start the async runtime: {err}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(commands::run(cli, loaded)) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("folio: {err:#}");

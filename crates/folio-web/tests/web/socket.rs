@@ -86,3 +86,35 @@ async fn shutdown_lets_an_in_flight_request_finish() {
     let post = app.state.store().public_post_by_slug("written-during-shutdown").await;
     assert!(post.is_ok(), "and what it acknowledged is stored");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine() {
+    let app = TestApp::empty().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("folio.sock");
+    let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let get = |path: std::path::PathBuf, target: &'static str, extra: &'static str| async move {
+        let mut stream = tokio::net::UnixStream::connect(path).await.expect("connect");
+        let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut out = String::new();
+        stream.read_to_string(&mut out).await.expect("read");
+        out
+    };
+    assert!(get(path.clone(), "/readyz", "").await.starts_with("HTTP/1.1 200"));
+    // Set-up without a token is for this machine only: a socket's peer is this machine,
+    // unless it relays for someone else (no proxy is trusted here).
+    let local = get(path.clone(), "/admin/setup", "").await;
+    assert!(local.starts_with("HTTP/1.1 200"), "{local}");
+    let relayed = get(path.clone(), "/admin/setup", "X-Forwarded-For: 203.0.113.9\r\n").await;
+    assert!(relayed.starts_with("HTTP/1.1 403"), "{relayed}");
+
+    stop.send(()).expect("signal");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "server stopped cleanly: {result:?}");
+}
