@@ -6,8 +6,9 @@
 #                           RSS idle and under load, start-up to /readyz
 #   bench/run.sh scale      home, tag page and search: 1,000 vs 100,000 posts (SQLite)
 #   bench/run.sh replicas   cached post page through Nginx with deploy/nginx: 1 and 3 replicas
-#                           (MariaDB + Redis) vs the same Nginx serving the bytes statically,
-#                           at several concurrencies; a plot of requests/s
+#                           (MariaDB + Redis; the 3 on TCP ports and on Unix sockets) vs the same
+#                           Nginx serving the bytes statically, and vs Nginx proxying to that
+#                           static server (the hop's ceiling), at several concurrencies; a plot
 #   bench/run.sh uncached   the post page with FOLIO_PAGE_CACHE_MB=0 on SQLite, MariaDB and
 #                           PostgreSQL vs the cached page
 #   bench/run.sh scale-servers   `scale` on MariaDB and PostgreSQL, with `folio import` timed
