@@ -222,7 +222,7 @@ mod unix_listen {
 mod health_socket {
     use std::os::unix::net::{UnixListener, UnixStream};
 
-    fn address(name: &str) -> std::io::Result<std::os::unix::net::SocketAddr> {
+    pub fn address(name: &str) -> std::io::Result<std::os::unix::net::SocketAddr> {
         match name.strip_prefix('@') {
             #[cfg(target_os = "linux")]
             Some(abstract_name) => {
@@ -245,8 +245,8 @@ mod health_socket {
         tokio::net::UnixListener::from_std(listener)
     }
 
-    pub fn connect(name: &str) -> std::io::Result<tokio::net::UnixStream> {
-        let stream = UnixStream::connect_addr(&address(name)?)?;
+    pub fn connect(address: &std::os::unix::net::SocketAddr) -> std::io::Result<tokio::net::UnixStream> {
+        let stream = UnixStream::connect_addr(address)?;
         stream.set_nonblocking(true)?;
         tokio::net::UnixStream::from_std(stream)
     }
@@ -356,21 +356,21 @@ async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<
 /// process's replica through `FOLIO_HEALTH_SOCKET` when set, else of the listen address.
 /// Kept dependency-free: it runs as the container health check every few seconds.
 async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<ExitCode> {
+    // This process's own socket: FOLIO_HEALTH_SOCKET, else a Unix socket it listens on.
     #[cfg(unix)]
-    if let (None, Some(name)) = (&args.url, &config.health_socket) {
-        let check = async {
-            let stream = health_socket::connect(name)?;
-            ask_ready(stream, "localhost").await
+    if args.url.is_none() {
+        let own = match (&config.health_socket, &config.listen) {
+            (Some(name), _) => Some((name.clone(), health_socket::address(name))),
+            (None, Listen::Unix(path)) => Some((config.listen.to_string(), std::os::unix::net::SocketAddr::from_pathname(path))),
+            (None, Listen::Tcp(_)) => None,
         };
-        return report_ready(name, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
-    }
-    #[cfg(unix)]
-    if let (None, Listen::Unix(path)) = (&args.url, &config.listen) {
-        let check = async {
-            let stream = tokio::net::UnixStream::connect(path).await?;
-            ask_ready(stream, "localhost").await
-        };
-        return report_ready(&config.listen.to_string(), args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
+        if let Some((shown, address)) = own {
+            let check = async {
+                let stream = health_socket::connect(&address?)?;
+                ask_ready(stream, "localhost").await
+            };
+            return report_ready(&shown, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
+        }
     }
     let base = match args.url {
         Some(url) => url,

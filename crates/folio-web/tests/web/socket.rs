@@ -8,8 +8,12 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 }
 
 async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    exchange(stream, format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")).await
+}
+
+/// Writes one request on a fresh connection and reads the whole answer.
+async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut stream: S, request: String) -> String {
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut out = String::new();
     stream.read_to_string(&mut out).await.expect("read");
@@ -99,12 +103,8 @@ async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine
         let _ = stopped.await;
     }));
     let get = |path: std::path::PathBuf, target: &'static str, extra: &'static str| async move {
-        let mut stream = tokio::net::UnixStream::connect(path).await.expect("connect");
-        let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.expect("write");
-        let mut out = String::new();
-        stream.read_to_string(&mut out).await.expect("read");
-        out
+        let stream = tokio::net::UnixStream::connect(path).await.expect("connect");
+        exchange(stream, format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n")).await
     };
     assert!(get(path.clone(), "/readyz", "").await.starts_with("HTTP/1.1 200"));
     // Set-up without a token is for this machine only: a socket's peer is this machine,
