@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = site.people();
         for post in &site.posts {
             if let Ok(entry) = site.entry(post) {
-                assert!(!entry.markdown.contains("__GHOST_URL__"), "the placeholder never reaches a post");
+                assert!(
+                    !entry.markdown.contains("__GHOST_URL__"),
+                    "the placeholder never reaches a post"
+                );
             }
         }
     }

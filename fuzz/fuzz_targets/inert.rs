@@ -2,16 +2,52 @@
 //! no element, event handler, style or URL that could run script.
 
 /// Elements that run or load active content, or change how the page is read.
-const FORBIDDEN_ELEMENTS: &[&str] =
-    &["script", "style", "iframe", "frame", "object", "embed", "applet", "form", "input", "button", "textarea", "select",
-      "base", "meta", "link", "svg", "math", "template", "noscript", "xmp", "plaintext", "noembed", "noframes"];
+const FORBIDDEN_ELEMENTS: &[&str] = &[
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "base",
+    "meta",
+    "link",
+    "svg",
+    "math",
+    "template",
+    "noscript",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "noframes",
+];
 
 /// Attributes whose value is fetched or navigated to.
-const URL_ATTRIBUTES: &[&str] = &["href", "src", "srcset", "action", "formaction", "xlink:href", "poster", "background", "cite"];
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "srcset",
+    "action",
+    "formaction",
+    "xlink:href",
+    "poster",
+    "background",
+    "cite",
+];
 
 pub fn assert_inert(html: &str) {
     for tag in tags(html) {
-        assert!(!FORBIDDEN_ELEMENTS.contains(&tag.name.as_str()), "<{}> in {html:?}", tag.name);
+        assert!(
+            !FORBIDDEN_ELEMENTS.contains(&tag.name.as_str()),
+            "<{}> in {html:?}",
+            tag.name
+        );
         for (name, value) in &tag.attributes {
             assert!(!name.starts_with("on"), "event handler {name} in {html:?}");
             assert!(name != "style", "style attribute in {html:?}");
@@ -19,7 +55,11 @@ pub fn assert_inert(html: &str) {
                 // As the URL standard reads it: C0 controls and spaces trimmed at both
                 // ends, tabs and newlines dropped inside, the scheme at the start. Only
                 // srcset holds several URLs; elsewhere a comma is part of the URL.
-                let candidates: Vec<&str> = if name == "srcset" { value.split(',').collect() } else { vec![value] };
+                let candidates: Vec<&str> = if name == "srcset" {
+                    value.split(',').collect()
+                } else {
+                    vec![value]
+                };
                 for candidate in candidates {
                     let url = candidate
                         .trim_matches(|c: char| c <= ' ')
@@ -27,7 +67,13 @@ pub fn assert_inert(html: &str) {
                         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
                         .collect::<String>()
                         .to_ascii_lowercase();
-                    for scheme in ["javascript:", "vbscript:", "data:text", "data:application", "data:image/svg"] {
+                    for scheme in [
+                        "javascript:",
+                        "vbscript:",
+                        "data:text",
+                        "data:application",
+                        "data:image/svg",
+                    ] {
                         assert!(!url.starts_with(scheme), "{name}={value:?} in {html:?}");
                     }
                 }
@@ -53,8 +99,13 @@ fn tags(html: &str) -> Vec<Tag> {
         if bytes.get(i).is_some_and(|b| *b == b'/' || *b == b'!') {
             continue;
         }
-        let name_len = html[i..].find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(html.len() - i);
-        let mut tag = Tag { name: html[i..i + name_len].to_ascii_lowercase(), attributes: Vec::new() };
+        let name_len = html[i..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(html.len() - i);
+        let mut tag = Tag {
+            name: html[i..i + name_len].to_ascii_lowercase(),
+            attributes: Vec::new(),
+        };
         i += name_len;
         loop {
             i += html[i..].len() - html[i..].trim_start().len();
@@ -66,7 +117,9 @@ fn tags(html: &str) -> Vec<Tag> {
                 }
                 Some(b'/') => i += 1,
                 Some(_) => {
-                    let len = html[i..].find(|c: char| c == '=' || c.is_whitespace() || c == '>').unwrap_or(html.len() - i);
+                    let len = html[i..]
+                        .find(|c: char| c == '=' || c.is_whitespace() || c == '>')
+                        .unwrap_or(html.len() - i);
                     let name = html[i..i + len].to_ascii_lowercase();
                     i += len;
                     let mut value = String::new();
@@ -85,5 +138,8 @@ fn tags(html: &str) -> Vec<Tag> {
 }
 
 fn decode_entities(value: &str) -> String {
-    value.replace("&quot;", "\"").replace("&nbsp;", "\u{a0}").replace("&amp;", "&")
+    value
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
 }

@@ -16,10 +16,11 @@ use libfuzzer_sys::fuzz_target;
 mod inert;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(markdown) = std::str::from_utf8(data) else { return };
+    let Ok(markdown) = std::str::from_utf8(data) else {
+        return;
+    };
     let html = folio_core::render_markdown(markdown).html.into_string();
     let again = folio_core::SafeHtml::sanitize(&html).into_string();
     assert_eq!(again, html, "the sanitized output is not a fixed point");
     inert::assert_inert(&html);
 });
-

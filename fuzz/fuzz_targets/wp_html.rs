@@ -10,9 +10,18 @@ use libfuzzer_sys::fuzz_target;
 mod inert;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(html) = std::str::from_utf8(data) else { return };
+    let Ok(html) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut attachments = Attachments::new();
-    attachments.insert("1".into(), Attachment { url: "javascript:alert(1)".into(), alt: "\"><script>".into(), caption: "<img onerror=x>".into() });
+    attachments.insert(
+        "1".into(),
+        Attachment {
+            url: "javascript:alert(1)".into(),
+            alt: "\"><script>".into(),
+            caption: "<img onerror=x>".into(),
+        },
+    );
     let mut notes = Notes::default();
     let markdown = to_markdown(html, &attachments, &mut notes);
     let html = folio_core::render_markdown(&markdown).html.into_string();

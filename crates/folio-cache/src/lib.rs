@@ -36,9 +36,23 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
-    pub fn new(status: u16, content_type: HeaderValue, cache_control: HeaderValue, body: Bytes, route: Arc<str>) -> Self {
-        let etag = HeaderValue::from_str(&strong_etag(&body)).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
-        CachedPage { status, content_type, cache_control, etag, body, route }
+    pub fn new(
+        status: u16,
+        content_type: HeaderValue,
+        cache_control: HeaderValue,
+        body: Bytes,
+        route: Arc<str>,
+    ) -> Self {
+        let etag = HeaderValue::from_str(&strong_etag(&body))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+        CachedPage {
+            status,
+            content_type,
+            cache_control,
+            etag,
+            body,
+            route,
+        }
     }
 
     pub fn etag_str(&self) -> &str {
@@ -46,7 +60,11 @@ impl CachedPage {
     }
 
     fn weight(&self) -> u32 {
-        (self.body.len() + self.content_type.len() + self.cache_control.len() + self.etag.len() + 96)
+        (self.body.len()
+            + self.content_type.len()
+            + self.cache_control.len()
+            + self.etag.len()
+            + 96)
             .try_into()
             .unwrap_or(u32::MAX)
     }
@@ -65,8 +83,14 @@ const PAGE_FORMAT: u8 = 1;
 
 impl CachedPage {
     fn encode(&self) -> Vec<u8> {
-        let parts: [&[u8]; 4] = [self.content_type.as_bytes(), self.cache_control.as_bytes(), self.etag.as_bytes(), self.route.as_bytes()];
-        let mut out = Vec::with_capacity(self.body.len() + 64 + parts.iter().map(|p| p.len()).sum::<usize>());
+        let parts: [&[u8]; 4] = [
+            self.content_type.as_bytes(),
+            self.cache_control.as_bytes(),
+            self.etag.as_bytes(),
+            self.route.as_bytes(),
+        ];
+        let mut out =
+            Vec::with_capacity(self.body.len() + 64 + parts.iter().map(|p| p.len()).sum::<usize>());
         out.push(PAGE_FORMAT);
         out.extend_from_slice(&self.status.to_be_bytes());
         for part in parts {
@@ -110,7 +134,10 @@ impl CachedPage {
 pub fn strong_etag(body: &[u8]) -> String {
     use base64::Engine;
     let digest = Sha256::digest(body);
-    format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18]))
+    format!(
+        "\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18])
+    )
 }
 
 /// Whether an `If-None-Match` header value matches `etag` (weak comparison, as RFC 9110
@@ -193,7 +220,10 @@ impl PageCache {
 
     /// The key of a page at a content generation.
     pub fn key(generation: i64, path_and_query: &str) -> PageKey {
-        PageKey { generation, path_hash: path_hash(path_and_query) }
+        PageKey {
+            generation,
+            path_hash: path_hash(path_and_query),
+        }
     }
 
     /// The page under `key` and the tier that had it.
@@ -201,14 +231,19 @@ impl PageCache {
         let l1 = self.l1.as_ref()?;
         let found = l1.get(key);
         let outcome = if found.is_some() { "hit" } else { "miss" };
-        metrics::counter!("folio_page_cache_lookups_total", "tier" => "l1", "outcome" => outcome).increment(1);
+        metrics::counter!("folio_page_cache_lookups_total", "tier" => "l1", "outcome" => outcome)
+            .increment(1);
         if let Some(page) = found {
             return Some((page, Tier::Local));
         }
         let l2 = self.l2.as_ref()?;
-        let found = l2.get(&key.shared_name()).await.and_then(|bytes| CachedPage::decode(&bytes));
+        let found = l2
+            .get(&key.shared_name())
+            .await
+            .and_then(|bytes| CachedPage::decode(&bytes));
         let outcome = if found.is_some() { "hit" } else { "miss" };
-        metrics::counter!("folio_page_cache_lookups_total", "tier" => "l2", "outcome" => outcome).increment(1);
+        metrics::counter!("folio_page_cache_lookups_total", "tier" => "l2", "outcome" => outcome)
+            .increment(1);
         let page = Arc::new(found?);
         l1.insert(*key, Arc::clone(&page));
         Some((page, Tier::Shared))
@@ -219,7 +254,9 @@ impl PageCache {
         let Some(l1) = &self.l1 else { return };
         l1.insert(key, Arc::clone(&page));
         if let Some(l2) = self.l2.clone() {
-            tokio::spawn(async move { l2.set(&key.shared_name(), &page.encode(), SHARED_TTL).await });
+            tokio::spawn(
+                async move { l2.set(&key.shared_name(), &page.encode(), SHARED_TTL).await },
+            );
         }
     }
 
@@ -233,10 +270,13 @@ impl PageCache {
 
     /// Entries currently held (approximate), for metrics and tests.
     pub fn entry_count(&self) -> u64 {
-        self.l1.as_ref().map(|c| {
-            c.run_pending_tasks();
-            c.entry_count()
-        }).unwrap_or(0)
+        self.l1
+            .as_ref()
+            .map(|c| {
+                c.run_pending_tasks();
+                c.entry_count()
+            })
+            .unwrap_or(0)
     }
 }
 
@@ -258,7 +298,11 @@ mod tests {
     async fn keys_of_an_older_generation_miss() {
         let cache = PageCache::new(1 << 20);
         cache.insert(PageCache::key(1, "/"), page("old")).await;
-        assert_eq!(PageCache::key(1, "/"), PageCache::key(1, "/"), "the same on every replica");
+        assert_eq!(
+            PageCache::key(1, "/"),
+            PageCache::key(1, "/"),
+            "the same on every replica"
+        );
         assert!(cache.get(&PageCache::key(1, "/")).await.is_some());
         assert!(cache.get(&PageCache::key(2, "/")).await.is_none());
     }
@@ -276,7 +320,13 @@ mod tests {
         cache.insert(PageCache::key(1, "/a/"), page("a")).await;
         assert!(cache.get(&PageCache::key(1, "/a/?x=1")).await.is_none());
         assert!(cache.get(&PageCache::key(1, "/b/")).await.is_none());
-        assert_eq!(cache.get(&PageCache::key(1, "/a/")).await.map(|(p, _)| p.body.clone()), Some(Bytes::from_static(b"a")));
+        assert_eq!(
+            cache
+                .get(&PageCache::key(1, "/a/"))
+                .await
+                .map(|(p, _)| p.body.clone()),
+            Some(Bytes::from_static(b"a"))
+        );
     }
 
     #[test]
@@ -285,7 +335,11 @@ mod tests {
         let bytes = original.encode();
         assert_eq!(CachedPage::decode(&bytes).as_ref(), Some(&*original));
         for cut in 0..bytes.len() - original.body.len() {
-            assert_eq!(CachedPage::decode(&bytes[..cut]), None, "truncated at {cut}");
+            assert_eq!(
+                CachedPage::decode(&bytes[..cut]),
+                None,
+                "truncated at {cut}"
+            );
         }
         let mut other_version = bytes.clone();
         other_version[0] = 9;

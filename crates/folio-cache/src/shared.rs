@@ -43,7 +43,9 @@ struct Inner {
 
 impl std::fmt::Debug for SharedTier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedTier").field("up", &self.is_up()).finish()
+        f.debug_struct("SharedTier")
+            .field("up", &self.is_up())
+            .finish()
     }
 }
 
@@ -76,7 +78,9 @@ impl SharedTier {
             .set_max_delay(1000);
         let mut delay = Duration::from_millis(100);
         loop {
-            match ConnectionManager::new_with_config(self.inner.client.clone(), config.clone()).await {
+            match ConnectionManager::new_with_config(self.inner.client.clone(), config.clone())
+                .await
+            {
                 Ok(conn) => {
                     *self.inner.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn);
                     self.succeeded();
@@ -105,7 +109,11 @@ impl SharedTier {
         if self.now_ms() < self.inner.quiet_until_ms.load(Ordering::Relaxed) {
             return None;
         }
-        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn failed(&self, op: &'static str, err: &dyn std::fmt::Display) {
@@ -154,18 +162,28 @@ impl SharedTier {
 
     pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
         let key = self.name(key);
-        self.run("get", |mut c| async move { c.get::<_, Option<Vec<u8>>>(key).await }).await.flatten()
+        self.run("get", |mut c| async move {
+            c.get::<_, Option<Vec<u8>>>(key).await
+        })
+        .await
+        .flatten()
     }
 
     /// Stores `value` under `key` for `ttl`.
     pub async fn set(&self, key: &str, value: &[u8], ttl: Duration) {
         let (key, seconds) = (self.name(key), ttl.as_secs().max(1));
-        self.run("set", |mut c| async move { c.set_ex::<_, _, ()>(key, value, seconds).await }).await;
+        self.run("set", |mut c| async move {
+            c.set_ex::<_, _, ()>(key, value, seconds).await
+        })
+        .await;
     }
 
     pub async fn publish(&self, channel: &str, message: &str) {
         let channel = self.name(channel);
-        self.run("publish", |mut c| async move { c.publish::<_, _, ()>(channel, message).await }).await;
+        self.run("publish", |mut c| async move {
+            c.publish::<_, _, ()>(channel, message).await
+        })
+        .await;
     }
 
     /// Messages published on `channel`, by any process. The subscription is renewed
@@ -188,7 +206,9 @@ impl SharedTier {
                             }
                             let mut messages = pubsub.on_message();
                             while let Some(msg) = messages.next().await {
-                                let Ok(text) = msg.get_payload::<String>() else { continue };
+                                let Ok(text) = msg.get_payload::<String>() else {
+                                    continue;
+                                };
                                 if tx.send(Some(text)).await.is_err() {
                                     return;
                                 }

@@ -26,7 +26,9 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, reason: impl std::fmt::Display) {
-        self.0.entry(field.to_owned()).or_insert_with(|| reason.to_string());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| reason.to_string());
     }
 
     /// Parses one field, recording the failure under `field` and giving `None`.

@@ -28,14 +28,25 @@ pub fn path_key(path_and_query: &str) -> Option<String> {
         key.push('/');
     }
     if let Some(query) = query {
-        let id = query.split('&').filter_map(|pair| pair.split_once('=')).find(|(name, value)| {
-            ID_PARAMETERS.contains(name) && !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
+        let id = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, value)| {
+                ID_PARAMETERS.contains(name)
+                    && !value.is_empty()
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
         if let Some((name, value)) = id {
-            key = format!("{}?{name}={value}", if key == "/" { "/" } else { key.as_str() });
+            key = format!(
+                "{}?{name}={value}",
+                if key == "/" { "/" } else { key.as_str() }
+            );
         }
     }
-    (key != "/" && key.chars().count() <= MAX_KEY_CHARS && !key.contains(['\0', '\n', '\r'])).then_some(key)
+    (key != "/" && key.chars().count() <= MAX_KEY_CHARS && !key.contains(['\0', '\n', '\r']))
+        .then_some(key)
 }
 
 /// `caf%c3%a9` → `café`. Invalid escapes stay as they are; invalid UTF-8 is replaced.
@@ -72,8 +83,14 @@ mod tests {
         assert_eq!(path_key("/2023/05/01/caf%c3%a9"), key);
         assert_eq!(path_key("/2023/05/01/café/?utm_source=x"), key);
         assert_eq!(path_key("/?p=42").as_deref(), Some("/?p=42"));
-        assert_eq!(path_key("/?utm=1&p=42&page_id=3").as_deref(), Some("/?p=42"));
-        assert_eq!(path_key("/index.php?page_id=7").as_deref(), Some("/index.php?page_id=7"));
+        assert_eq!(
+            path_key("/?utm=1&p=42&page_id=3").as_deref(),
+            Some("/?p=42")
+        );
+        assert_eq!(
+            path_key("/index.php?page_id=7").as_deref(),
+            Some("/index.php?page_id=7")
+        );
         assert_eq!(path_key("/"), None);
         assert_eq!(path_key("/?s=x"), None);
         assert_eq!(path_key("http://x/y"), None);

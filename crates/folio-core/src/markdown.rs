@@ -71,30 +71,45 @@ pub fn render_markdown_with(source: &str, images: &ImageSets) -> Rendered {
         plugins.render.codefence_syntax_highlighter = Some(highlighter);
     }
     let raw_html = comrak::markdown_to_html_with_plugins(source, &options, &plugins);
-    let html = sanitize(&responsive_images(&align_by_class(&replace_task_checkboxes(&raw_html)), images));
-    Rendered { html, text: plain_text(source, &options) }
+    let html = sanitize(&responsive_images(
+        &align_by_class(&replace_task_checkboxes(&raw_html)),
+        images,
+    ));
+    Rendered {
+        html,
+        text: plain_text(source, &options),
+    }
 }
 
 /// Media-library images become a `<picture>`: a WebP `<source>` when there is one, and
 /// an `<img>` with `srcset`, `sizes`, its size and lazy loading. Runs before the
 /// sanitizer, which checks what this adds like anything else.
 fn responsive_images<'h>(html: &'h str, images: &ImageSets) -> Cow<'h, str> {
-    static IMG: Lazy<regex::Regex> =
-        Lazy::new(|| regex::Regex::new(r#"<img src="(/media/[a-z0-9/.\-]+)""#).expect("valid regex"));
+    static IMG: Lazy<regex::Regex> = Lazy::new(|| {
+        regex::Regex::new(r#"<img src="(/media/[a-z0-9/.\-]+)""#).expect("valid regex")
+    });
     if images.is_empty() || !html.contains("<img src=\"/media/") {
         return Cow::Borrowed(html);
     }
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = 0;
     for found in IMG.captures_iter(html) {
-        let (Some(whole), Some(src)) = (found.get(0), found.get(1)) else { continue };
-        let Some(set) = images.get(src.as_str()) else { continue };
+        let (Some(whole), Some(src)) = (found.get(0), found.get(1)) else {
+            continue;
+        };
+        let Some(set) = images.get(src.as_str()) else {
+            continue;
+        };
         // comrak escapes `>` inside attribute values, so the next one closes the tag.
-        let Some(close) = html[whole.end()..].find('>').map(|i| whole.end() + i + 1) else { continue };
+        let Some(close) = html[whole.end()..].find('>').map(|i| whole.end() + i + 1) else {
+            continue;
+        };
         out.push_str(&html[rest..whole.start()]);
         out.push_str("<picture>");
         if let Some(webp) = &set.webp_srcset {
-            out.push_str(&format!("<source type=\"image/webp\" srcset=\"{webp}\" sizes=\"{CONTENT_IMAGE_SIZES}\">"));
+            out.push_str(&format!(
+                "<source type=\"image/webp\" srcset=\"{webp}\" sizes=\"{CONTENT_IMAGE_SIZES}\">"
+            ));
         }
         out.push_str(&format!(
             "<img src=\"{}\" srcset=\"{}\" sizes=\"{CONTENT_IMAGE_SIZES}\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\"",
@@ -134,7 +149,10 @@ fn align_by_class(html: &str) -> Cow<'_, str> {
     }
     let mut out = html.to_owned();
     for side in ["left", "center", "right"] {
-        out = out.replace(&format!(" align=\"{side}\""), &format!(" class=\"align-{side}\""));
+        out = out.replace(
+            &format!(" align=\"{side}\""),
+            &format!(" class=\"align-{side}\""),
+        );
     }
     Cow::Owned(out)
 }
@@ -176,21 +194,92 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
         Some(i) if i > max_chars / 2 => &cut[..i],
         _ => cut.as_str(),
     };
-    format!("{}…", at_word.trim_end_matches(|c: char| c.is_ascii_punctuation()))
+    format!(
+        "{}…",
+        at_word.trim_end_matches(|c: char| c.is_ascii_punctuation())
+    )
 }
 
 const ALLOWED_TAGS: &[&str] = &[
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
-    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre", "q", "s", "samp",
-    "section", "small", "source", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "time", "tr", "u", "ul", "var",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "picture",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
 ];
 
 /// Elements whose content is dropped with them, not kept as text.
 const CLEAN_CONTENT_TAGS: &[&str] = &[
-    "script", "style", "svg", "math", "iframe", "object", "embed", "template", "noscript",
-    "form", "textarea", "select", "button", "frameset", "frame", "noembed", "xmp", "plaintext",
+    "script",
+    "style",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+    "embed",
+    "template",
+    "noscript",
+    "form",
+    "textarea",
+    "select",
+    "button",
+    "frameset",
+    "frame",
+    "noembed",
+    "xmp",
+    "plaintext",
 ];
 
 const IMAGE_DATA_PREFIXES: &[&str] = &[
@@ -203,7 +292,9 @@ const IMAGE_DATA_PREFIXES: &[&str] = &[
 fn is_safe_class_token(token: &str) -> bool {
     !token.is_empty()
         && token.len() <= 64
-        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Keeps `data:` URLs only as the `src` of an image, and only for raster types; keeps
@@ -220,11 +311,18 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
         return srcset_is_safe(value).then_some(Cow::Borrowed(value));
     }
     if element == "source" && attribute == "type" {
-        let raster = IMAGE_DATA_PREFIXES.iter().any(|p| p.strip_prefix("data:").and_then(|p| p.strip_suffix(";base64,")) == Some(lower.trim()));
+        let raster = IMAGE_DATA_PREFIXES.iter().any(|p| {
+            p.strip_prefix("data:")
+                .and_then(|p| p.strip_suffix(";base64,"))
+                == Some(lower.trim())
+        });
         return raster.then_some(Cow::Borrowed(value));
     }
     if attribute == "class" {
-        let kept: Vec<&str> = value.split_whitespace().filter(|t| is_safe_class_token(t)).collect();
+        let kept: Vec<&str> = value
+            .split_whitespace()
+            .filter(|t| is_safe_class_token(t))
+            .collect();
         return (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")));
     }
     Some(Cow::Borrowed(value))
@@ -234,8 +332,14 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
 /// the scheme of `src` and `href` but treats `srcset` as plain text.
 fn srcset_is_safe(value: &str) -> bool {
     value.split(',').all(|candidate| {
-        let url = candidate.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
-        (url.starts_with('/') && !url.starts_with("//")) || url.starts_with("https://") || url.starts_with("http://")
+        let url = candidate
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        (url.starts_with('/') && !url.starts_with("//"))
+            || url.starts_with("https://")
+            || url.starts_with("http://")
     })
 }
 
@@ -245,7 +349,12 @@ static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
         .clean_content_tags(CLEAN_CONTENT_TAGS.iter().copied().collect::<HashSet<_>>())
         .generic_attributes(["title", "lang", "dir", "class"].into_iter().collect())
         .add_tag_attributes("a", ["href", "id", "hreflang"])
-        .add_tag_attributes("img", ["src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"])
+        .add_tag_attributes(
+            "img",
+            [
+                "src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes",
+            ],
+        )
         .add_tag_attributes("source", ["srcset", "sizes", "type"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
@@ -315,7 +424,10 @@ mod tests {
         let unsettled = include_str!("../../../fuzz/seeds/markdown/unsettled-nesting.md");
         let once = render_markdown(unsettled).html.into_string();
         assert_eq!(sanitize(&once).into_string(), once);
-        assert!(once.contains("javasc::::::::rip--") && !once.contains('<'), "{once}");
+        assert!(
+            once.contains("javasc::::::::rip--") && !once.contains('<'),
+            "{once}"
+        );
         let nested = "<a href=\"/a\"><div><a href=\"/b\"><p><a href=\"/c\"><blockquote><a href=\"/d\">x</a></blockquote></a></p></a></div></a>".repeat(3);
         let once = sanitize(&nested).into_string();
         assert_eq!(sanitize(&once).into_string(), once);
@@ -330,7 +442,10 @@ mod tests {
         assert!(!out.contains("align="), "{out}");
         assert!(out.contains("<del>gone</del>"), "{out}");
         assert!(out.contains("href=\"https://example.com\""), "{out}");
-        assert!(out.contains("task-done") && out.contains("task-open"), "{out}");
+        assert!(
+            out.contains("task-done") && out.contains("task-open"),
+            "{out}"
+        );
         assert!(!out.contains("<input"), "{out}");
         assert!(out.contains("footnote"), "{out}");
         assert!(out.contains("The note."), "{out}");
@@ -344,17 +459,34 @@ mod tests {
             ImageSet {
                 width: 1200,
                 height: 800,
-                srcset: "/media/2026/11/0a1b-480w.png 480w, /media/2026/11/0a1b.png 1200w".to_owned(),
-                webp_srcset: Some("/media/2026/11/0a1b-480w.webp 480w, /media/2026/11/0a1b.webp 1200w".to_owned()),
+                srcset: "/media/2026/11/0a1b-480w.png 480w, /media/2026/11/0a1b.png 1200w"
+                    .to_owned(),
+                webp_srcset: Some(
+                    "/media/2026/11/0a1b-480w.webp 480w, /media/2026/11/0a1b.webp 1200w".to_owned(),
+                ),
             },
         );
         let out = render_markdown_with("A ![cat > dog](/media/2026/11/0a1b.png \"Title\") and ![other](/media/2026/11/ffff.png)", &images).html.into_string();
         assert!(out.contains("<picture><source type=\"image/webp\" srcset=\"/media/2026/11/0a1b-480w.webp 480w, /media/2026/11/0a1b.webp 1200w\""), "{out}");
-        assert!(out.contains("srcset=\"/media/2026/11/0a1b-480w.png 480w, /media/2026/11/0a1b.png 1200w\""), "{out}");
-        assert!(out.contains("width=\"1200\" height=\"800\" loading=\"lazy\""), "{out}");
-        assert!(out.contains("alt=\"cat &gt; dog\" title=\"Title\"></picture>"), "{out}");
+        assert!(
+            out.contains(
+                "srcset=\"/media/2026/11/0a1b-480w.png 480w, /media/2026/11/0a1b.png 1200w\""
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("width=\"1200\" height=\"800\" loading=\"lazy\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("alt=\"cat &gt; dog\" title=\"Title\"></picture>"),
+            "{out}"
+        );
         // An image the library does not know is left as it was.
-        assert!(out.contains("<img src=\"/media/2026/11/ffff.png\" alt=\"other\">"), "{out}");
+        assert!(
+            out.contains("<img src=\"/media/2026/11/ffff.png\" alt=\"other\">"),
+            "{out}"
+        );
         assert_eq!(out.matches("<picture>").count(), 1, "{out}");
     }
 
@@ -364,7 +496,10 @@ mod tests {
         assert!(!out.contains("javascript"), "{out}");
         assert!(!out.contains("text/html"), "{out}");
         assert!(out.contains("srcset=\"/b.png\""), "{out}");
-        assert!(out.contains("type=\"image/webp\" srcset=\"https://example.com/c.webp 2x\""), "{out}");
+        assert!(
+            out.contains("type=\"image/webp\" srcset=\"https://example.com/c.webp 2x\""),
+            "{out}"
+        );
         assert!(!html("<img srcset=\"//evil.example/x.png\">").contains("evil"));
     }
 
@@ -394,7 +529,21 @@ mod tests {
         ];
         for case in cases {
             let out = html(case).to_ascii_lowercase();
-            for bad in ["<script", "onerror", "javascript:", "<svg", "<math", "<iframe", "<form", "<input", "<button", "<style", "style=", "data:text", "data:image/svg"] {
+            for bad in [
+                "<script",
+                "onerror",
+                "javascript:",
+                "<svg",
+                "<math",
+                "<iframe",
+                "<form",
+                "<input",
+                "<button",
+                "<style",
+                "style=",
+                "data:text",
+                "data:image/svg",
+            ] {
                 assert!(!out.contains(bad), "{case:?} gave {out:?}");
             }
         }
@@ -411,7 +560,10 @@ mod tests {
         let r = render_markdown("# Hello\n\nSome *emphasis* and `code`.\n");
         assert_eq!(r.text, "Hello\nSome emphasis and code.");
         let r = render_markdown("Before.\n\n```\nlet x = 1;\n```\n\n- one\n- two\n");
-        assert_eq!(r.text.split_whitespace().collect::<Vec<_>>(), ["Before.", "let", "x", "=", "1;", "one", "two"]);
+        assert_eq!(
+            r.text.split_whitespace().collect::<Vec<_>>(),
+            ["Before.", "let", "x", "=", "1;", "one", "two"]
+        );
         assert!(r.text.contains("Before.\nlet"), "{:?}", r.text);
         assert_eq!(excerpt("one two three four", 9), "one two…");
         assert_eq!(excerpt("short", 10), "short");

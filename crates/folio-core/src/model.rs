@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 fn reject_control_chars(raw: &str) -> Result<(), Invalid> {
     if raw.chars().any(|c| c.is_control()) {
-        return Err(Invalid::new("must not contain control characters or line breaks"));
+        return Err(Invalid::new(
+            "must not contain control characters or line breaks",
+        ));
     }
     Ok(())
 }
@@ -17,7 +19,9 @@ fn bounded_text(raw: &str, max_chars: usize) -> Result<String, Invalid> {
         return Err(Invalid::new("must not be empty"));
     }
     if text.chars().count() > max_chars {
-        return Err(Invalid::new(format!("must be at most {max_chars} characters")));
+        return Err(Invalid::new(format!(
+            "must be at most {max_chars} characters"
+        )));
     }
     reject_control_chars(text)?;
     Ok(text.to_owned())
@@ -106,7 +110,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Editor, Role::Author, Role::Contributor];
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::Editor,
+        Role::Author,
+        Role::Contributor,
+    ];
 
     pub fn parse(raw: &str) -> Result<Role, Invalid> {
         Role::ALL
@@ -186,7 +196,10 @@ mod tests {
 
     #[test]
     fn titles_are_trimmed_and_bounded() {
-        assert_eq!(PostTitle::parse("  Hello  ").map(|t| t.0), Ok("Hello".into()));
+        assert_eq!(
+            PostTitle::parse("  Hello  ").map(|t| t.0),
+            Ok("Hello".into())
+        );
         assert!(PostTitle::parse("   ").is_err());
         assert!(PostTitle::parse("a\nb").is_err());
         assert!(PostTitle::parse(&"é".repeat(301)).is_err());
@@ -195,7 +208,10 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_shaped() {
-        assert_eq!(Email::parse(" A@Example.COM ").map(|e| e.0), Ok("a@example.com".into()));
+        assert_eq!(
+            Email::parse(" A@Example.COM ").map(|e| e.0),
+            Ok("a@example.com".into())
+        );
         for bad in ["", "a", "a@b", "@b.c", "a@@b.c", "a b@c.d", "a@b.c."] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
@@ -211,7 +227,11 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [PostStatus::Draft, PostStatus::Scheduled, PostStatus::Published] {
+        for s in [
+            PostStatus::Draft,
+            PostStatus::Scheduled,
+            PostStatus::Published,
+        ] {
             assert_eq!(PostStatus::parse(s.as_str()), Ok(s));
         }
         assert!(PostStatus::parse("Published").is_err());

@@ -56,7 +56,8 @@ impl Actor {
     /// Removing a file from the media library: one's own uploads, or anyone's for
     /// owners, admins and editors (who manage every post that might use it).
     pub fn may_delete_media(&self, uploaded_by: Option<i64>) -> bool {
-        matches!(self.role, Role::Owner | Role::Admin | Role::Editor) || uploaded_by == Some(self.user_id)
+        matches!(self.role, Role::Owner | Role::Admin | Role::Editor)
+            || uploaded_by == Some(self.user_id)
     }
 
     /// Tags are shared by every writer; renaming or deleting one touches others' posts.

@@ -8,8 +8,22 @@ pub const MAX_SLUG_LEN: usize = 120;
 
 /// Slugs that would shadow one of Folio's own routes at the top level.
 const RESERVED: &[&str] = &[
-    "admin", "api", "assets", "media", "tag", "author", "search", "feed.xml", "rss.xml",
-    "feed.json", "sitemap.xml", "robots.txt", "healthz", "readyz", "metrics", "page",
+    "admin",
+    "api",
+    "assets",
+    "media",
+    "tag",
+    "author",
+    "search",
+    "feed.xml",
+    "rss.xml",
+    "feed.json",
+    "sitemap.xml",
+    "robots.txt",
+    "healthz",
+    "readyz",
+    "metrics",
+    "page",
 ];
 
 /// A valid slug: 1 to 120 characters of `a-z`, `0-9` and single inner hyphens.
@@ -24,9 +38,14 @@ impl Slug {
             return Err(Invalid::new("must not be empty"));
         }
         if raw.len() > MAX_SLUG_LEN {
-            return Err(Invalid::new(format!("must be at most {MAX_SLUG_LEN} characters")));
+            return Err(Invalid::new(format!(
+                "must be at most {MAX_SLUG_LEN} characters"
+            )));
         }
-        if let Some(bad) = raw.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-')) {
+        if let Some(bad) = raw
+            .chars()
+            .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-'))
+        {
             return Err(Invalid::new(format!(
                 "may hold only lowercase letters a-z, digits and hyphens, not {bad:?}"
             )));
@@ -37,7 +56,9 @@ impl Slug {
             ));
         }
         if RESERVED.contains(&raw) {
-            return Err(Invalid::new(format!("{raw:?} is reserved for Folio's own pages")));
+            return Err(Invalid::new(format!(
+                "{raw:?} is reserved for Folio's own pages"
+            )));
         }
         Ok(Slug(raw.to_owned()))
     }
@@ -92,12 +113,17 @@ mod tests {
 
     #[test]
     fn accepts_plain_slugs() {
-        assert_eq!(Slug::parse("hello-world-2").map(|s| s.0), Ok("hello-world-2".into()));
+        assert_eq!(
+            Slug::parse("hello-world-2").map(|s| s.0),
+            Ok("hello-world-2".into())
+        );
     }
 
     #[test]
     fn refuses_bad_slugs_with_a_reason() {
-        for bad in ["", "Hello", "a b", "-a", "a-", "a--b", "../etc", "admin", "é"] {
+        for bad in [
+            "", "Hello", "a b", "-a", "a-", "a--b", "../etc", "admin", "é",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(Slug::parse(&"a".repeat(121)).is_err());
@@ -105,8 +131,14 @@ mod tests {
 
     #[test]
     fn derives_from_titles() {
-        assert_eq!(Slug::derive("Hello, World!", "post").as_str(), "hello-world");
-        assert_eq!(Slug::derive("Ça va? Très bien", "post").as_str(), "ca-va-tres-bien");
+        assert_eq!(
+            Slug::derive("Hello, World!", "post").as_str(),
+            "hello-world"
+        );
+        assert_eq!(
+            Slug::derive("Ça va? Très bien", "post").as_str(),
+            "ca-va-tres-bien"
+        );
         assert_eq!(Slug::derive("!!! ???", "post").as_str(), "post");
         assert_eq!(Slug::derive("Admin", "post").as_str(), "admin-1");
     }

@@ -144,19 +144,29 @@ impl Site {
     /// with the line and column of a syntax error.
     pub fn parse(json: &[u8]) -> Result<Site, FormatError> {
         let file: File = serde_json::from_slice(json).map_err(|e| {
-            FormatError(format!("this is not a Ghost export: line {}, column {}: {e}", e.line(), e.column()))
+            FormatError(format!(
+                "this is not a Ghost export: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
         })?;
         let export = match file.db {
             Some(mut db) if !db.is_empty() => db.swap_remove(0),
             _ => file.single.unwrap_or_default(),
         };
         let (Some(meta), Some(data)) = (export.meta, export.data) else {
-            return Err(FormatError("this is not a Ghost export: it has no \"db\"[0].\"meta\" and \"data\"".into()));
+            return Err(FormatError(
+                "this is not a Ghost export: it has no \"db\"[0].\"meta\" and \"data\"".into(),
+            ));
         };
         let version = match meta.version {
             Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(FormatError("this Ghost export does not say its version (meta.version)".into())),
+            _ => {
+                return Err(FormatError(
+                    "this Ghost export does not say its version (meta.version)".into(),
+                ))
+            }
         };
         let major: Option<u32> = version.split('.').next().and_then(|m| m.parse().ok());
         if !major.is_some_and(|m| MAJORS.contains(&m)) {
@@ -166,21 +176,34 @@ impl Site {
                 MAJORS.end()
             )));
         }
-        let mut site = Site { version, ..Site::default() };
+        let mut site = Site {
+            version,
+            ..Site::default()
+        };
         for t in data.tags {
             site.tags.insert(t.id.clone(), t);
         }
         for l in data.posts_tags {
             if let Some(tag) = l.tag_id {
-                site.post_tags.entry(l.post_id).or_default().push((l.sort_order.unwrap_or(0), tag));
+                site.post_tags
+                    .entry(l.post_id)
+                    .or_default()
+                    .push((l.sort_order.unwrap_or(0), tag));
             }
         }
         for l in data.posts_authors {
             if let Some(author) = l.author_id {
-                site.post_authors.entry(l.post_id).or_default().push((l.sort_order.unwrap_or(0), author));
+                site.post_authors
+                    .entry(l.post_id)
+                    .or_default()
+                    .push((l.sort_order.unwrap_or(0), author));
             }
         }
-        for list in site.post_tags.values_mut().chain(site.post_authors.values_mut()) {
+        for list in site
+            .post_tags
+            .values_mut()
+            .chain(site.post_authors.values_mut())
+        {
             list.sort();
         }
         for m in data.posts_meta {
@@ -198,7 +221,8 @@ impl Site {
             .filter(|t| t.visibility.as_deref() != Some("internal") && !t.name.starts_with('#'))
             .filter_map(|t| {
                 let description = plain_text(text(&t.description));
-                (!t.name.trim().is_empty() && !description.is_empty()).then(|| (decode_entities(t.name.trim()), description))
+                (!t.name.trim().is_empty() && !description.is_empty())
+                    .then(|| (decode_entities(t.name.trim()), description))
             })
             .collect()
     }
@@ -209,7 +233,11 @@ impl Site {
             .map(|u| Person {
                 key: u.id.clone(),
                 email: u.email.trim().to_owned(),
-                name: if u.name.trim().is_empty() { "Author".into() } else { decode_entities(u.name.trim()) },
+                name: if u.name.trim().is_empty() {
+                    "Author".into()
+                } else {
+                    decode_entities(u.name.trim())
+                },
                 bio: text(&u.bio).to_owned(),
             })
             .collect()
@@ -222,7 +250,12 @@ impl Site {
         let kind = match post.kind.as_deref() {
             _ if is_page(post) => PostKind::Page,
             Some("post") | None => PostKind::Post,
-            Some(other) => return Err(Skip { what: label(), why: format!("type {other:?} is not a post or a page") }),
+            Some(other) => {
+                return Err(Skip {
+                    what: label(),
+                    why: format!("type {other:?} is not a post or a page"),
+                })
+            }
         };
         let mut notes = Vec::new();
         let published_at = post.published_at.as_deref().and_then(ghost_time);
@@ -245,14 +278,34 @@ impl Site {
             status = PostStatus::Draft;
         }
         if status != PostStatus::Draft && published_at.is_none() {
-            return Err(Skip { what: label(), why: "it is published but has no readable published_at".into() });
+            return Err(Skip {
+                what: label(),
+                why: "it is published but has no readable published_at".into(),
+            });
         }
-        let updated_at = post.updated_at.as_deref().and_then(ghost_time).or(published_at).unwrap_or_else(Utc::now);
-        let created_at = post.created_at.as_deref().and_then(ghost_time).unwrap_or(updated_at);
+        let updated_at = post
+            .updated_at
+            .as_deref()
+            .and_then(ghost_time)
+            .or(published_at)
+            .unwrap_or_else(Utc::now);
+        let created_at = post
+            .created_at
+            .as_deref()
+            .and_then(ghost_time)
+            .unwrap_or(updated_at);
         let mut content_notes = Notes::default();
-        let markdown = match (post.lexical.as_deref(), post.mobiledoc.as_deref(), post.html.as_deref()) {
-            (Some(lexical), _, _) if !lexical.trim().is_empty() => lexical_to_markdown(lexical, &mut content_notes),
-            (_, Some(mobiledoc), _) if !mobiledoc.trim().is_empty() => mobiledoc_to_markdown(mobiledoc, &mut content_notes),
+        let markdown = match (
+            post.lexical.as_deref(),
+            post.mobiledoc.as_deref(),
+            post.html.as_deref(),
+        ) {
+            (Some(lexical), _, _) if !lexical.trim().is_empty() => {
+                lexical_to_markdown(lexical, &mut content_notes)
+            }
+            (_, Some(mobiledoc), _) if !mobiledoc.trim().is_empty() => {
+                mobiledoc_to_markdown(mobiledoc, &mut content_notes)
+            }
             (_, _, Some(html)) => Ok(html::html_fragment_to_markdown(html, &mut content_notes)),
             _ => Ok(String::new()),
         }
@@ -261,23 +314,48 @@ impl Site {
         let markdown = self.resolve(&markdown);
 
         let mut tags = Vec::new();
-        for (_, id) in self.post_tags.get(&post.id).map(Vec::as_slice).unwrap_or(&[]) {
+        for (_, id) in self
+            .post_tags
+            .get(&post.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             match self.tags.get(id) {
-                Some(t) if t.visibility.as_deref() == Some("internal") || t.name.starts_with('#') => {
-                    notes.push(format!("internal tag {:?} left out (Folio's tags are all public)", t.name));
+                Some(t)
+                    if t.visibility.as_deref() == Some("internal") || t.name.starts_with('#') =>
+                {
+                    notes.push(format!(
+                        "internal tag {:?} left out (Folio's tags are all public)",
+                        t.name
+                    ));
                 }
                 Some(t) if !t.name.trim().is_empty() => tags.push(decode_entities(t.name.trim())),
                 _ => notes.push(format!("tag {id} is not in the export")),
             }
         }
-        let authors = self.post_authors.get(&post.id).map(Vec::as_slice).unwrap_or(&[]);
-        let author_key = authors.first().map(|(_, a)| a.clone()).or_else(|| post.author_id.clone()).unwrap_or_default();
+        let authors = self
+            .post_authors
+            .get(&post.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let author_key = authors
+            .first()
+            .map(|(_, a)| a.clone())
+            .or_else(|| post.author_id.clone())
+            .unwrap_or_default();
         if authors.len() > 1 {
-            notes.push(format!("{} authors in Ghost; Folio keeps the first", authors.len()));
+            notes.push(format!(
+                "{} authors in Ghost; Folio keeps the first",
+                authors.len()
+            ));
         }
         let meta = self.post_meta.get(&post.id);
         let pick = |from_meta: Option<&Option<String>>, legacy: &Option<String>| {
-            from_meta.map(text).filter(|s| !s.is_empty()).unwrap_or(text(legacy)).to_owned()
+            from_meta
+                .map(text)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(text(legacy))
+                .to_owned()
         };
         Ok(Entry {
             source_id: post.id.clone(),
@@ -292,8 +370,14 @@ impl Site {
             updated_at,
             author_key,
             tags,
-            feature_image: post.feature_image.as_deref().filter(|s| !s.is_empty()).map(|s| self.resolve(s)),
-            feature_image_alt: meta.map(|m| text(&m.feature_image_alt).to_owned()).unwrap_or_default(),
+            feature_image: post
+                .feature_image
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| self.resolve(s)),
+            feature_image_alt: meta
+                .map(|m| text(&m.feature_image_alt).to_owned())
+                .unwrap_or_default(),
             seo_title: pick(meta.map(|m| &m.meta_title), &post.meta_title),
             seo_description: pick(meta.map(|m| &m.meta_description), &post.meta_description),
             canonical_url: text(&post.canonical_url).to_owned(),
@@ -309,7 +393,11 @@ impl Site {
     /// site when its address is known, everything else to a path of this site.
     fn resolve(&self, text: &str) -> String {
         let old = self.old_url.trim_end_matches('/');
-        let text = if old.is_empty() { text.to_owned() } else { text.replace(&format!("{GHOST_URL}/content/"), &format!("{old}/content/")) };
+        let text = if old.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&format!("{GHOST_URL}/content/"), &format!("{old}/content/"))
+        };
         text.replace(GHOST_URL, "")
     }
 }
@@ -328,7 +416,11 @@ fn ghost_time(raw: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw.trim())
         .map(|t| t.with_timezone(&Utc))
         .ok()
-        .or_else(|| chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc()))
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(|t| t.and_utc())
+        })
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -350,41 +442,86 @@ fn card(name: &str, payload: &Value, notes: &mut Notes) -> Option<String> {
     let out = match name {
         "markdown" | "card-markdown" => s("markdown").to_owned(),
         "html" => html::html_fragment_to_markdown(s("html"), notes),
-        "image" => image(s("src"), if s("alt").is_empty() { s("altText") } else { s("alt") }, s("caption"), notes),
+        "image" => image(
+            s("src"),
+            if s("alt").is_empty() {
+                s("altText")
+            } else {
+                s("alt")
+            },
+            s("caption"),
+            notes,
+        ),
         "code" | "codeblock" => {
             let mut out = fenced(s("code"), s("language"));
             if !s("caption").is_empty() {
-                out.push_str(&format!("\n\n*{}*", html::html_fragment_to_markdown(s("caption"), notes)));
+                out.push_str(&format!(
+                    "\n\n*{}*",
+                    html::html_fragment_to_markdown(s("caption"), notes)
+                ));
             }
             out
         }
         "embed" | "video" | "audio" | "file" => {
-            let url = if s("url").is_empty() { s("src") } else { s("url") };
+            let url = if s("url").is_empty() {
+                s("src")
+            } else {
+                s("url")
+            };
             if url.is_empty() {
-                notes.warnings.push(format!("a {name} card without a URL was left out"));
+                notes
+                    .warnings
+                    .push(format!("a {name} card without a URL was left out"));
                 return None;
             }
             let mut out = format!("<{url}>");
             if !s("caption").is_empty() {
-                out.push_str(&format!("\n\n*{}*", html::html_fragment_to_markdown(s("caption"), notes)));
+                out.push_str(&format!(
+                    "\n\n*{}*",
+                    html::html_fragment_to_markdown(s("caption"), notes)
+                ));
             }
             out
         }
         "bookmark" => {
             let url = s("url");
-            let title = payload.get("metadata").map(|m| str_of(m, "title")).filter(|t| !t.is_empty()).unwrap_or(url);
+            let title = payload
+                .get("metadata")
+                .map(|m| str_of(m, "title"))
+                .filter(|t| !t.is_empty())
+                .unwrap_or(url);
             let mut out = format!("[{}]({url})", escape(title));
-            if let Some(description) = payload.get("metadata").map(|m| str_of(m, "description")).filter(|d| !d.is_empty()) {
+            if let Some(description) = payload
+                .get("metadata")
+                .map(|m| str_of(m, "description"))
+                .filter(|d| !d.is_empty())
+            {
                 out.push_str(&format!("\n\n{}", escape(description)));
             }
             out
         }
         "gallery" => {
-            let images = payload.get("images").and_then(Value::as_array).cloned().unwrap_or_default();
-            let mut parts: Vec<String> =
-                images.iter().map(|i| image(str_of(i, "src"), str_of(i, "alt"), str_of(i, "caption"), notes)).collect();
+            let images = payload
+                .get("images")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let mut parts: Vec<String> = images
+                .iter()
+                .map(|i| {
+                    image(
+                        str_of(i, "src"),
+                        str_of(i, "alt"),
+                        str_of(i, "caption"),
+                        notes,
+                    )
+                })
+                .collect();
             if !s("caption").is_empty() {
-                parts.push(format!("*{}*", html::html_fragment_to_markdown(s("caption"), notes)));
+                parts.push(format!(
+                    "*{}*",
+                    html::html_fragment_to_markdown(s("caption"), notes)
+                ));
             }
             parts.join("\n\n")
         }
@@ -392,7 +529,10 @@ fn card(name: &str, payload: &Value, notes: &mut Notes) -> Option<String> {
         "callout" => {
             let body = html::html_fragment_to_markdown(s("calloutText"), notes);
             let line = format!("{} {}", s("calloutEmoji"), body).trim().to_owned();
-            line.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n")
+            line.lines()
+                .map(|l| format!("> {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         }
         "button" => format!("[{}]({})", escape(s("buttonText")), s("buttonUrl")),
         "toggle" => format!(
@@ -403,16 +543,24 @@ fn card(name: &str, payload: &Value, notes: &mut Notes) -> Option<String> {
         "header" => {
             let mut out = format!("## {}", plain_text(s("header")));
             if !s("subheader").is_empty() {
-                out.push_str(&format!("\n\n{}", html::html_fragment_to_markdown(s("subheader"), notes)));
+                out.push_str(&format!(
+                    "\n\n{}",
+                    html::html_fragment_to_markdown(s("subheader"), notes)
+                ));
             }
             out
         }
         "paywall" => {
-            notes.warnings.push("the members-only divider (paywall) was removed: everything after it is public".into());
+            notes.warnings.push(
+                "the members-only divider (paywall) was removed: everything after it is public"
+                    .into(),
+            );
             return None;
         }
         other => {
-            notes.warnings.push(format!("a {other:?} card has no Markdown equivalent and was left out"));
+            notes.warnings.push(format!(
+                "a {other:?} card has no Markdown equivalent and was left out"
+            ));
             return None;
         }
     };
@@ -421,48 +569,91 @@ fn card(name: &str, payload: &Value, notes: &mut Notes) -> Option<String> {
 
 /// Mobiledoc 0.3 (Ghost 1 to 4) to Markdown.
 pub fn mobiledoc_to_markdown(json: &str, notes: &mut Notes) -> Result<String, String> {
-    let doc: Value = serde_json::from_str(json).map_err(|e| format!("its mobiledoc is not valid JSON: {e}"))?;
+    let doc: Value =
+        serde_json::from_str(json).map_err(|e| format!("its mobiledoc is not valid JSON: {e}"))?;
     let empty = Vec::new();
     let list = |k: &str| doc.get(k).and_then(Value::as_array).unwrap_or(&empty);
-    let (markups, atoms, cards, sections) = (list("markups"), list("atoms"), list("cards"), list("sections"));
-    let inline = |markers: &Value, notes: &mut Notes| mobiledoc_markers(markers, markups, atoms, notes);
+    let (markups, atoms, cards, sections) = (
+        list("markups"),
+        list("atoms"),
+        list("cards"),
+        list("sections"),
+    );
+    let inline =
+        |markers: &Value, notes: &mut Notes| mobiledoc_markers(markers, markups, atoms, notes);
     let mut blocks = Vec::new();
     for section in sections {
         let kind = section.get(0).and_then(Value::as_i64).unwrap_or(-1);
         let block = match kind {
             1 => {
-                let tag = section.get(1).and_then(Value::as_str).unwrap_or("p").to_ascii_lowercase();
+                let tag = section
+                    .get(1)
+                    .and_then(Value::as_str)
+                    .unwrap_or("p")
+                    .to_ascii_lowercase();
                 let text = inline(section.get(2).unwrap_or(&Value::Null), notes);
                 match tag.as_str() {
-                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => format!("{} {text}", "#".repeat(usize::from(tag.as_bytes()[1] - b'0'))),
-                    "blockquote" | "aside" | "pull-quote" => text.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n"),
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => format!(
+                        "{} {text}",
+                        "#".repeat(usize::from(tag.as_bytes()[1] - b'0'))
+                    ),
+                    "blockquote" | "aside" | "pull-quote" => text
+                        .lines()
+                        .map(|l| format!("> {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                     _ => text,
                 }
             }
-            2 => format!("![]({})", section.get(1).and_then(Value::as_str).unwrap_or("")),
+            2 => format!(
+                "![]({})",
+                section.get(1).and_then(Value::as_str).unwrap_or("")
+            ),
             3 => {
                 let ordered = section.get(1).and_then(Value::as_str) == Some("ol");
-                let items = section.get(2).and_then(Value::as_array).cloned().unwrap_or_default();
+                let items = section
+                    .get(2)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| format!("{} {}", if ordered { format!("{}.", i + 1) } else { "-".into() }, inline(item, notes)))
+                    .map(|(i, item)| {
+                        format!(
+                            "{} {}",
+                            if ordered {
+                                format!("{}.", i + 1)
+                            } else {
+                                "-".into()
+                            },
+                            inline(item, notes)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             }
             10 => {
                 let index = section.get(1).and_then(Value::as_u64).unwrap_or(u64::MAX);
                 let Some(c) = usize::try_from(index).ok().and_then(|i| cards.get(i)) else {
-                    notes.warnings.push(format!("a card section names card {index}, which is not there"));
+                    notes.warnings.push(format!(
+                        "a card section names card {index}, which is not there"
+                    ));
                     continue;
                 };
-                match card(c.get(0).and_then(Value::as_str).unwrap_or(""), c.get(1).unwrap_or(&Value::Null), notes) {
+                match card(
+                    c.get(0).and_then(Value::as_str).unwrap_or(""),
+                    c.get(1).unwrap_or(&Value::Null),
+                    notes,
+                ) {
                     Some(out) => out,
                     None => continue,
                 }
             }
             other => {
-                notes.warnings.push(format!("a mobiledoc section of type {other} is unknown and was left out"));
+                notes.warnings.push(format!(
+                    "a mobiledoc section of type {other} is unknown and was left out"
+                ));
                 continue;
             }
         };
@@ -473,27 +664,59 @@ pub fn mobiledoc_to_markdown(json: &str, notes: &mut Notes) -> Result<String, St
     Ok(blocks.join("\n\n"))
 }
 
-fn mobiledoc_markers(markers: &Value, markups: &[Value], atoms: &[Value], notes: &mut Notes) -> String {
+fn mobiledoc_markers(
+    markers: &Value,
+    markups: &[Value],
+    atoms: &[Value],
+    notes: &mut Notes,
+) -> String {
     let mut out = String::new();
     let mut open: Vec<(String, String)> = Vec::new();
     for marker in markers.as_array().map(Vec::as_slice).unwrap_or(&[]) {
-        let opens = marker.get(1).and_then(Value::as_array).cloned().unwrap_or_default();
+        let opens = marker
+            .get(1)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for m in opens.iter().filter_map(Value::as_u64) {
             let markup = usize::try_from(m).ok().and_then(|m| markups.get(m));
-            let tag = markup.and_then(|m| m.get(0)).and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-            let attrs = markup.and_then(|m| m.get(1)).and_then(Value::as_array).cloned().unwrap_or_default();
-            let href = attrs.chunks(2).find(|p| p.first().and_then(Value::as_str) == Some("href")).and_then(|p| p.get(1)).and_then(Value::as_str).unwrap_or("");
+            let tag = markup
+                .and_then(|m| m.get(0))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let attrs = markup
+                .and_then(|m| m.get(1))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let href = attrs
+                .chunks(2)
+                .find(|p| p.first().and_then(Value::as_str) == Some("href"))
+                .and_then(|p| p.get(1))
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let (start, end) = delimiters(&tag, href);
             out.push_str(&start);
             open.push((tag, end));
         }
         match marker.get(0).and_then(Value::as_i64) {
             Some(1) => {
-                let atom = marker.get(3).and_then(Value::as_u64).and_then(|i| usize::try_from(i).ok()).and_then(|i| atoms.get(i));
+                let atom = marker
+                    .get(3)
+                    .and_then(Value::as_u64)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .and_then(|i| atoms.get(i));
                 match atom.and_then(|a| a.get(0)).and_then(Value::as_str) {
                     Some("soft-return") => out.push_str("  \n"),
-                    Some(_) => out.push_str(&escape(atom.and_then(|a| a.get(1)).and_then(Value::as_str).unwrap_or(""))),
-                    None => notes.warnings.push("an atom the mobiledoc does not define was left out".into()),
+                    Some(_) => out.push_str(&escape(
+                        atom.and_then(|a| a.get(1))
+                            .and_then(Value::as_str)
+                            .unwrap_or(""),
+                    )),
+                    None => notes
+                        .warnings
+                        .push("an atom the mobiledoc does not define was left out".into()),
                 }
             }
             _ => out.push_str(&escape(marker.get(3).and_then(Value::as_str).unwrap_or(""))),
@@ -517,16 +740,28 @@ fn delimiters(tag: &str, href: &str) -> (String, String) {
         "i" | "em" => ("_".into(), "_".into()),
         "s" | "del" | "strike" => ("~~".into(), "~~".into()),
         "code" => ("`".into(), "`".into()),
-        "a" => ("[".into(), format!("]({})", href.replace(' ', "%20").replace(')', "%29"))),
+        "a" => (
+            "[".into(),
+            format!("]({})", href.replace(' ', "%20").replace(')', "%29")),
+        ),
         _ => (String::new(), String::new()),
     }
 }
 
 /// Lexical (Ghost 5 onwards) to Markdown.
 pub fn lexical_to_markdown(json: &str, notes: &mut Notes) -> Result<String, String> {
-    let doc: Value = serde_json::from_str(json).map_err(|e| format!("its lexical is not valid JSON: {e}"))?;
-    let children = doc.get("root").and_then(|r| r.get("children")).and_then(Value::as_array).ok_or("its lexical has no root")?;
-    let blocks: Vec<String> = children.iter().filter_map(|n| lexical_block(n, notes)).filter(|b| !b.trim().is_empty()).collect();
+    let doc: Value =
+        serde_json::from_str(json).map_err(|e| format!("its lexical is not valid JSON: {e}"))?;
+    let children = doc
+        .get("root")
+        .and_then(|r| r.get("children"))
+        .and_then(Value::as_array)
+        .ok_or("its lexical has no root")?;
+    let blocks: Vec<String> = children
+        .iter()
+        .filter_map(|n| lexical_block(n, notes))
+        .filter(|b| !b.trim().is_empty())
+        .collect();
     Ok(blocks.join("\n\n"))
 }
 
@@ -539,16 +774,35 @@ fn lexical_block(node: &Value, notes: &mut Notes) -> Option<String> {
     Some(match node_type(node) {
         "paragraph" => lexical_inline(node),
         "heading" => {
-            let level = str_of(node, "tag").trim_start_matches('h').parse::<usize>().unwrap_or(2).clamp(1, 6);
+            let level = str_of(node, "tag")
+                .trim_start_matches('h')
+                .parse::<usize>()
+                .unwrap_or(2)
+                .clamp(1, 6);
             format!("{} {}", "#".repeat(level), lexical_inline(node))
         }
-        "quote" | "aside" => lexical_inline(node).lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n"),
+        "quote" | "aside" => lexical_inline(node)
+            .lines()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         "list" => lexical_list(node, 0),
         "horizontalrule" => "---".into(),
         "code" => {
-            let code: String = node.get("children").and_then(Value::as_array).map_or_else(String::new, |c| {
-                c.iter().map(|n| if node_type(n) == "linebreak" { "\n".to_owned() } else { str_of(n, "text").to_owned() }).collect()
-            });
+            let code: String =
+                node.get("children")
+                    .and_then(Value::as_array)
+                    .map_or_else(String::new, |c| {
+                        c.iter()
+                            .map(|n| {
+                                if node_type(n) == "linebreak" {
+                                    "\n".to_owned()
+                                } else {
+                                    str_of(n, "text").to_owned()
+                                }
+                            })
+                            .collect()
+                    });
             fenced(&code, str_of(node, "language"))
         }
         name => return card(name, node, notes),
@@ -560,12 +814,26 @@ fn lexical_list(node: &Value, depth: usize) -> String {
     let indent = "  ".repeat(depth);
     let mut lines = Vec::new();
     let mut n = 0;
-    for item in node.get("children").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
-        let nested: Vec<&Value> = item.get("children").and_then(Value::as_array).map_or_else(Vec::new, |c| c.iter().filter(|c| node_type(c) == "list").collect());
+    for item in node
+        .get("children")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        let nested: Vec<&Value> = item
+            .get("children")
+            .and_then(Value::as_array)
+            .map_or_else(Vec::new, |c| {
+                c.iter().filter(|c| node_type(c) == "list").collect()
+            });
         let text = lexical_inline(item);
         if !text.trim().is_empty() || nested.is_empty() {
             n += 1;
-            let marker = if ordered { format!("{n}.") } else { "-".to_owned() };
+            let marker = if ordered {
+                format!("{n}.")
+            } else {
+                "-".to_owned()
+            };
             lines.push(format!("{indent}{marker} {text}"));
         }
         for list in nested {
@@ -577,12 +845,21 @@ fn lexical_list(node: &Value, depth: usize) -> String {
 
 fn lexical_inline(node: &Value) -> String {
     let mut out = String::new();
-    for child in node.get("children").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+    for child in node
+        .get("children")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         match node_type(child) {
             "text" => {
                 let format = child.get("format").and_then(Value::as_u64).unwrap_or(0);
                 let raw = str_of(child, "text");
-                let mut text = if format & 16 != 0 { format!("`{raw}`") } else { escape(raw) };
+                let mut text = if format & 16 != 0 {
+                    format!("`{raw}`")
+                } else {
+                    escape(raw)
+                };
                 if format & 4 != 0 {
                     text = format!("~~{text}~~");
                 }
@@ -648,9 +925,20 @@ mod tests {
 
     #[test]
     fn wrong_files_and_versions_are_refused() {
-        assert!(Site::parse(b"<rss/>").expect_err("refused").0.contains("line 1, column 1"));
-        assert!(Site::parse(br#"{"db":[{"meta":{"version":"9.0.0"},"data":{}}]}"#).expect_err("refused").0.contains("\"9.0.0\""));
-        assert!(Site::parse(br#"{"posts":[]}"#).expect_err("refused").0.contains("not a Ghost export"));
+        assert!(Site::parse(b"<rss/>")
+            .expect_err("refused")
+            .0
+            .contains("line 1, column 1"));
+        assert!(
+            Site::parse(br#"{"db":[{"meta":{"version":"9.0.0"},"data":{}}]}"#)
+                .expect_err("refused")
+                .0
+                .contains("\"9.0.0\"")
+        );
+        assert!(Site::parse(br#"{"posts":[]}"#)
+            .expect_err("refused")
+            .0
+            .contains("not a Ghost export"));
         let site = Site::parse(br#"{"db":[{"meta":{"version":"5.80.0"},"data":{"posts":[{"id":"a","title":"T","slug":"t","html":"<p>x</p>","status":"published","visibility":"paid","published_at":"2024-05-01T10:00:00.000Z"}]}}]}"#).expect("valid");
         let entry = site.entry(&site.posts[0]).expect("kept");
         assert_eq!(entry.status, PostStatus::Draft);
@@ -659,6 +947,9 @@ mod tests {
         // A body that cannot be converted skips its post, and says why.
         let site = Site::parse(br#"{"db":[{"meta":{"version":"5.80.0"},"data":{"posts":[{"id":"b","title":"Broken","slug":"b","lexical":"{not json","status":"published","published_at":"2024-05-01T10:00:00.000Z"}]}}]}"#).expect("valid");
         let skip = site.entry(&site.posts[0]).expect_err("skipped");
-        assert!(skip.what.contains("Broken") && skip.why.contains("lexical is not valid JSON"), "{skip:?}");
+        assert!(
+            skip.what.contains("Broken") && skip.why.contains("lexical is not valid JSON"),
+            "{skip:?}"
+        );
     }
 }

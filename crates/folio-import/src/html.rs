@@ -10,9 +10,9 @@
 
 use htmd::element_handler::{HandlerResult, Handlers};
 use htmd::{Element, HtmlToMarkdown};
+use markup5ever_rcdom::{Node, NodeData};
 use once_cell::sync::Lazy;
 use regex::Regex;
-use markup5ever_rcdom::{Node, NodeData};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -53,7 +53,10 @@ static CONVERTER: Lazy<HtmlToMarkdown> = Lazy::new(|| {
     HtmlToMarkdown::builder()
         .options(options)
         .skip_tags(vec!["script", "style", "noscript", "template", "head"])
-        .add_handler(vec!["iframe", "embed", "video", "audio", "source"], embed_link)
+        .add_handler(
+            vec!["iframe", "embed", "video", "audio", "source"],
+            embed_link,
+        )
         .add_handler(vec!["figcaption"], caption)
         .add_handler(vec!["del", "s", "strike"], strikethrough)
         .add_handler(vec!["pre"], preformatted)
@@ -63,7 +66,12 @@ static CONVERTER: Lazy<HtmlToMarkdown> = Lazy::new(|| {
 });
 
 fn attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
-    element.attrs.iter().find(|a| &*a.name.local == name).map(|a| &*a.value).filter(|v| !v.trim().is_empty())
+    element
+        .attrs
+        .iter()
+        .find(|a| &*a.name.local == name)
+        .map(|a| &*a.value)
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// An embedded player becomes a link to what it plays.
@@ -98,13 +106,24 @@ fn text_of(node: &Rc<Node>, out: &mut String) {
 /// The `language-x` (or `lang-x`) class of a `<pre>` or of its `<code>`.
 fn code_language(node: &Rc<Node>) -> Option<String> {
     let class = |n: &Rc<Node>| match &n.data {
-        NodeData::Element { attrs, .. } => attrs.borrow().iter().find(|a| &*a.name.local == "class").map(|a| a.value.to_string()),
+        NodeData::Element { attrs, .. } => attrs
+            .borrow()
+            .iter()
+            .find(|a| &*a.name.local == "class")
+            .map(|a| a.value.to_string()),
         _ => None,
     };
     let children = node.children.borrow();
-    std::iter::once(node).chain(children.iter()).filter_map(class).find_map(|c| {
-        c.split_whitespace().find_map(|w| w.strip_prefix("language-").or_else(|| w.strip_prefix("lang-")).map(str::to_owned))
-    })
+    std::iter::once(node)
+        .chain(children.iter())
+        .filter_map(class)
+        .find_map(|c| {
+            c.split_whitespace().find_map(|w| {
+                w.strip_prefix("language-")
+                    .or_else(|| w.strip_prefix("lang-"))
+                    .map(str::to_owned)
+            })
+        })
 }
 
 /// A `<pre>` (code or not) is a fenced block of exactly its text.
@@ -157,7 +176,9 @@ pub fn html_fragment_to_markdown(html: &str, notes: &mut Notes) -> String {
     match CONVERTER.convert(html) {
         Ok(markdown) => tidy(&markdown),
         Err(err) => {
-            notes.warnings.push(format!("the HTML could not be converted ({err}); kept as text"));
+            notes.warnings.push(format!(
+                "the HTML could not be converted ({err}); kept as text"
+            ));
             html.to_owned()
         }
     }
@@ -165,30 +186,37 @@ pub fn html_fragment_to_markdown(html: &str, notes: &mut Notes) -> String {
 
 /// Removes runs of blank lines htmd leaves between blocks it handled separately.
 fn tidy(markdown: &str) -> String {
-    static BLANKS: Lazy<Regex> = Lazy::new(|| Regex::new(r"\n{3,}").unwrap_or_else(|_| unreachable!()));
+    static BLANKS: Lazy<Regex> =
+        Lazy::new(|| Regex::new(r"\n{3,}").unwrap_or_else(|_| unreachable!()));
     BLANKS.replace_all(markdown.trim(), "\n\n").into_owned()
 }
 
 /// Whether the text marks its paragraphs (block editor, Ghost), rather than being
 /// classic-editor text whose blank lines are the paragraphs.
 fn has_paragraphs(html: &str) -> bool {
-    static PARAGRAPH: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)<p[\s>]").unwrap_or_else(|_| unreachable!()));
+    static PARAGRAPH: Lazy<Regex> =
+        Lazy::new(|| Regex::new(r"(?i)<p[\s>]").unwrap_or_else(|_| unreachable!()));
     PARAGRAPH.is_match(html)
 }
 
 /// WordPress's `wpautop`, in brief: blank lines separate paragraphs, a single newline is a
 /// line break, and a chunk that already is a block is left alone.
 fn autop(html: &str) -> String {
-    static SPLIT: Lazy<Regex> = Lazy::new(|| Regex::new(r"\n[ \t]*\n").unwrap_or_else(|_| unreachable!()));
+    static SPLIT: Lazy<Regex> =
+        Lazy::new(|| Regex::new(r"\n[ \t]*\n").unwrap_or_else(|_| unreachable!()));
     static STARTS_BLOCK: Lazy<Regex> = Lazy::new(|| {
         Regex::new(r"(?i)^<(p|div|h[1-6]|ul|ol|table|blockquote|pre|figure|hr|iframe|dl|address|section)[\s/>]").unwrap_or_else(|_| unreachable!())
     });
     // Blocks stand apart from the text around them, as if blank lines surrounded them.
     static BLOCK_OPEN: Lazy<Regex> = Lazy::new(|| {
-        Regex::new(r"(?i)(<(?:h[1-6]|ul|ol|table|blockquote|pre|figure|hr|div|dl|section|address)[\s/>])").unwrap_or_else(|_| unreachable!())
+        Regex::new(
+            r"(?i)(<(?:h[1-6]|ul|ol|table|blockquote|pre|figure|hr|div|dl|section|address)[\s/>])",
+        )
+        .unwrap_or_else(|_| unreachable!())
     });
     static BLOCK_CLOSE: Lazy<Regex> = Lazy::new(|| {
-        Regex::new(r"(?i)(</(?:h[1-6]|ul|ol|table|blockquote|pre|figure|div|dl|section|address)>)").unwrap_or_else(|_| unreachable!())
+        Regex::new(r"(?i)(</(?:h[1-6]|ul|ol|table|blockquote|pre|figure|div|dl|section|address)>)")
+            .unwrap_or_else(|_| unreachable!())
     });
     let text = html.replace("\r\n", "\n");
     let text = BLOCK_OPEN.replace_all(&text, "\n\n$1");
@@ -201,7 +229,9 @@ fn autop(html: &str) -> String {
         }
         if STARTS_BLOCK.is_match(chunk) {
             out.push_str(chunk);
-        } else if (chunk.starts_with("https://") || chunk.starts_with("http://")) && !chunk.contains(char::is_whitespace) {
+        } else if (chunk.starts_with("https://") || chunk.starts_with("http://"))
+            && !chunk.contains(char::is_whitespace)
+        {
             // A URL alone on its line: WordPress embeds it (a player); Folio links to it.
             out.push_str(&link_block(chunk));
         } else {
@@ -217,7 +247,8 @@ fn autop(html: &str) -> String {
 static SHORTCODE: Lazy<Regex> = Lazy::new(|| {
     // An opening tag, `[name attrs]` (its body and `[/name]`, if any, are found after);
     // `[[name]]` is WordPress's escape for a literal shortcode.
-    Regex::new(r"\[\[[^\[\]]*\]\]|\[([a-zA-Z][\w-]*)((?:\s[^\[\]]*)?)/?\]").unwrap_or_else(|_| unreachable!())
+    Regex::new(r"\[\[[^\[\]]*\]\]|\[([a-zA-Z][\w-]*)((?:\s[^\[\]]*)?)/?\]")
+        .unwrap_or_else(|_| unreachable!())
 });
 
 /// Shortcodes whose content sits between an opening and a closing tag.
@@ -231,7 +262,9 @@ fn expand_shortcodes(html: &str, attachments: &Attachments, notes: &mut Notes) -
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(c) = SHORTCODE.captures(rest) {
-        let whole = c.get(0).unwrap_or_else(|| unreachable!("group 0 always matches"));
+        let whole = c
+            .get(0)
+            .unwrap_or_else(|| unreachable!("group 0 always matches"));
         out.push_str(&rest[..whole.start()]);
         let mut after = &rest[whole.end()..];
         let tag = whole.as_str();
@@ -255,7 +288,12 @@ fn expand_shortcodes(html: &str, attachments: &Attachments, notes: &mut Notes) -
             "embed" => body.map(|b| link_block(b.trim())),
             "video" | "audio" => attrs
                 .iter()
-                .find(|(k, _)| matches!(k.as_str(), "src" | "mp4" | "mp3" | "webm" | "ogg" | "m4a" | "wav"))
+                .find(|(k, _)| {
+                    matches!(
+                        k.as_str(),
+                        "src" | "mp4" | "mp3" | "webm" | "ogg" | "m4a" | "wav"
+                    )
+                })
                 .map(|(_, url)| url.clone())
                 .or_else(|| body.map(|b| b.trim().to_owned()).filter(|b| !b.is_empty()))
                 .map(|url| link_block(&url)),
@@ -284,18 +322,27 @@ fn link_block(url: &str) -> String {
 }
 
 fn html_escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `[caption]<img …> The caption[/caption]`: the image, then its caption.
 fn caption_shortcode(body: &str, attrs: &[(String, String)]) -> String {
-    static IMAGE: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?is)^\s*(?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?").unwrap_or_else(|_| unreachable!()));
+    static IMAGE: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"(?is)^\s*(?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?")
+            .unwrap_or_else(|_| unreachable!())
+    });
     let (image, text) = match IMAGE.find(body) {
         Some(m) => (m.as_str(), body[m.end()..].trim()),
         None => ("", body.trim()),
     };
     let text = if text.is_empty() {
-        attrs.iter().find(|(k, _)| k == "caption").map_or(String::new(), |(_, v)| html_escape_attr(v))
+        attrs
+            .iter()
+            .find(|(k, _)| k == "caption")
+            .map_or(String::new(), |(_, v)| html_escape_attr(v))
     } else {
         text.to_owned()
     };
@@ -304,7 +351,10 @@ fn caption_shortcode(body: &str, attrs: &[(String, String)]) -> String {
 
 /// `[gallery ids="3,4"]`: the attachments' images, in order, with their captions.
 fn gallery(attrs: &[(String, String)], attachments: &Attachments, notes: &mut Notes) -> String {
-    let ids = attrs.iter().find(|(k, _)| k == "ids" || k == "include").map_or("", |(_, v)| v.as_str());
+    let ids = attrs
+        .iter()
+        .find(|(k, _)| k == "ids" || k == "include")
+        .map_or("", |(_, v)| v.as_str());
     let mut out = String::new();
     for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match attachments.get(id) {
@@ -314,26 +364,39 @@ fn gallery(attrs: &[(String, String)], attachments: &Attachments, notes: &mut No
                 html_escape_attr(&a.alt),
                 html_escape_attr(&a.caption)
             )),
-            None => notes.warnings.push(format!("gallery image {id} is not in the export")),
+            None => notes
+                .warnings
+                .push(format!("gallery image {id} is not in the export")),
         }
     }
     if ids.is_empty() {
-        notes.warnings.push("a [gallery] without ids shows the post's attached images; it was left out".into());
+        notes.warnings.push(
+            "a [gallery] without ids shows the post's attached images; it was left out".into(),
+        );
     }
     out
 }
 
 /// `key="value" key='value' key=value bare` as pairs (a bare word has an empty value).
 fn shortcode_attrs(raw: &str) -> Vec<(String, String)> {
-    static ATTR: Lazy<Regex> =
-        Lazy::new(|| Regex::new(r#"([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))|(\S+)"#).unwrap_or_else(|_| unreachable!()));
+    static ATTR: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r#"([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))|(\S+)"#)
+            .unwrap_or_else(|_| unreachable!())
+    });
     ATTR.captures_iter(raw)
         .map(|c| match c.get(1) {
             Some(k) => {
-                let v = c.get(2).or(c.get(3)).or(c.get(4)).map_or("", |m| m.as_str());
+                let v = c
+                    .get(2)
+                    .or(c.get(3))
+                    .or(c.get(4))
+                    .map_or("", |m| m.as_str());
                 (k.as_str().to_ascii_lowercase(), v.to_owned())
             }
-            None => (c.get(5).map_or("", |m| m.as_str()).to_owned(), String::new()),
+            None => (
+                c.get(5).map_or("", |m| m.as_str()).to_owned(),
+                String::new(),
+            ),
         })
         .collect()
 }
@@ -345,14 +408,24 @@ mod tests {
     fn md(html: &str) -> (String, Notes) {
         let mut notes = Notes::default();
         let mut attachments = Attachments::new();
-        attachments.insert("7".into(), Attachment { url: "http://old.example/wp-content/uploads/2023/05/a.png".into(), alt: "A cat".into(), caption: "Our cat".into() });
+        attachments.insert(
+            "7".into(),
+            Attachment {
+                url: "http://old.example/wp-content/uploads/2023/05/a.png".into(),
+                alt: "A cat".into(),
+                caption: "Our cat".into(),
+            },
+        );
         (to_markdown(html, &attachments, &mut notes), notes)
     }
 
     #[test]
     fn gutenberg_blocks_lose_their_comments_and_keep_their_content() {
         let (out, notes) = md("<!-- wp:heading {\"level\":3} -->\n<h3 class=\"wp-block-heading\">Small things</h3>\n<!-- /wp:heading -->\n\n<!-- wp:paragraph -->\n<p>Hello <strong>bold</strong> and <em>it</em> <a href=\"https://example.com/x\">link</a>.</p>\n<!-- /wp:paragraph -->");
-        assert_eq!(out, "### Small things\n\nHello **bold** and *it* [link](https://example.com/x).");
+        assert_eq!(
+            out,
+            "### Small things\n\nHello **bold** and *it* [link](https://example.com/x)."
+        );
         assert_eq!(notes, Notes::default());
     }
 
@@ -365,10 +438,16 @@ mod tests {
     #[test]
     fn captions_galleries_and_embeds_become_content() {
         let (out, notes) = md("[caption id=\"attachment_7\" align=\"alignnone\" width=\"40\"]<img src=\"http://old.example/wp-content/uploads/2023/05/a.png\" alt=\"A cat\" width=\"40\" /> The cat, asleep[/caption]\n\n[gallery ids=\"7\"]\n\n[embed]https://vimeo.com/123[/embed]");
-        assert!(out.contains("![A cat](http://old.example/wp-content/uploads/2023/05/a.png)"), "{out}");
+        assert!(
+            out.contains("![A cat](http://old.example/wp-content/uploads/2023/05/a.png)"),
+            "{out}"
+        );
         assert!(out.contains("*The cat, asleep*"), "{out}");
         assert!(out.contains("*Our cat*"), "{out}");
-        assert!(out.contains("[https://vimeo.com/123](https://vimeo.com/123)"), "{out}");
+        assert!(
+            out.contains("[https://vimeo.com/123](https://vimeo.com/123)"),
+            "{out}"
+        );
         assert!(notes.unknown_shortcodes.is_empty(), "{notes:?}");
     }
 
@@ -376,7 +455,10 @@ mod tests {
     fn unknown_shortcodes_are_kept_visibly_and_reported() {
         let (out, notes) = md("<p>Write to us: [contact-form-7 id=\"12\" title=\"Contact\"]</p><p>[[gallery]] is how you write a gallery.</p>");
         // Escaped, so that Markdown shows the brackets rather than reading a link.
-        assert!(out.contains("\\[contact-form-7 id=\"12\" title=\"Contact\"\\]"), "{out}");
+        assert!(
+            out.contains("\\[contact-form-7 id=\"12\" title=\"Contact\"\\]"),
+            "{out}"
+        );
         assert!(out.contains("\\[gallery\\] is how"), "{out}");
         assert_eq!(notes.unknown_shortcodes, vec!["contact-form-7".to_string()]);
     }

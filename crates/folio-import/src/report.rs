@@ -54,18 +54,46 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verb = if self.dry_run { "would import" } else { "imported" };
-        writeln!(f, "{}", if self.dry_run { "Dry run: nothing was written." } else { "Import finished." })?;
-        writeln!(f, "{:<10} {:>9} {:>16} {:>8}", "", verb, "already there", "skipped")?;
+        let verb = if self.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
+        writeln!(
+            f,
+            "{}",
+            if self.dry_run {
+                "Dry run: nothing was written."
+            } else {
+                "Import finished."
+            }
+        )?;
+        writeln!(
+            f,
+            "{:<10} {:>9} {:>16} {:>8}",
+            "", verb, "already there", "skipped"
+        )?;
         for (kind, c) in &self.counts {
-            writeln!(f, "{kind:<10} {:>9} {:>16} {:>8}", c.imported, c.existing, c.skipped)?;
+            writeln!(
+                f,
+                "{kind:<10} {:>9} {:>16} {:>8}",
+                c.imported, c.existing, c.skipped
+            )?;
         }
         if !self.not_content.is_empty() {
-            let list: Vec<String> = self.not_content.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            let list: Vec<String> = self
+                .not_content
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
             writeln!(f, "Not imported (no Folio equivalent): {}", list.join(", "))?;
         }
         if !self.failed.is_empty() {
-            writeln!(f, "\nFailed ({}); run the import again once fixed, it picks up where it stopped:", self.failed.len())?;
+            writeln!(
+                f,
+                "\nFailed ({}); run the import again once fixed, it picks up where it stopped:",
+                self.failed.len()
+            )?;
             for (what, why) in &self.failed {
                 writeln!(f, "  {what}: {why}")?;
             }
@@ -77,7 +105,10 @@ impl fmt::Display for Report {
             }
         }
         if !self.shortcodes.is_empty() {
-            writeln!(f, "\nShortcodes Folio does not know, kept as text (look at these posts):")?;
+            writeln!(
+                f,
+                "\nShortcodes Folio does not know, kept as text (look at these posts):"
+            )?;
             for (name, n) in &self.shortcodes {
                 writeln!(f, "  [{name}] in {n} post(s)")?;
             }

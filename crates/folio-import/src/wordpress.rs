@@ -81,7 +81,11 @@ pub struct Item {
 
 impl Item {
     pub fn meta(&self, key: &str) -> Option<&str> {
-        self.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.meta
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -138,12 +142,17 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn error(&self, message: impl Into<String>) -> ParseError {
-        ParseError { offset: self.xml.buffer_position(), message: message.into() }
+        ParseError {
+            offset: self.xml.buffer_position(),
+            message: message.into(),
+        }
     }
 
     fn start(&mut self, name: String, attributes: Vec<(String, String)>) -> Result<(), ParseError> {
         if self.path.is_empty() && name != "rss" {
-            return Err(self.error(format!("this is not a WordPress export (WXR): the document is <{name}>, not <rss>")));
+            return Err(self.error(format!(
+                "this is not a WordPress export (WXR): the document is <{name}>, not <rss>"
+            )));
         }
         self.text.clear();
         let inside_channel = self.path.len() == 2 && self.path[1] == "channel";
@@ -155,16 +164,35 @@ impl<R: BufRead> Reader<R> {
                 self.item = Some(Item::default());
             }
             "wp:author" if inside_channel => self.author = Some(Author::default()),
-            "wp:category" if inside_channel => self.term = Some(Term { taxonomy: "category".into(), ..Term::default() }),
-            "wp:tag" if inside_channel => self.term = Some(Term { taxonomy: "post_tag".into(), ..Term::default() }),
+            "wp:category" if inside_channel => {
+                self.term = Some(Term {
+                    taxonomy: "category".into(),
+                    ..Term::default()
+                })
+            }
+            "wp:tag" if inside_channel => {
+                self.term = Some(Term {
+                    taxonomy: "post_tag".into(),
+                    ..Term::default()
+                })
+            }
             "wp:term" if inside_channel => self.term = Some(Term::default()),
             "category" if self.item.is_some() && self.path.last().is_some_and(|p| p == "item") => {
-                let get = |k: &str| attributes.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                let get = |k: &str| {
+                    attributes
+                        .iter()
+                        .find(|(a, _)| a == k)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
                 if let Some(item) = &mut self.item {
-                    item.terms.push((get("domain"), get("nicename"), String::new()));
+                    item.terms
+                        .push((get("domain"), get("nicename"), String::new()));
                 }
             }
-            "wp:postmeta" if self.item.is_some() => self.meta = Some((String::new(), String::new())),
+            "wp:postmeta" if self.item.is_some() => {
+                self.meta = Some((String::new(), String::new()))
+            }
             "wp:comment" if self.item.is_some() => self.comment_approved = Some(String::new()),
             _ => {}
         }
@@ -174,7 +202,9 @@ impl<R: BufRead> Reader<R> {
 
     /// Closes an element; returns a record when one is complete.
     fn end(&mut self) -> Result<Option<Record>, ParseError> {
-        let Some(name) = self.path.pop() else { return Ok(None) };
+        let Some(name) = self.path.pop() else {
+            return Ok(None);
+        };
         let text = std::mem::take(&mut self.text);
         let parent = self.path.last().map_or("", String::as_str).to_owned();
         if self.comment_approved.is_some() {
@@ -252,11 +282,17 @@ impl<R: BufRead> Reader<R> {
         }
         if let Some(term) = &mut self.term {
             match name.as_str() {
-                "wp:category" | "wp:tag" | "wp:term" => return Ok(self.term.take().map(Record::Term)),
+                "wp:category" | "wp:tag" | "wp:term" => {
+                    return Ok(self.term.take().map(Record::Term))
+                }
                 "wp:category_nicename" | "wp:tag_slug" | "wp:term_slug" => term.slug = text,
-                "wp:cat_name" | "wp:tag_name" | "wp:term_name" => term.name = decode_entities(&text),
+                "wp:cat_name" | "wp:tag_name" | "wp:term_name" => {
+                    term.name = decode_entities(&text)
+                }
                 "wp:category_parent" | "wp:term_parent" => term.parent = text,
-                "wp:category_description" | "wp:tag_description" | "wp:term_description" => term.description = text,
+                "wp:category_description" | "wp:tag_description" | "wp:term_description" => {
+                    term.description = text
+                }
                 "wp:term_taxonomy" => term.taxonomy = text,
                 _ => {}
             }
@@ -287,10 +323,13 @@ impl<R: BufRead> Reader<R> {
     fn next_record(&mut self) -> Result<Option<Record>, ParseError> {
         loop {
             self.buf.clear();
-            let event = self.xml.read_event_into(&mut self.buf).map_err(|e| ParseError {
-                offset: self.xml.error_position(),
-                message: format!("the XML is malformed: {e}"),
-            })?;
+            let event = self
+                .xml
+                .read_event_into(&mut self.buf)
+                .map_err(|e| ParseError {
+                    offset: self.xml.error_position(),
+                    message: format!("the XML is malformed: {e}"),
+                })?;
             match event {
                 Event::Start(e) => {
                     let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
@@ -318,13 +357,19 @@ impl<R: BufRead> Reader<R> {
                     };
                     self.text.push_str(&text);
                 }
-                Event::CData(t) => self.text.push_str(&String::from_utf8_lossy(&t.into_inner())),
+                Event::CData(t) => self
+                    .text
+                    .push_str(&String::from_utf8_lossy(&t.into_inner())),
                 Event::Eof => {
                     if let Some(open) = self.path.last() {
-                        return Err(self.error(format!("the file ends inside <{open}>: it is truncated")));
+                        return Err(
+                            self.error(format!("the file ends inside <{open}>: it is truncated"))
+                        );
                     }
                     if self.channel.wxr_version.is_empty() {
-                        return Err(self.error("this is not a WordPress export (WXR): it has no <wp:wxr_version>"));
+                        return Err(self.error(
+                            "this is not a WordPress export (WXR): it has no <wp:wxr_version>",
+                        ));
                     }
                     return Ok(None);
                 }
@@ -339,7 +384,10 @@ fn attributes_of(e: &quick_xml::events::BytesStart) -> Vec<(String, String)> {
         .filter_map(Result::ok)
         .map(|a| {
             let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-            let value = a.unescape_value().map(|v| v.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
+            let value = a
+                .unescape_value()
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
             (key, value)
         })
         .collect()
@@ -390,18 +438,31 @@ pub struct Site {
 /// A URL on one of the old site's hosts: the host, then a path, or the end of the URL
 /// (not `old.example.org`).
 fn own_links(channel: &Channel) -> Option<regex::Regex> {
-    let mut hosts: Vec<String> = [&channel.base_blog_url, &channel.base_site_url, &channel.link]
-        .into_iter()
-        .filter_map(|u| u.trim().trim_end_matches('/').split_once("://").map(|(_, host)| regex::escape(host)))
-        .filter(|h| !h.is_empty())
-        .collect();
+    let mut hosts: Vec<String> = [
+        &channel.base_blog_url,
+        &channel.base_site_url,
+        &channel.link,
+    ]
+    .into_iter()
+    .filter_map(|u| {
+        u.trim()
+            .trim_end_matches('/')
+            .split_once("://")
+            .map(|(_, host)| regex::escape(host))
+    })
+    .filter(|h| !h.is_empty())
+    .collect();
     // Longest first: a blog under a path (`old.example/blog`) before its bare host.
     hosts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     hosts.dedup();
     if hosts.is_empty() {
         return None;
     }
-    regex::Regex::new(&format!(r#"https?://(?:{})(?:(/[^\s)"'<>\]]*)|([\s)"'<>\]])|$)"#, hosts.join("|"))).ok()
+    regex::Regex::new(&format!(
+        r#"https?://(?:{})(?:(/[^\s)"'<>\]]*)|([\s)"'<>\]])|$)"#,
+        hosts.join("|")
+    ))
+    .ok()
 }
 
 /// The folder under which WordPress keeps uploads, in every URL of one.
@@ -411,7 +472,10 @@ impl Site {
     /// The first pass: reads the whole file, keeping only what entries refer to.
     pub fn scan<R: BufRead>(input: R, categories_as_tags: bool) -> Result<Site, ParseError> {
         let mut reader = Reader::new(input);
-        let mut site = Site { categories_as_tags, ..Site::default() };
+        let mut site = Site {
+            categories_as_tags,
+            ..Site::default()
+        };
         for record in reader.by_ref() {
             match record? {
                 Record::Author(a) => {
@@ -422,18 +486,29 @@ impl Site {
                     *site.types.entry(item.post_type.clone()).or_default() += 1;
                     match item.post_type.as_str() {
                         "attachment" => {
-                            let url = if item.attachment_url.is_empty() { item.link.clone() } else { item.attachment_url.clone() };
+                            let url = if item.attachment_url.is_empty() {
+                                item.link.clone()
+                            } else {
+                                item.attachment_url.clone()
+                            };
                             site.attachments.insert(
                                 item.post_id.clone(),
                                 Attachment {
                                     url: url.clone(),
-                                    alt: item.meta("_wp_attachment_image_alt").unwrap_or("").to_owned(),
+                                    alt: item
+                                        .meta("_wp_attachment_image_alt")
+                                        .unwrap_or("")
+                                        .to_owned(),
                                     caption: plain_text(&item.excerpt),
                                 },
                             );
-                            let path = item.meta("_wp_attached_file").map(str::to_owned).or_else(|| {
-                                url.find(UPLOADS).map(|at| url[at + UPLOADS.len()..].to_owned())
-                            });
+                            let path =
+                                item.meta("_wp_attached_file")
+                                    .map(str::to_owned)
+                                    .or_else(|| {
+                                        url.find(UPLOADS)
+                                            .map(|at| url[at + UPLOADS.len()..].to_owned())
+                                    });
                             if let Some(path) = path {
                                 site.upload_paths.insert(item.post_id.clone(), path);
                             }
@@ -457,13 +532,20 @@ impl Site {
         self.authors
             .values()
             .map(|a| {
-                let full = format!("{} {}", a.first_name, a.last_name).trim().to_owned();
+                let full = format!("{} {}", a.first_name, a.last_name)
+                    .trim()
+                    .to_owned();
                 let name = [a.display_name.trim(), full.as_str(), a.login.as_str()]
                     .into_iter()
                     .find(|n| !n.is_empty())
                     .unwrap_or("Author")
                     .to_owned();
-                Person { key: a.login.clone(), email: a.email.trim().to_owned(), name, bio: String::new() }
+                Person {
+                    key: a.login.clone(),
+                    email: a.email.trim().to_owned(),
+                    name,
+                    bio: String::new(),
+                }
             })
             .collect()
     }
@@ -471,12 +553,20 @@ impl Site {
     /// A path on the old site for a URL of it (`http://old.example/2023/05/x/` → `/2023/05/x/`).
     fn old_path(&self, url: &str) -> Option<String> {
         let url = url.trim();
-        for base in [&self.channel.base_blog_url, &self.channel.base_site_url, &self.channel.link] {
+        for base in [
+            &self.channel.base_blog_url,
+            &self.channel.base_site_url,
+            &self.channel.link,
+        ] {
             let base = base.trim_end_matches('/');
             if !base.is_empty() {
                 if let Some(rest) = url.strip_prefix(base) {
                     if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') {
-                        return Some(if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") });
+                        return Some(if rest.starts_with('/') {
+                            rest.to_owned()
+                        } else {
+                            format!("/{rest}")
+                        });
                     }
                 }
             }
@@ -488,7 +578,9 @@ impl Site {
     /// `/about/`), so they lead to the imported pages through their redirects on
     /// whatever domain Folio serves. Uploads stay absolute until they are copied in.
     fn relative_links(&self, markdown: &str) -> String {
-        let Some(link) = &self.own_links else { return markdown.to_owned() };
+        let Some(link) = &self.own_links else {
+            return markdown.to_owned();
+        };
         link.replace_all(markdown, |c: &regex::Captures| {
             let after = c.get(2).map_or("", |m| m.as_str());
             let path = c.get(1).map_or("/", |m| m.as_str());
@@ -510,7 +602,8 @@ impl Site {
     pub fn tag_descriptions(&self) -> Vec<(String, String)> {
         let mut out: BTreeMap<String, String> = BTreeMap::new();
         for t in &self.terms {
-            let wanted = t.taxonomy == "post_tag" || (t.taxonomy == "category" && self.keeps_category(&t.slug));
+            let wanted = t.taxonomy == "post_tag"
+                || (t.taxonomy == "category" && self.keeps_category(&t.slug));
             let description = plain_text(&t.description);
             if wanted && !t.name.is_empty() && !description.is_empty() {
                 out.entry(t.name.clone()).or_insert(description);
@@ -525,10 +618,15 @@ impl Site {
         let paths: BTreeMap<String, String> = self
             .terms
             .iter()
-            .filter(|t| t.taxonomy == "category" && self.keeps_category(&t.slug) && !t.name.is_empty())
+            .filter(|t| {
+                t.taxonomy == "category" && self.keeps_category(&t.slug) && !t.name.is_empty()
+            })
             .map(|t| {
                 let tag = folio_core::Slug::derive(&t.name, "tag");
-                (format!("/category/{}/", t.slug), format!("/tag/{}/", tag.as_str()))
+                (
+                    format!("/category/{}/", t.slug),
+                    format!("/tag/{}/", tag.as_str()),
+                )
             })
             .collect();
         paths.into_iter().collect()
@@ -558,22 +656,44 @@ impl Site {
                 PostStatus::Draft
             }
             "private" => {
-                notes.push("private in WordPress: imported as a draft, seen only in the admin".to_owned());
+                notes.push(
+                    "private in WordPress: imported as a draft, seen only in the admin".to_owned(),
+                );
                 PostStatus::Draft
             }
-            "trash" => return Err(Skip { what: label(), why: "in WordPress's trash".into() }),
-            "auto-draft" => return Err(Skip { what: label(), why: "an auto-draft WordPress made and nobody wrote".into() }),
+            "trash" => {
+                return Err(Skip {
+                    what: label(),
+                    why: "in WordPress's trash".into(),
+                })
+            }
+            "auto-draft" => {
+                return Err(Skip {
+                    what: label(),
+                    why: "an auto-draft WordPress made and nobody wrote".into(),
+                })
+            }
             other => {
                 notes.push(format!("status {other:?} is unknown: imported as a draft"));
                 PostStatus::Draft
             }
         };
         if status != PostStatus::Draft && published_at.is_none() {
-            return Err(Skip { what: label(), why: format!("its date {:?} cannot be read", item.post_date) });
+            return Err(Skip {
+                what: label(),
+                why: format!("its date {:?} cannot be read", item.post_date),
+            });
         }
-        let updated_at = wp_time(&item.post_modified_gmt).or_else(|| wp_time(&item.post_modified)).or(published_at).unwrap_or_else(Utc::now);
+        let updated_at = wp_time(&item.post_modified_gmt)
+            .or_else(|| wp_time(&item.post_modified))
+            .or(published_at)
+            .unwrap_or_else(Utc::now);
         let mut html_notes = Notes::default();
-        let markdown = self.relative_links(&html::to_markdown(&item.content, &self.attachments, &mut html_notes));
+        let markdown = self.relative_links(&html::to_markdown(
+            &item.content,
+            &self.attachments,
+            &mut html_notes,
+        ));
         notes.extend(html_notes.warnings);
 
         let mut tags = Vec::new();
@@ -591,7 +711,9 @@ impl Site {
             Some(id) => match self.attachments.get(id) {
                 Some(a) => (Some(a.url.clone()), a.alt.clone()),
                 None => {
-                    notes.push(format!("its featured image (attachment {id}) is not in the export"));
+                    notes.push(format!(
+                        "its featured image (attachment {id}) is not in the export"
+                    ));
                     (None, String::new())
                 }
             },
@@ -608,7 +730,10 @@ impl Site {
             }
         }
         if item.comments > 0 {
-            notes.push(format!("{} comment(s) not imported: Folio has no comments yet", item.comments));
+            notes.push(format!(
+                "{} comment(s) not imported: Folio has no comments yet",
+                item.comments
+            ));
         }
         let title = decode_entities(item.title.trim());
         Ok(Some(Entry {
@@ -642,7 +767,9 @@ fn wp_time(raw: &str) -> Option<DateTime<Utc>> {
     if raw.is_empty() || raw.starts_with("0000-00-00") {
         return None;
     }
-    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc())
+    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]
@@ -689,8 +816,20 @@ mod tests {
         assert_eq!(site.channel.title, "Old & good");
         assert_eq!(site.people()[0].name, "Ada L.");
         assert_eq!(site.comments, 1);
-        assert_eq!(site.category_paths(), vec![("/category/news/".to_string(), "/tag/news-views/".to_string())]);
-        assert_eq!(site.tag_descriptions(), vec![("News & views".to_string(), "What happened & why".to_string())]);
+        assert_eq!(
+            site.category_paths(),
+            vec![(
+                "/category/news/".to_string(),
+                "/tag/news-views/".to_string()
+            )]
+        );
+        assert_eq!(
+            site.tag_descriptions(),
+            vec![(
+                "News & views".to_string(),
+                "What happened & why".to_string()
+            )]
+        );
         let item = Reader::new(MINI.as_bytes())
             .filter_map(|r| match r.expect("parses") {
                 Record::Item(i) => Some(i),
@@ -701,24 +840,50 @@ mod tests {
         let entry = site.entry(&item).expect("not skipped").expect("a post");
         assert_eq!(entry.title, "Hello <world>");
         assert_eq!(entry.status, PostStatus::Published);
-        assert_eq!(entry.published_at.map(|t| t.to_rfc3339()), Some("2023-05-01T10:00:00+00:00".into()));
-        assert_eq!(entry.tags, vec!["News & views".to_string(), "Rust".to_string()]);
-        assert_eq!(entry.old_paths, vec!["/2023/05/01/hello/".to_string(), "/?p=12".to_string()]);
+        assert_eq!(
+            entry.published_at.map(|t| t.to_rfc3339()),
+            Some("2023-05-01T10:00:00+00:00".into())
+        );
+        assert_eq!(
+            entry.tags,
+            vec!["News & views".to_string(), "Rust".to_string()]
+        );
+        assert_eq!(
+            entry.old_paths,
+            vec!["/2023/05/01/hello/".to_string(), "/?p=12".to_string()]
+        );
         assert_eq!(entry.unknown_shortcodes, vec!["unknown-thing".to_string()]);
         let links = site.relative_links("[a](http://old.example/2023/x/) [b](https://old.example) ![c](http://old.example/wp-content/uploads/c.png) [d](http://old.example.org/)");
         assert_eq!(links, "[a](/2023/x/) [b](/) ![c](http://old.example/wp-content/uploads/c.png) [d](http://old.example.org/)");
-        assert!(entry.notes.iter().any(|n| n.contains("featured image")), "{:?}", entry.notes);
-        assert!(entry.notes.iter().any(|n| n.contains("1 comment")), "{:?}", entry.notes);
+        assert!(
+            entry.notes.iter().any(|n| n.contains("featured image")),
+            "{:?}",
+            entry.notes
+        );
+        assert!(
+            entry.notes.iter().any(|n| n.contains("1 comment")),
+            "{:?}",
+            entry.notes
+        );
     }
 
     #[test]
     fn bad_files_are_named_for_what_they_are() {
-        let err = |text: &str| Site::scan(text.as_bytes(), true).expect_err("refused").message;
+        let err = |text: &str| {
+            Site::scan(text.as_bytes(), true)
+                .expect_err("refused")
+                .message
+        };
         assert!(err("{\"db\": []}").contains("not a WordPress export"));
         assert!(err("<rss><channel></rss>").contains("malformed"));
         assert!(err("<feed></feed>").contains("not a WordPress export"));
-        assert!(err("<rss><channel><item></item></channel></rss>").contains("before <wp:wxr_version>"));
-        assert!(err(&MINI.replace("<wp:wxr_version>1.2", "<wp:wxr_version>9.0")).contains("WXR version \"9.0\""));
+        assert!(
+            err("<rss><channel><item></item></channel></rss>").contains("before <wp:wxr_version>")
+        );
+        assert!(
+            err(&MINI.replace("<wp:wxr_version>1.2", "<wp:wxr_version>9.0"))
+                .contains("WXR version \"9.0\"")
+        );
         let cut = &MINI[..MINI.find("<wp:status>").expect("there")];
         assert!(err(cut).contains("truncated"), "{}", err(cut));
     }
@@ -736,11 +901,23 @@ mod tests {
             ..Item::default()
         };
         let entry = |status: &str, password: &str| site.entry(&item(status, password));
-        assert_eq!(entry("future", "").expect("kept").expect("post").status, PostStatus::Scheduled);
+        assert_eq!(
+            entry("future", "").expect("kept").expect("post").status,
+            PostStatus::Scheduled
+        );
         let private = entry("private", "").expect("kept").expect("post");
         assert_eq!(private.status, PostStatus::Draft);
         assert!(private.notes[0].contains("private"));
-        assert_eq!(entry("publish", "secret").expect("kept").expect("post").status, PostStatus::Draft);
-        assert!(entry("trash", "").expect_err("skipped").why.contains("trash"));
+        assert_eq!(
+            entry("publish", "secret")
+                .expect("kept")
+                .expect("post")
+                .status,
+            PostStatus::Draft
+        );
+        assert!(entry("trash", "")
+            .expect_err("skipped")
+            .why
+            .contains("trash"));
     }
 }

@@ -21,9 +21,16 @@ pub enum MediaError {
          scale it down before uploading",
         megapixels(*max_pixels)
     )]
-    TooManyPixels { width: u32, height: u32, max_pixels: u64, max_dimension: u32 },
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+        max_dimension: u32,
+    },
 
-    #[error("the file starts like a {kind} image but could not be read; it may be truncated or damaged")]
+    #[error(
+        "the file starts like a {kind} image but could not be read; it may be truncated or damaged"
+    )]
     Corrupt {
         kind: ImageKind,
         #[source]
@@ -77,7 +84,11 @@ impl MediaError {
         if is_storage_full(&source) {
             MediaError::StorageFull { source }
         } else {
-            MediaError::Storage { action, key: key.to_owned(), source }
+            MediaError::Storage {
+                action,
+                key: key.to_owned(),
+                source,
+            }
         }
     }
 }
@@ -86,8 +97,10 @@ impl MediaError {
 fn is_storage_full(error: &io::Error) -> bool {
     const ENOSPC: i32 = 28;
     const EDQUOT: i32 = 122;
-    matches!(error.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
-        || (cfg!(target_os = "linux") && matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT)))
+    matches!(
+        error.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    ) || (cfg!(target_os = "linux") && matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT)))
 }
 
 /// A size limit as a writer reads it: `10 MB`, `512 KB`.
@@ -137,7 +150,10 @@ mod tests {
 
     #[test]
     fn too_large_reads_in_megabytes() {
-        let error = MediaError::TooLarge { size: 14_889_779, limit: 10 * 1024 * 1024 };
+        let error = MediaError::TooLarge {
+            size: 14_889_779,
+            limit: 10 * 1024 * 1024,
+        };
         assert_eq!(error.to_string(), "the file is 14.2 MB; the limit is 10 MB");
         assert_eq!(error.status_code(), 413);
     }
@@ -145,15 +161,26 @@ mod tests {
     #[test]
     fn a_file_one_byte_over_never_reads_as_the_limit() {
         let limit = 10 * 1024 * 1024;
-        let error = MediaError::TooLarge { size: limit + 1, limit };
+        let error = MediaError::TooLarge {
+            size: limit + 1,
+            limit,
+        };
         assert_eq!(error.to_string(), "the file is 10.1 MB; the limit is 10 MB");
-        let small = MediaError::TooLarge { size: 1500, limit: 1024 };
+        let small = MediaError::TooLarge {
+            size: 1500,
+            limit: 1024,
+        };
         assert_eq!(small.to_string(), "the file is 1.5 KB; the limit is 1 KB");
     }
 
     #[test]
     fn too_many_pixels_says_what_to_do() {
-        let error = MediaError::TooManyPixels { width: 50_000, height: 50_000, max_pixels: 40_000_000, max_dimension: 12_000 };
+        let error = MediaError::TooManyPixels {
+            width: 50_000,
+            height: 50_000,
+            max_pixels: 40_000_000,
+            max_dimension: 12_000,
+        };
         assert_eq!(
             error.to_string(),
             "the image is 50000 × 50000 pixels; the limit is 40 megapixels and 12000 pixels on a side — scale it down before uploading"
@@ -163,13 +190,23 @@ mod tests {
 
     #[test]
     fn a_full_disk_is_told_apart() {
-        for source in [io::Error::from(io::ErrorKind::StorageFull), io::Error::from_raw_os_error(28)] {
+        for source in [
+            io::Error::from(io::ErrorKind::StorageFull),
+            io::Error::from_raw_os_error(28),
+        ] {
             let error = MediaError::from_io("write", "2026/11/x.png", source);
             assert!(matches!(error, MediaError::StorageFull { .. }), "{error:?}");
             assert_eq!(error.status_code(), 507);
         }
-        let other = MediaError::from_io("write", "2026/11/x.png", io::Error::from(io::ErrorKind::PermissionDenied));
+        let other = MediaError::from_io(
+            "write",
+            "2026/11/x.png",
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
         assert_eq!(other.status_code(), 500);
-        assert_eq!(other.to_string(), "could not write the media file 2026/11/x.png");
+        assert_eq!(
+            other.to_string(),
+            "could not write the media file 2026/11/x.png"
+        );
     }
 }

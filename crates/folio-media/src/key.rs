@@ -26,7 +26,9 @@ impl YearMonth {
     /// Takes the types `chrono`'s `Datelike::year()` and `month()` return; `None` outside
     /// years 1000–9999 and months 1–12.
     pub fn new(year: i32, month: u32) -> Option<YearMonth> {
-        let year = u16::try_from(year).ok().filter(|y| (1000..=9999).contains(y))?;
+        let year = u16::try_from(year)
+            .ok()
+            .filter(|y| (1000..=9999).contains(y))?;
         let month = u8::try_from(month).ok().filter(|m| (1..=12).contains(m))?;
         Some(YearMonth { year, month })
     }
@@ -65,7 +67,10 @@ impl MediaKey {
 
     /// Made only from parts this module controls.
     fn made(key: String) -> MediaKey {
-        debug_assert!(validate_key(&key).is_ok(), "Folio made an invalid key: {key}");
+        debug_assert!(
+            validate_key(&key).is_ok(),
+            "Folio made an invalid key: {key}"
+        );
         MediaKey(key)
     }
 }
@@ -98,14 +103,27 @@ pub fn storage_key(original_bytes: &[u8], kind: ImageKind, when: YearMonth) -> M
 }
 
 /// The name of a rendition of that original: `2026/11/<hash>-<width>w.<ext>`.
-pub fn variant_key(original_bytes: &[u8], kind: ImageKind, width: u32, when: YearMonth) -> MediaKey {
-    key_with_suffix(original_bytes, &format!("-{width}w.{}", kind.extension()), when)
+pub fn variant_key(
+    original_bytes: &[u8],
+    kind: ImageKind,
+    width: u32,
+    when: YearMonth,
+) -> MediaKey {
+    key_with_suffix(
+        original_bytes,
+        &format!("-{width}w.{}", kind.extension()),
+        when,
+    )
 }
 
 /// `suffix` is one this crate made (see `Rendition::suffix`).
 pub(crate) fn key_with_suffix(original_bytes: &[u8], suffix: &str, when: YearMonth) -> MediaKey {
     let digest = Sha256::digest(original_bytes);
-    let hash: String = digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+    let hash: String = digest
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     MediaKey::made(format!("{:04}/{:02}/{hash}{suffix}", when.year, when.month))
 }
 
@@ -119,7 +137,10 @@ pub fn validate_key(key: &str) -> Result<(), MediaError> {
     if key.len() > MAX_KEY_LEN {
         return refuse("the name is too long");
     }
-    if let Some(bad) = key.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '/' | '.' | '-')) {
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '/' | '.' | '-'))
+    {
         return match bad {
             '\\' => refuse("it contains a backslash"),
             'A'..='Z' => refuse("it contains a capital letter"),
@@ -158,7 +179,10 @@ mod tests {
         assert!(key.as_str().starts_with("2026/11/"));
         assert!(key.as_str().ends_with(".png"));
         assert_eq!(key, storage_key(b"pixels", ImageKind::Png, november()));
-        assert_ne!(key, storage_key(b"other pixels", ImageKind::Png, november()));
+        assert_ne!(
+            key,
+            storage_key(b"other pixels", ImageKind::Png, november())
+        );
 
         let variant = variant_key(b"pixels", ImageKind::WebP, 960, november());
         let stem = key.as_str().trim_end_matches(".png");
@@ -169,7 +193,11 @@ mod tests {
 
     #[test]
     fn months_are_zero_padded_and_checked() {
-        let key = storage_key(b"x", ImageKind::Jpeg, YearMonth::new(2027, 3).expect("a valid month"));
+        let key = storage_key(
+            b"x",
+            ImageKind::Jpeg,
+            YearMonth::new(2027, 3).expect("a valid month"),
+        );
         assert!(key.as_str().starts_with("2027/03/"));
         assert_eq!(YearMonth::new(2026, 0), None);
         assert_eq!(YearMonth::new(2026, 13), None);
@@ -209,6 +237,9 @@ mod tests {
     fn refusals_are_404_with_a_reason() {
         let error = validate_key("../x").expect_err("refused");
         assert_eq!(error.status_code(), 404);
-        assert_eq!(error.to_string(), "there is no media file by that name (it contains `..`)");
+        assert_eq!(
+            error.to_string(),
+            "there is no media file by that name (it contains `..`)"
+        );
     }
 }

@@ -85,7 +85,9 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageKind, MediaError> {
     } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
         Ok(ImageKind::WebP)
     } else {
-        Err(MediaError::UnsupportedType { found: describe_refused(bytes) })
+        Err(MediaError::UnsupportedType {
+            found: describe_refused(bytes),
+        })
     }
 }
 
@@ -131,9 +133,16 @@ fn describe_text(bytes: &[u8]) -> &'static str {
     }
     if trimmed.contains("<svg") {
         "SVG"
-    } else if ["<!doctype html", "<html", "<head", "<body", "<script", "<iframe"]
-        .iter()
-        .any(|tag| trimmed.contains(tag))
+    } else if [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<body",
+        "<script",
+        "<iframe",
+    ]
+    .iter()
+    .any(|tag| trimmed.contains(tag))
     {
         "HTML"
     } else {
@@ -163,23 +172,38 @@ mod tests {
 
     #[test]
     fn markup_is_refused_and_named() {
-        assert_eq!(refused_as(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), "SVG");
+        assert_eq!(
+            refused_as(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            "SVG"
+        );
         assert_eq!(
             refused_as(b"\xEF\xBB\xBF  <?xml version=\"1.0\"?>\n<!-- x -->\n<!DOCTYPE svg><SVG onload=alert(1)>"),
             "SVG"
         );
-        assert_eq!(refused_as(b"<!DOCTYPE html><html><script>alert(1)</script>"), "HTML");
+        assert_eq!(
+            refused_as(b"<!DOCTYPE html><html><script>alert(1)</script>"),
+            "HTML"
+        );
         assert_eq!(refused_as(b"\n\n<script>alert(1)</script>"), "HTML");
-        assert_eq!(refused_as(b"<?xml version=\"1.0\"?><feed/>"), "XML or another markup");
+        assert_eq!(
+            refused_as(b"<?xml version=\"1.0\"?><feed/>"),
+            "XML or another markup"
+        );
     }
 
     #[test]
     fn other_binaries_are_refused_and_named() {
         assert_eq!(refused_as(b"%PDF-1.7\n"), "PDF");
         assert_eq!(refused_as(b""), "empty");
-        assert_eq!(refused_as(b"\0\0\0\x18ftypheic\0\0\0\0"), "HEIC (convert it to JPEG first)");
+        assert_eq!(
+            refused_as(b"\0\0\0\x18ftypheic\0\0\0\0"),
+            "HEIC (convert it to JPEG first)"
+        );
         assert_eq!(refused_as(b"\0\0\0\x1cftypavif\0\0\0\0"), "AVIF");
-        assert_eq!(refused_as(b"RIFF\x10\0\0\0WAVEfmt "), "a RIFF file that is not WebP");
+        assert_eq!(
+            refused_as(b"RIFF\x10\0\0\0WAVEfmt "),
+            "a RIFF file that is not WebP"
+        );
         assert_eq!(refused_as(b"hello"), "not one of them");
         // Truncated magic numbers are not the type they start like.
         assert_eq!(refused_as(b"\xFF\xD8"), "not one of them");
@@ -188,7 +212,13 @@ mod tests {
 
     #[test]
     fn the_message_names_the_accepted_types() {
-        let message = sniff(b"<svg/>").err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(message, "images may be JPEG, PNG, GIF or WebP; this file is SVG");
+        let message = sniff(b"<svg/>")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            message,
+            "images may be JPEG, PNG, GIF or WebP; this file is SVG"
+        );
     }
 }

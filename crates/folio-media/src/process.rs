@@ -68,11 +68,18 @@ impl Limits {
     /// The decoders' allocation limit: the pixel buffer of the largest allowed image at
     /// 16 bits per channel with alpha, plus the decoders' working memory.
     fn decode_budget(&self) -> u64 {
-        self.max_pixels.saturating_mul(8).saturating_add(DECODER_OVERHEAD)
+        self.max_pixels
+            .saturating_mul(8)
+            .saturating_add(DECODER_OVERHEAD)
     }
 
     fn too_many_pixels(&self, width: u32, height: u32) -> MediaError {
-        MediaError::TooManyPixels { width, height, max_pixels: self.max_pixels, max_dimension: self.max_dimension }
+        MediaError::TooManyPixels {
+            width,
+            height,
+            max_pixels: self.max_pixels,
+            max_dimension: self.max_dimension,
+        }
     }
 }
 
@@ -121,7 +128,8 @@ impl Processed {
     /// WebP, the `<img>` for the original's type). Empty when there are none of that type,
     /// and then there is no `<source>` to write.
     pub fn srcset_candidates(&self, kind: ImageKind) -> Vec<&Rendition> {
-        let mut candidates: Vec<&Rendition> = self.renditions().filter(|r| r.kind == kind).collect();
+        let mut candidates: Vec<&Rendition> =
+            self.renditions().filter(|r| r.kind == kind).collect();
         candidates.sort_by_key(|r| r.width);
         candidates
     }
@@ -133,21 +141,36 @@ impl Processed {
 pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > limits.max_bytes {
-        return Err(MediaError::TooLarge { size, limit: limits.max_bytes });
+        return Err(MediaError::TooLarge {
+            size,
+            limit: limits.max_bytes,
+        });
     }
     let kind = sniff(bytes)?;
     let pixels = to_eight_bits(decode_bounded(bytes, kind, limits)?);
     let (width, height) = (pixels.width(), pixels.height());
     // Animated GIF encoding is not supported; a still GIF is better kept as PNG anyway.
-    let stored_kind = if kind == ImageKind::Gif { ImageKind::Png } else { kind };
+    let stored_kind = if kind == ImageKind::Gif {
+        ImageKind::Png
+    } else {
+        kind
+    };
 
-    let original = render(&pixels, stored_kind, format!(".{}", stored_kind.extension()))?;
+    let original = render(
+        &pixels,
+        stored_kind,
+        format!(".{}", stored_kind.extension()),
+    )?;
     let mut variants = Vec::new();
     let mut with_webp = stored_kind != ImageKind::WebP
         && fits_webp(width, height)
         && !(limits.webp_only_when_smaller && stored_kind == ImageKind::Jpeg);
     if with_webp {
-        let full_size = render(&pixels, ImageKind::WebP, variant_suffix(width, ImageKind::WebP))?;
+        let full_size = render(
+            &pixels,
+            ImageKind::WebP,
+            variant_suffix(width, ImageKind::WebP),
+        )?;
         if limits.webp_only_when_smaller && full_size.bytes.len() >= original.bytes.len() {
             with_webp = false;
         } else {
@@ -155,28 +178,54 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
         }
     }
 
-    let mut widths: Vec<u32> = limits.variant_widths.iter().copied().filter(|w| (1..width).contains(w)).collect();
+    let mut widths: Vec<u32> = limits
+        .variant_widths
+        .iter()
+        .copied()
+        .filter(|w| (1..width).contains(w))
+        .collect();
     widths.sort_unstable_by(|a, b| b.cmp(a));
     widths.dedup();
     let mut larger = pixels;
     for variant_width in widths {
         let variant_height = scaled_height(width, height, variant_width);
         let resized = larger.resize_exact(variant_width, variant_height, FilterType::Lanczos3);
-        variants.push(render(&resized, stored_kind, variant_suffix(variant_width, stored_kind))?);
+        variants.push(render(
+            &resized,
+            stored_kind,
+            variant_suffix(variant_width, stored_kind),
+        )?);
         if with_webp && fits_webp(variant_width, variant_height) {
-            variants.push(render(&resized, ImageKind::WebP, variant_suffix(variant_width, ImageKind::WebP))?);
+            variants.push(render(
+                &resized,
+                ImageKind::WebP,
+                variant_suffix(variant_width, ImageKind::WebP),
+            )?);
         }
         larger = resized;
     }
     variants.sort_by_key(|r| (r.width, r.kind != stored_kind));
 
     tracing::debug!(%kind, width, height, variants = variants.len(), "processed an upload");
-    Ok(Processed { kind, width, height, original, variants })
+    Ok(Processed {
+        kind,
+        width,
+        height,
+        original,
+        variants,
+    })
 }
 
 /// Decodes only after the declared dimensions are known to be within the limits.
-fn decode_bounded(bytes: &[u8], kind: ImageKind, limits: &Limits) -> Result<DynamicImage, MediaError> {
-    let corrupt = |source: ImageError| MediaError::Corrupt { kind, source: Box::new(source) };
+fn decode_bounded(
+    bytes: &[u8],
+    kind: ImageKind,
+    limits: &Limits,
+) -> Result<DynamicImage, MediaError> {
+    let corrupt = |source: ImageError| MediaError::Corrupt {
+        kind,
+        source: Box::new(source),
+    };
     let budget = limits.decode_budget();
 
     // The reader gets only the allocation limit, so that a header declaring too many
@@ -192,10 +241,14 @@ fn decode_bounded(bytes: &[u8], kind: ImageKind, limits: &Limits) -> Result<Dyna
 
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
-        return Err(corrupt(ImageError::IoError(std::io::Error::other("the image declares no pixels"))));
+        return Err(corrupt(ImageError::IoError(std::io::Error::other(
+            "the image declares no pixels",
+        ))));
     }
     if kind == ImageKind::Jpeg && !jpeg_is_complete(bytes) {
-        return Err(corrupt(ImageError::IoError(std::io::Error::other("the JPEG data stops before its end marker"))));
+        return Err(corrupt(ImageError::IoError(std::io::Error::other(
+            "the JPEG data stops before its end marker",
+        ))));
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_pixels || width > limits.max_dimension || height > limits.max_dimension {
@@ -209,10 +262,12 @@ fn decode_bounded(bytes: &[u8], kind: ImageKind, limits: &Limits) -> Result<Dyna
     decode_limits.max_image_width = Some(limits.max_dimension);
     decode_limits.max_image_height = Some(limits.max_dimension);
     decode_limits.max_alloc = Some(budget);
-    decoder.set_limits(decode_limits).map_err(|error| match error {
-        ImageError::Limits(_) => limits.too_many_pixels(width, height),
-        other => corrupt(other),
-    })?;
+    decoder
+        .set_limits(decode_limits)
+        .map_err(|error| match error {
+            ImageError::Limits(_) => limits.too_many_pixels(width, height),
+            other => corrupt(other),
+        })?;
 
     // A damaged EXIF block costs the writer the rotation, not the upload.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
@@ -245,7 +300,9 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
             0xD9 => return false,
             0x01 | 0xD0..=0xD8 => at += 2,
             _ => {
-                let Some(length) = bytes.get(at + 2..at + 4) else { return false };
+                let Some(length) = bytes.get(at + 2..at + 4) else {
+                    return false;
+                };
                 at += 2 + usize::from(u16::from_be_bytes([length[0], length[1]]));
             }
         }
@@ -263,14 +320,23 @@ fn to_eight_bits(image: DynamicImage) -> DynamicImage {
         | DynamicImage::ImageRgba8(_) => image,
         DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(image.to_luma8()),
         DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
-        DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgb32F(_) => DynamicImage::ImageRgb8(image.to_rgb8()),
+        DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgb32F(_) => {
+            DynamicImage::ImageRgb8(image.to_rgb8())
+        }
         _ => DynamicImage::ImageRgba8(image.to_rgba8()),
     }
 }
 
 fn render(image: &DynamicImage, kind: ImageKind, suffix: String) -> Result<Rendition, MediaError> {
     let bytes = encode(image, kind)?;
-    Ok(Rendition { kind, width: image.width(), height: image.height(), mime: kind.mime(), bytes: Bytes::from(bytes), suffix })
+    Ok(Rendition {
+        kind,
+        width: image.width(),
+        height: image.height(),
+        mime: kind.mime(),
+        bytes: Bytes::from(bytes),
+        suffix,
+    })
 }
 
 fn encode(image: &DynamicImage, kind: ImageKind) -> Result<Vec<u8>, MediaError> {
@@ -293,11 +359,21 @@ fn encode(image: &DynamicImage, kind: ImageKind) -> Result<Vec<u8>, MediaError> 
                 image.color().into(),
             )
         }
-        ImageKind::Png | ImageKind::Gif => PngEncoder::new_with_quality(&mut out, CompressionType::Default, PngFilter::Adaptive)
-            .write_image(image.as_bytes(), width, height, image.color().into()),
-        ImageKind::WebP => WebPEncoder::new_lossless(&mut out).write_image(image.as_bytes(), width, height, image.color().into()),
+        ImageKind::Png | ImageKind::Gif => {
+            PngEncoder::new_with_quality(&mut out, CompressionType::Default, PngFilter::Adaptive)
+                .write_image(image.as_bytes(), width, height, image.color().into())
+        }
+        ImageKind::WebP => WebPEncoder::new_lossless(&mut out).write_image(
+            image.as_bytes(),
+            width,
+            height,
+            image.color().into(),
+        ),
     };
-    result.map_err(|source| MediaError::Encode { kind, source: Box::new(source) })?;
+    result.map_err(|source| MediaError::Encode {
+        kind,
+        source: Box::new(source),
+    })?;
     Ok(out)
 }
 
@@ -311,7 +387,8 @@ fn fits_webp(width: u32, height: u32) -> bool {
 
 /// The height that keeps the aspect ratio, rounded, at least one pixel.
 fn scaled_height(width: u32, height: u32, new_width: u32) -> u32 {
-    let scaled = (u64::from(height) * u64::from(new_width) + u64::from(width) / 2) / u64::from(width.max(1));
+    let scaled =
+        (u64::from(height) * u64::from(new_width) + u64::from(width) / 2) / u64::from(width.max(1));
     u32::try_from(scaled.max(1)).unwrap_or(u32::MAX)
 }
 
@@ -329,7 +406,10 @@ mod tests {
     #[test]
     fn a_jpeg_is_complete_only_with_an_end_marker_after_its_scan() {
         // SOI, an APP1 holding a thumbnail's own FF D9, SOS, scan data, EOI.
-        let complete = [0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9];
+        let complete = [
+            0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x02,
+            0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9,
+        ];
         assert!(jpeg_is_complete(&complete));
         assert!(!jpeg_is_complete(&complete[..complete.len() - 2]));
         // The thumbnail's end marker alone does not count.
@@ -339,8 +419,14 @@ mod tests {
 
     #[test]
     fn too_large_is_refused_before_anything_else() {
-        let limits = Limits { max_bytes: 4, ..Limits::default() };
+        let limits = Limits {
+            max_bytes: 4,
+            ..Limits::default()
+        };
         let error = process(b"<svg/>", &limits).err();
-        assert!(matches!(error, Some(MediaError::TooLarge { size: 6, limit: 4 })), "{error:?}");
+        assert!(
+            matches!(error, Some(MediaError::TooLarge { size: 6, limit: 4 })),
+            "{error:?}"
+        );
     }
 }

@@ -57,7 +57,8 @@ impl MediaStore for LocalStore {
         let path = self.path_of(key);
         let key_text = key.to_string();
         run_blocking("write", key, move || {
-            write_atomically(&path, |file| file.write_all(&bytes)).map_err(|e| MediaError::from_io("write", &key_text, e))
+            write_atomically(&path, |file| file.write_all(&bytes))
+                .map_err(|e| MediaError::from_io("write", &key_text, e))
         })
         .await
     }
@@ -95,7 +96,11 @@ async fn run_blocking<T: Send + 'static>(
 ) -> Result<T, MediaError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|join_error| MediaError::Storage { action, key: key.to_string(), source: io::Error::other(join_error) })?
+        .map_err(|join_error| MediaError::Storage {
+            action,
+            key: key.to_string(),
+            source: io::Error::other(join_error),
+        })?
 }
 
 /// Sets temporary files apart within a process; the process id sets processes apart.
@@ -105,8 +110,12 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// so `path` never holds a partial file. On any failure the temporary file is removed.
 /// Its name starts with a dot, which no valid key does, so it can never be served.
 fn write_atomically(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
-    let folder = path.parent().ok_or_else(|| io::Error::other("a media path has no folder"))?;
-    let file_name = path.file_name().ok_or_else(|| io::Error::other("a media path has no file name"))?;
+    let folder = path
+        .parent()
+        .ok_or_else(|| io::Error::other("a media path has no folder"))?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| io::Error::other("a media path has no file name"))?;
     fs::create_dir_all(folder)?;
     let temp = folder.join(format!(
         ".{}.{}-{}.tmp",
@@ -115,11 +124,16 @@ fn write_atomically(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>)
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
 
-    let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
-    let written = fill(&mut file).and_then(|()| file.sync_all()).and_then(|()| {
-        drop(file);
-        fs::rename(&temp, path)
-    });
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
+    let written = fill(&mut file)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            fs::rename(&temp, path)
+        });
     if let Err(error) = written {
         if let Err(cleanup) = fs::remove_file(&temp) {
             tracing::warn!(temp = %temp.display(), %cleanup, "could not remove a temporary media file");
@@ -141,7 +155,13 @@ mod tests {
     fn entries(folder: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(folder)
             .expect("a readable folder")
-            .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         names.sort();
         names

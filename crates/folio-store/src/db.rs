@@ -242,7 +242,10 @@ pub(crate) struct Query {
 
 /// A statement written with `?` placeholders.
 pub(crate) fn query(sql: impl Into<String>) -> Query {
-    Query { sql: sql.into(), binds: Vec::new() }
+    Query {
+        sql: sql.into(),
+        binds: Vec::new(),
+    }
 }
 
 macro_rules! bind_all {
@@ -281,27 +284,51 @@ macro_rules! dispatch {
     ($sql:expr, $binds:expr, $on:expr, |$q:ident, $exec:ident, $row:ident| $body:expr) => {
         match $on {
             On::Pool(Pool::Sqlite(p)) => {
-                let ($q, $exec, $row) = (bind_all!(sqlx::query::<Sqlite>($sql), $binds), p, Row::Sqlite);
+                let ($q, $exec, $row) = (
+                    bind_all!(sqlx::query::<Sqlite>($sql), $binds),
+                    p,
+                    Row::Sqlite,
+                );
                 $body
             }
             On::Tx(Tx::Sqlite(t)) => {
-                let ($q, $exec, $row) = (bind_all!(sqlx::query::<Sqlite>($sql), $binds), &mut **t, Row::Sqlite);
+                let ($q, $exec, $row) = (
+                    bind_all!(sqlx::query::<Sqlite>($sql), $binds),
+                    &mut **t,
+                    Row::Sqlite,
+                );
                 $body
             }
             On::Pool(Pool::MySql(p)) => {
-                let ($q, $exec, $row) = (bind_all!(sqlx::query::<MySql>($sql), $binds, |t| mysql_time(t)), p, Row::MySql);
+                let ($q, $exec, $row) = (
+                    bind_all!(sqlx::query::<MySql>($sql), $binds, |t| mysql_time(t)),
+                    p,
+                    Row::MySql,
+                );
                 $body
             }
             On::Tx(Tx::MySql(t)) => {
-                let ($q, $exec, $row) = (bind_all!(sqlx::query::<MySql>($sql), $binds, |t| mysql_time(t)), &mut **t, Row::MySql);
+                let ($q, $exec, $row) = (
+                    bind_all!(sqlx::query::<MySql>($sql), $binds, |t| mysql_time(t)),
+                    &mut **t,
+                    Row::MySql,
+                );
                 $body
             }
             On::Pool(Pool::Postgres(p)) => {
-                let ($q, $exec, $row) = (bind_all!(sqlx::query::<Postgres>($sql), $binds), p, Row::Postgres);
+                let ($q, $exec, $row) = (
+                    bind_all!(sqlx::query::<Postgres>($sql), $binds),
+                    p,
+                    Row::Postgres,
+                );
                 $body
             }
             On::Tx(Tx::Postgres(t)) => {
-                let ($q, $exec, $row) = (bind_all!(sqlx::query::<Postgres>($sql), $binds), &mut **t, Row::Postgres);
+                let ($q, $exec, $row) = (
+                    bind_all!(sqlx::query::<Postgres>($sql), $binds),
+                    &mut **t,
+                    Row::Postgres,
+                );
                 $body
             }
         }
@@ -367,54 +394,104 @@ impl Query {
         out.into()
     }
 
-    pub(crate) async fn fetch_all<'a>(self, on: impl Into<On<'a>>) -> Result<Vec<Row>, sqlx::Error> {
+    pub(crate) async fn fetch_all<'a>(
+        self,
+        on: impl Into<On<'a>>,
+    ) -> Result<Vec<Row>, sqlx::Error> {
         let on = on.into();
         let sql = self.text(on.backend());
-        dispatch!(sql.as_ref(), &self.binds, on, |q, exec, row| Ok(q.fetch_all(exec).await?.into_iter().map(row).collect()))
+        dispatch!(sql.as_ref(), &self.binds, on, |q, exec, row| Ok(q
+            .fetch_all(exec)
+            .await?
+            .into_iter()
+            .map(row)
+            .collect()))
     }
 
-    pub(crate) async fn fetch_optional<'a>(self, on: impl Into<On<'a>>) -> Result<Option<Row>, sqlx::Error> {
+    pub(crate) async fn fetch_optional<'a>(
+        self,
+        on: impl Into<On<'a>>,
+    ) -> Result<Option<Row>, sqlx::Error> {
         let on = on.into();
         let sql = self.text(on.backend());
-        dispatch!(sql.as_ref(), &self.binds, on, |q, exec, row| Ok(q.fetch_optional(exec).await?.map(row)))
+        dispatch!(sql.as_ref(), &self.binds, on, |q, exec, row| Ok(q
+            .fetch_optional(exec)
+            .await?
+            .map(row)))
     }
 
     pub(crate) async fn fetch_one<'a>(self, on: impl Into<On<'a>>) -> Result<Row, sqlx::Error> {
-        self.fetch_optional(on).await?.ok_or(sqlx::Error::RowNotFound)
+        self.fetch_optional(on)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
     }
 
     /// Runs a statement and returns how many rows it matched.
     pub(crate) async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, sqlx::Error> {
         let on = on.into();
         let sql = self.text(on.backend());
-        dispatch!(sql.as_ref(), &self.binds, on, |q, exec, _row| Ok(q.execute(exec).await?.rows_affected()))
+        dispatch!(sql.as_ref(), &self.binds, on, |q, exec, _row| Ok(q
+            .execute(exec)
+            .await?
+            .rows_affected()))
     }
 
     /// The first column of the first row.
-    pub(crate) async fn scalar<'a, T: Column>(self, on: impl Into<On<'a>>) -> Result<T, sqlx::Error> {
+    pub(crate) async fn scalar<'a, T: Column>(
+        self,
+        on: impl Into<On<'a>>,
+    ) -> Result<T, sqlx::Error> {
         self.fetch_one(on).await?.try_get_at(0)
     }
 
     /// The first column of the first row, if there is a row.
-    pub(crate) async fn scalar_optional<'a, T: Column>(self, on: impl Into<On<'a>>) -> Result<Option<T>, sqlx::Error> {
-        self.fetch_optional(on).await?.map(|r| r.try_get_at(0)).transpose()
+    pub(crate) async fn scalar_optional<'a, T: Column>(
+        self,
+        on: impl Into<On<'a>>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        self.fetch_optional(on)
+            .await?
+            .map(|r| r.try_get_at(0))
+            .transpose()
     }
 
     /// The first column of every row.
-    pub(crate) async fn scalars<'a, T: Column>(self, on: impl Into<On<'a>>) -> Result<Vec<T>, sqlx::Error> {
-        self.fetch_all(on).await?.iter().map(|r| r.try_get_at(0)).collect()
+    pub(crate) async fn scalars<'a, T: Column>(
+        self,
+        on: impl Into<On<'a>>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        self.fetch_all(on)
+            .await?
+            .iter()
+            .map(|r| r.try_get_at(0))
+            .collect()
     }
 
     /// Runs an `INSERT` into a table whose key is an `id` column and returns the new id.
-    pub(crate) async fn insert_returning_id<'a>(mut self, on: impl Into<On<'a>>) -> Result<i64, sqlx::Error> {
+    pub(crate) async fn insert_returning_id<'a>(
+        mut self,
+        on: impl Into<On<'a>>,
+    ) -> Result<i64, sqlx::Error> {
         let on = on.into();
         match on.backend() {
             Backend::MySql => {
                 let sql = self.sql.clone();
                 match on {
-                    On::Pool(Pool::MySql(p)) => Ok(bind_all!(sqlx::query::<MySql>(&sql), &self.binds, |t| mysql_time(t)).execute(p).await?.last_insert_id() as i64),
+                    On::Pool(Pool::MySql(p)) => {
+                        Ok(
+                            bind_all!(sqlx::query::<MySql>(&sql), &self.binds, |t| mysql_time(t))
+                                .execute(p)
+                                .await?
+                                .last_insert_id() as i64,
+                        )
+                    }
                     On::Tx(Tx::MySql(t)) => {
-                        Ok(bind_all!(sqlx::query::<MySql>(&sql), &self.binds, |t| mysql_time(t)).execute(&mut **t).await?.last_insert_id() as i64)
+                        Ok(
+                            bind_all!(sqlx::query::<MySql>(&sql), &self.binds, |t| mysql_time(t))
+                                .execute(&mut **t)
+                                .await?
+                                .last_insert_id() as i64,
+                        )
                     }
                     _ => unreachable!("the backend was MySQL"),
                 }
@@ -469,7 +546,8 @@ impl Row {
 
 /// A Rust type a column can be read into, on each database.
 pub(crate) trait Column: Sized {
-    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(row: &SqliteRow, i: I) -> Result<Self, sqlx::Error>;
+    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(row: &SqliteRow, i: I)
+        -> Result<Self, sqlx::Error>;
     fn mysql<I: ColumnIndex<MySqlRow> + Copy>(row: &MySqlRow, i: I) -> Result<Self, sqlx::Error>;
     fn postgres<I: ColumnIndex<PgRow> + Copy>(row: &PgRow, i: I) -> Result<Self, sqlx::Error>;
 }
@@ -494,7 +572,10 @@ macro_rules! column_plain {
 column_plain!(DateTime<Utc>, Vec<u8>);
 
 impl Column for i64 {
-    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(row: &SqliteRow, i: I) -> Result<Self, sqlx::Error> {
+    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(
+        row: &SqliteRow,
+        i: I,
+    ) -> Result<Self, sqlx::Error> {
         row.try_get(i)
     }
     fn mysql<I: ColumnIndex<MySqlRow> + Copy>(row: &MySqlRow, i: I) -> Result<Self, sqlx::Error> {
@@ -502,17 +583,22 @@ impl Column for i64 {
     }
     /// PostgreSQL types literals and `COUNT`-free arithmetic as `integer`.
     fn postgres<I: ColumnIndex<PgRow> + Copy>(row: &PgRow, i: I) -> Result<Self, sqlx::Error> {
-        row.try_get::<i64, _>(i).or_else(|_| row.try_get::<i32, _>(i).map(i64::from))
+        row.try_get::<i64, _>(i)
+            .or_else(|_| row.try_get::<i32, _>(i).map(i64::from))
     }
 }
 
 impl Column for bool {
-    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(row: &SqliteRow, i: I) -> Result<Self, sqlx::Error> {
+    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(
+        row: &SqliteRow,
+        i: I,
+    ) -> Result<Self, sqlx::Error> {
         row.try_get(i)
     }
     /// MySQL has no boolean type: `x IS NULL` is a `BIGINT`, a `BOOLEAN` column a `TINYINT`.
     fn mysql<I: ColumnIndex<MySqlRow> + Copy>(row: &MySqlRow, i: I) -> Result<Self, sqlx::Error> {
-        row.try_get::<bool, _>(i).or_else(|_| row.try_get::<i64, _>(i).map(|v| v != 0))
+        row.try_get::<bool, _>(i)
+            .or_else(|_| row.try_get::<i64, _>(i).map(|v| v != 0))
     }
     fn postgres<I: ColumnIndex<PgRow> + Copy>(row: &PgRow, i: I) -> Result<Self, sqlx::Error> {
         row.try_get(i)
@@ -520,7 +606,10 @@ impl Column for bool {
 }
 
 impl Column for String {
-    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(row: &SqliteRow, i: I) -> Result<Self, sqlx::Error> {
+    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(
+        row: &SqliteRow,
+        i: I,
+    ) -> Result<Self, sqlx::Error> {
         row.try_get(i)
     }
     /// Key columns are `utf8mb4_bin` (exact comparison), which the driver reports as
@@ -534,14 +623,29 @@ impl Column for String {
 }
 
 impl<T: Column> Column for Option<T> {
-    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(row: &SqliteRow, i: I) -> Result<Self, sqlx::Error> {
-        if row.try_get_raw(i)?.is_null() { Ok(None) } else { T::sqlite(row, i).map(Some) }
+    fn sqlite<I: ColumnIndex<SqliteRow> + Copy>(
+        row: &SqliteRow,
+        i: I,
+    ) -> Result<Self, sqlx::Error> {
+        if row.try_get_raw(i)?.is_null() {
+            Ok(None)
+        } else {
+            T::sqlite(row, i).map(Some)
+        }
     }
     fn mysql<I: ColumnIndex<MySqlRow> + Copy>(row: &MySqlRow, i: I) -> Result<Self, sqlx::Error> {
-        if row.try_get_raw(i)?.is_null() { Ok(None) } else { T::mysql(row, i).map(Some) }
+        if row.try_get_raw(i)?.is_null() {
+            Ok(None)
+        } else {
+            T::mysql(row, i).map(Some)
+        }
     }
     fn postgres<I: ColumnIndex<PgRow> + Copy>(row: &PgRow, i: I) -> Result<Self, sqlx::Error> {
-        if row.try_get_raw(i)?.is_null() { Ok(None) } else { T::postgres(row, i).map(Some) }
+        if row.try_get_raw(i)?.is_null() {
+            Ok(None)
+        } else {
+            T::postgres(row, i).map(Some)
+        }
     }
 }
 
@@ -552,16 +656,34 @@ mod tests {
     #[test]
     fn postgres_placeholders_are_numbered_outside_quotes() {
         let q = query("SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)");
-        assert_eq!(q.text(Backend::Postgres), "SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)");
-        assert_eq!(q.text(Backend::Sqlite), "SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)");
+        assert_eq!(
+            q.text(Backend::Postgres),
+            "SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)"
+        );
+        assert_eq!(
+            q.text(Backend::Sqlite),
+            "SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)"
+        );
         assert_eq!(q.text(Backend::MySql), q.text(Backend::Sqlite));
     }
 
     #[test]
     fn upserts_per_backend() {
-        assert_eq!(Backend::Sqlite.upsert("name", &["value"]), " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-        assert_eq!(Backend::MySql.upsert("name", &["value", "at"]), " ON DUPLICATE KEY UPDATE value = VALUES(value), at = VALUES(at)");
-        assert_eq!(Backend::MySql.ignore_duplicate("slug"), " ON DUPLICATE KEY UPDATE slug = slug");
-        assert_eq!(Backend::Postgres.ignore_duplicate("slug"), " ON CONFLICT (slug) DO NOTHING");
+        assert_eq!(
+            Backend::Sqlite.upsert("name", &["value"]),
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+        );
+        assert_eq!(
+            Backend::MySql.upsert("name", &["value", "at"]),
+            " ON DUPLICATE KEY UPDATE value = VALUES(value), at = VALUES(at)"
+        );
+        assert_eq!(
+            Backend::MySql.ignore_duplicate("slug"),
+            " ON DUPLICATE KEY UPDATE slug = slug"
+        );
+        assert_eq!(
+            Backend::Postgres.ignore_duplicate("slug"),
+            " ON CONFLICT (slug) DO NOTHING"
+        );
     }
 }

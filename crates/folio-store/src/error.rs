@@ -32,7 +32,9 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            )
         )
     }
 }
@@ -48,12 +50,17 @@ pub(crate) fn connect_error(url: &str, err: sqlx::Error) -> StoreError {
         sqlx::Error::Configuration(_) => "the URL is not valid".to_owned(),
         other => other.to_string(),
     };
-    StoreError::Connect { target: redact_password(url), reason }
+    StoreError::Connect {
+        target: redact_password(url),
+        reason,
+    }
 }
 
 /// `scheme://user:secret@host/db` → `scheme://user@host/db`.
 pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
         Some(at) => {
@@ -70,7 +77,9 @@ pub fn redact_password(url: &str) -> String {
 pub(crate) fn on_unique(err: sqlx::Error, column: &str, field: &'static str) -> StoreError {
     if let sqlx::Error::Database(db) = &err {
         let constraint = column.replace('.', "_");
-        if db.is_unique_violation() && (db.message().contains(column) || db.message().contains(&constraint)) {
+        if db.is_unique_violation()
+            && (db.message().contains(column) || db.message().contains(&constraint))
+        {
             return StoreError::Conflict { field };
         }
     }
@@ -82,8 +91,14 @@ mod tests {
     #[test]
     fn passwords_never_show() {
         use super::redact_password;
-        assert_eq!(redact_password("mysql://folio:s3cr@t@db:3306/folio"), "mysql://folio@db:3306/folio");
+        assert_eq!(
+            redact_password("mysql://folio:s3cr@t@db:3306/folio"),
+            "mysql://folio@db:3306/folio"
+        );
         assert_eq!(redact_password("postgres://u@h/d"), "postgres://u@h/d");
-        assert_eq!(redact_password("sqlite:///data/folio.db"), "sqlite:///data/folio.db");
+        assert_eq!(
+            redact_password("sqlite:///data/folio.db"),
+            "sqlite:///data/folio.db"
+        );
     }
 }

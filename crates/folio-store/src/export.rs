@@ -7,13 +7,13 @@
 //! referenced by URL inside the content; the `media` list is where uploaded files go
 //! once Folio stores them.
 
+use crate::db::{query, Backend};
 use crate::time::trunc;
 use crate::{Media, SiteSettings, Store, StoreError, MEDIA_PREFIX};
-use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use folio_core::{render_markdown_with, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug};
 use serde::{Deserialize, Serialize};
-use crate::db::{query, Backend};
+use std::collections::BTreeMap;
 
 /// The `format` value that marks a Folio export, and the version this build writes.
 pub const FORMAT: &str = "folio-site-export";
@@ -156,12 +156,13 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let post_tags: Vec<(i64, i64)> = query("SELECT post_id, tag_id FROM post_tags ORDER BY post_id, position")
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("post_id")?, r.try_get("tag_id")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
+        let post_tags: Vec<(i64, i64)> =
+            query("SELECT post_id, tag_id FROM post_tags ORDER BY post_id, position")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("post_id")?, r.try_get("tag_id")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
         let posts = query(
             "SELECT id, kind, title, slug, markdown, custom_excerpt, feature_image, feature_image_alt, status, published_at,
                     created_at, updated_at, author_id, seo_title, seo_description, canonical_url FROM posts ORDER BY id",
@@ -198,7 +199,12 @@ impl Store {
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| Ok(ExportRedirect { from_slug: r.try_get("from_slug")?, post_id: r.try_get("post_id")? }))
+            .map(|r| {
+                Ok(ExportRedirect {
+                    from_slug: r.try_get("from_slug")?,
+                    post_id: r.try_get("post_id")?,
+                })
+            })
             .collect::<Result<_, sqlx::Error>>()?;
         Ok(SiteExport {
             format: FORMAT.into(),
@@ -214,7 +220,13 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok(ExportLegacyUrl { path: r.try_get("path")?, post_id: r.try_get("post_id")?, target: r.try_get("target")? }))
+                .map(|r| {
+                    Ok(ExportLegacyUrl {
+                        path: r.try_get("path")?,
+                        post_id: r.try_get("post_id")?,
+                        target: r.try_get("target")?,
+                    })
+                })
                 .collect::<Result<Vec<_>, StoreError>>()?,
         })
     }
@@ -226,7 +238,10 @@ impl Store {
             let page = self.list_media(before, 500).await?;
             let Some(last) = page.last() else { break };
             before = Some(last.id);
-            all.extend(page.into_iter().map(|entry| ExportMedia { entry, files: BTreeMap::new() }));
+            all.extend(page.into_iter().map(|entry| ExportMedia {
+                entry,
+                files: BTreeMap::new(),
+            }));
         }
         all.reverse();
         Ok(all)
@@ -237,20 +252,24 @@ impl Store {
     pub async fn import_site(&self, site: &SiteExport) -> Result<ImportReport, StoreError> {
         validate(site)?;
         let mut tx = self.pool().begin().await?;
-        let existing: i64 = query("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)")
-            .scalar(&mut tx)
-            .await?;
+        let existing: i64 =
+            query("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)")
+                .scalar(&mut tx)
+                .await?;
         if existing > 0 {
             return Err(StoreError::Unsupported(
                 "the target site is not empty: import into a freshly migrated database".into(),
             ));
         }
-        let settings = serde_json::to_string(&site.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let settings = serde_json::to_string(&site.settings)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let upsert = tx.backend().upsert("name", &["value"]);
-        query(format!("INSERT INTO settings (name, value) VALUES ('site', ?){upsert}"))
-            .bind(settings)
-            .execute(&mut tx)
-            .await?;
+        query(format!(
+            "INSERT INTO settings (name, value) VALUES ('site', ?){upsert}"
+        ))
+        .bind(settings)
+        .execute(&mut tx)
+        .await?;
         for u in &site.users {
             query(
                 "INSERT INTO users (id, email, name, slug, role, bio, password_hash, created_at, updated_at, deactivated_at)
@@ -279,11 +298,30 @@ impl Store {
                 .await?;
         }
         for m in &site.media {
-            crate::media::insert_media(&mut tx, Some(m.entry.id), &m.entry.to_new(), trunc(m.entry.created_at)).await?;
+            crate::media::insert_media(
+                &mut tx,
+                Some(m.entry.id),
+                &m.entry.to_new(),
+                trunc(m.entry.created_at),
+            )
+            .await?;
         }
-        let images: folio_core::ImageSets =
-            site.media.iter().map(|m| (format!("{MEDIA_PREFIX}{}", m.entry.storage_key), m.entry.image_set())).collect();
-        let mut report = ImportReport { users: site.users.len(), tags: site.tags.len(), media: site.media.len(), ..Default::default() };
+        let images: folio_core::ImageSets = site
+            .media
+            .iter()
+            .map(|m| {
+                (
+                    format!("{MEDIA_PREFIX}{}", m.entry.storage_key),
+                    m.entry.image_set(),
+                )
+            })
+            .collect();
+        let mut report = ImportReport {
+            users: site.users.len(),
+            tags: site.tags.len(),
+            media: site.media.len(),
+            ..Default::default()
+        };
         for p in &site.posts {
             let rendered = render_markdown_with(&p.markdown, &images);
             let excerpt = crate::posts::effective_excerpt(&p.custom_excerpt, &rendered.text);
@@ -316,7 +354,9 @@ impl Store {
             .execute(&mut tx)
             .await?;
             let public = p.status == PostStatus::Published;
-            let public_at = (public && p.kind == PostKind::Post).then_some(p.published_at.map(trunc)).flatten();
+            let public_at = (public && p.kind == PostKind::Post)
+                .then_some(p.published_at.map(trunc))
+                .flatten();
             for (position, tag_id) in p.tags.iter().enumerate() {
                 query("INSERT INTO post_tags (post_id, tag_id, position, public_at) VALUES (?, ?, ?, ?)")
                     .bind(p.id)
@@ -343,13 +383,15 @@ impl Store {
                 .await?;
         }
         for l in &site.legacy_urls {
-            query("INSERT INTO legacy_urls (path, post_id, target, created_at) VALUES (?, ?, ?, ?)")
-                .bind(&l.path)
-                .bind(l.post_id)
-                .bind(&l.target)
-                .bind(crate::now())
-                .execute(&mut tx)
-                .await?;
+            query(
+                "INSERT INTO legacy_urls (path, post_id, target, created_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&l.path)
+            .bind(l.post_id)
+            .bind(&l.target)
+            .bind(crate::now())
+            .execute(&mut tx)
+            .await?;
         }
         report.redirects = site.redirects.len() + site.legacy_urls.len();
         if tx.backend() == Backend::Postgres {
@@ -393,7 +435,13 @@ pub fn validate(site: &SiteExport) -> Result<(), StoreError> {
         errors.add("format", format!("must be {FORMAT:?}"));
     }
     if site.version > VERSION {
-        errors.add("version", format!("{} is newer than this Folio understands ({VERSION})", site.version));
+        errors.add(
+            "version",
+            format!(
+                "{} is newer than this Folio understands ({VERSION})",
+                site.version
+            ),
+        );
     }
     for (i, p) in site.posts.iter().enumerate() {
         if let Err(e) = PostTitle::parse(&p.title) {
@@ -405,26 +453,48 @@ pub fn validate(site: &SiteExport) -> Result<(), StoreError> {
         if !site.users.iter().any(|u| u.id == p.author_id) {
             errors.add(&format!("posts[{i}].author_id"), "names no exported user");
         }
-        if let Some(t) = p.tags.iter().find(|t| !site.tags.iter().any(|tag| tag.id == **t)) {
-            errors.add(&format!("posts[{i}].tags"), format!("tag {t} is not in the export"));
+        if let Some(t) = p
+            .tags
+            .iter()
+            .find(|t| !site.tags.iter().any(|tag| tag.id == **t))
+        {
+            errors.add(
+                &format!("posts[{i}].tags"),
+                format!("tag {t} is not in the export"),
+            );
         }
     }
     for (i, m) in site.media.iter().map(|m| &m.entry).enumerate() {
-        if let Some(u) = m.uploaded_by.filter(|u| !site.users.iter().any(|user| user.id == *u)) {
-            errors.add(&format!("media[{i}].uploaded_by"), format!("user {u} is not in the export"));
+        if let Some(u) = m
+            .uploaded_by
+            .filter(|u| !site.users.iter().any(|user| user.id == *u))
+        {
+            errors.add(
+                &format!("media[{i}].uploaded_by"),
+                format!("user {u} is not in the export"),
+            );
         }
         if !m.renditions.iter().any(|r| r.key == m.storage_key) {
-            errors.add(&format!("media[{i}].renditions"), "must include the original");
+            errors.add(
+                &format!("media[{i}].renditions"),
+                "must include the original",
+            );
         }
     }
     for (i, l) in site.legacy_urls.iter().enumerate() {
         if folio_core::legacy::path_key(&l.path).as_deref() != Some(l.path.as_str()) {
-            errors.add(&format!("legacy_urls[{i}].path"), "is not an old URL in its normal form");
+            errors.add(
+                &format!("legacy_urls[{i}].path"),
+                "is not an old URL in its normal form",
+            );
         }
         match (l.post_id, &l.target) {
             (Some(id), None) if site.posts.iter().any(|p| p.id == id) => {}
             (None, Some(target)) if target.starts_with('/') && !target.starts_with("//") => {}
-            _ => errors.add(&format!("legacy_urls[{i}]"), "must lead to an exported post or to a path of this site"),
+            _ => errors.add(
+                &format!("legacy_urls[{i}]"),
+                "must lead to an exported post or to a path of this site",
+            ),
         }
     }
     for (i, t) in site.tags.iter().enumerate() {

@@ -27,14 +27,22 @@ pub struct ImportedPost {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
-    Created { id: i64, slug: String, redirects: usize },
+    Created {
+        id: i64,
+        slug: String,
+        redirects: usize,
+    },
     /// An earlier run imported it already; nothing was written.
     Existing { id: i64 },
 }
 
 impl Store {
     /// The post an earlier import made of this item, if any.
-    pub async fn imported_post(&self, origin: &str, source_id: &str) -> Result<Option<i64>, StoreError> {
+    pub async fn imported_post(
+        &self,
+        origin: &str,
+        source_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
         query("SELECT post_id FROM import_origins WHERE origin = ? AND source_id = ?")
             .bind(origin)
             .bind(source_id)
@@ -49,17 +57,29 @@ impl Store {
         let input = &post.input;
         let rendered = self.render(&input.markdown).await?;
         let mut tx = self.pool().begin().await?;
-        let existing: Option<i64> = query("SELECT post_id FROM import_origins WHERE origin = ? AND source_id = ?")
-            .bind(&post.origin)
-            .bind(&post.source_id)
-            .scalar_optional(&mut tx)
-            .await?;
+        let existing: Option<i64> =
+            query("SELECT post_id FROM import_origins WHERE origin = ? AND source_id = ?")
+                .bind(&post.origin)
+                .bind(&post.source_id)
+                .scalar_optional(&mut tx)
+                .await?;
         if let Some(id) = existing {
             return Ok(ImportOutcome::Existing { id });
         }
-        let wanted = input.slug.clone().unwrap_or_else(|| Slug::derive(input.title.as_str(), input.kind.as_str()));
+        let wanted = input
+            .slug
+            .clone()
+            .unwrap_or_else(|| Slug::derive(input.title.as_str(), input.kind.as_str()));
         let slug = free_slug(&mut tx, SlugTable::Posts, &wanted).await?;
-        let id = insert_post(&mut tx, input, slug.as_str(), &rendered, post.created_at, post.updated_at).await?;
+        let id = insert_post(
+            &mut tx,
+            input,
+            slug.as_str(),
+            &rendered,
+            post.created_at,
+            post.updated_at,
+        )
+        .await?;
         let own = path_key(&format!("/{}/", slug.as_str()));
         let mut redirects = 0;
         for key in post.old_paths.iter().filter_map(|p| path_key(p)) {
@@ -84,7 +104,11 @@ impl Store {
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);
-        Ok(ImportOutcome::Created { id, slug: slug.as_str().to_owned(), redirects })
+        Ok(ImportOutcome::Created {
+            id,
+            slug: slug.as_str().to_owned(),
+            redirects,
+        })
     }
 
     /// Makes an old path answer with a redirect to `target` (a site path such as
@@ -92,11 +116,15 @@ impl Store {
     /// pointed at the new target.
     pub async fn add_legacy_url(&self, path: &str, target: &str) -> Result<bool, StoreError> {
         let Some(key) = path_key(path) else {
-            return Err(StoreError::Unsupported(format!("{path:?} cannot be an old URL")));
+            return Err(StoreError::Unsupported(format!(
+                "{path:?} cannot be an old URL"
+            )));
         };
         let mut tx = self.pool().begin().await?;
-        let before: Option<String> =
-            query("SELECT path FROM legacy_urls WHERE path = ?").bind(&key).scalar_optional(&mut tx).await?;
+        let before: Option<String> = query("SELECT path FROM legacy_urls WHERE path = ?")
+            .bind(&key)
+            .scalar_optional(&mut tx)
+            .await?;
         let upsert = tx.backend().upsert("path", &["post_id", "target"]);
         query(format!("INSERT INTO legacy_urls (path, post_id, target, created_at) VALUES (?, NULL, ?, ?){upsert}"))
             .bind(&key)
@@ -130,8 +158,13 @@ impl Store {
 
     /// Where an old URL now lives: the public post it became, or its fixed target.
     /// `None` when the path was never an old URL, or its post is not public.
-    pub async fn legacy_redirect(&self, path_and_query: &str) -> Result<Option<String>, StoreError> {
-        let Some(key) = path_key(path_and_query) else { return Ok(None) };
+    pub async fn legacy_redirect(
+        &self,
+        path_and_query: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(key) = path_key(path_and_query) else {
+            return Ok(None);
+        };
         let row = query(
             "SELECT l.target, p.slug, p.status FROM legacy_urls l LEFT JOIN posts p ON p.id = l.post_id WHERE l.path = ?",
         )
@@ -143,7 +176,9 @@ impl Store {
         let slug: Option<String> = row.try_get("slug")?;
         let status: Option<String> = row.try_get("status")?;
         Ok(match (slug, status) {
-            (Some(slug), Some(status)) => (status == PostStatus::Published.as_str()).then(|| format!("/{slug}/")),
+            (Some(slug), Some(status)) => {
+                (status == PostStatus::Published.as_str()).then(|| format!("/{slug}/"))
+            }
             _ => target.filter(|t| t.starts_with('/') && !t.starts_with("//")),
         })
     }

@@ -1,15 +1,20 @@
 //! Background work that must happen once across all processes on one database:
 //! publishing scheduled posts when their time comes.
 
+use crate::db::query;
 use crate::time::trunc;
 use crate::{now, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use crate::db::query;
 
 impl Store {
     /// Takes or renews the lease `name` for `holder` until `ttl` from now. True when
     /// `holder` has it: it was free, expired, or already `holder`'s.
-    pub async fn acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         let at = now();
         let renewed = query("UPDATE job_leases SET holder = ?, expires_at = ? WHERE name = ? AND (holder = ? OR expires_at <= ?)")
             .bind(holder)
@@ -46,22 +51,29 @@ impl Store {
     /// the transaction keeps an idle tick from taking the write lock.
     pub async fn publish_due_posts(&self, at: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
         const DUE: &str = "FROM posts WHERE kind IN ('post', 'page') AND status = 'scheduled' AND published_at <= ?";
-        let any_due: Option<i64> = query(format!("SELECT id {DUE} LIMIT 1")).bind(trunc(at)).scalar_optional(self.pool()).await?;
+        let any_due: Option<i64> = query(format!("SELECT id {DUE} LIMIT 1"))
+            .bind(trunc(at))
+            .scalar_optional(self.pool())
+            .await?;
         if any_due.is_none() {
             return Ok(Vec::new());
         }
         let mut tx = self.pool().begin().await?;
-        let due = query(format!("SELECT id, kind, title, plain_text, published_at {DUE} ORDER BY published_at"))
-            .bind(trunc(at))
-            .fetch_all(&mut tx)
-            .await?;
+        let due = query(format!(
+            "SELECT id, kind, title, plain_text, published_at {DUE} ORDER BY published_at"
+        ))
+        .bind(trunc(at))
+        .fetch_all(&mut tx)
+        .await?;
         let mut published = Vec::new();
         for row in &due {
             let id: i64 = row.try_get("id")?;
-            let changed = query("UPDATE posts SET status = 'published' WHERE id = ? AND status = 'scheduled'")
-                .bind(id)
-                .execute(&mut tx)
-                .await?;
+            let changed = query(
+                "UPDATE posts SET status = 'published' WHERE id = ? AND status = 'scheduled'",
+            )
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
             if changed == 0 {
                 continue;
             }
@@ -74,7 +86,8 @@ impl Store {
                     .execute(&mut tx)
                     .await?;
             }
-            let (title, text): (String, String) = (row.try_get("title")?, row.try_get("plain_text")?);
+            let (title, text): (String, String) =
+                (row.try_get("title")?, row.try_get("plain_text")?);
             crate::search::index_post(&mut tx, id, Some((&title, &text))).await?;
             published.push(id);
         }

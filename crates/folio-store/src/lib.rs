@@ -25,14 +25,17 @@ mod users;
 pub use db::Backend;
 pub use error::{redact_password, StoreError};
 pub use imports::{ImportOutcome, ImportedPost};
-pub use posts::{AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag, TagInfo, TagRef, SEARCH_CANDIDATES};
-pub use settings::{NavItem, SettingsPatch, SiteSettings, ACCENTS};
-pub use time::now;
 pub use media::{media_urls_in, Media, MediaRendition, NewMedia, MEDIA_PREFIX};
 pub use people::Invite;
+pub use posts::{
+    AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag,
+    TagInfo, TagRef, SEARCH_CANDIDATES,
+};
 pub use revisions::{Revision, AUTOSAVE_NOTE};
 pub use sessions::random_secret as random_token;
 pub use sessions::{NewSession, Session};
+pub use settings::{NavItem, SettingsPatch, SiteSettings, ACCENTS};
+pub use time::now;
 pub use users::{hash_password, verify_password, NewUser, TokenInfo, TokenOwner, User};
 
 use db::{query, Pool, Tx};
@@ -154,14 +157,19 @@ impl Store {
             Pool::MySql(p) => {
                 let mut conn = p.acquire().await?;
                 let locked: Option<i64> =
-                    sqlx::query_scalar("SELECT GET_LOCK('folio_migrations', 300)").fetch_one(&mut *conn).await?;
+                    sqlx::query_scalar("SELECT GET_LOCK('folio_migrations', 300)")
+                        .fetch_one(&mut *conn)
+                        .await?;
                 if locked != Some(1) {
                     return Err(StoreError::Unsupported(
                         "another process held the migration lock for 5 minutes; is a migration stuck?".into(),
                     ));
                 }
                 let result = MYSQL_MIGRATIONS.run(&mut *conn).await;
-                sqlx::query("SELECT RELEASE_LOCK('folio_migrations')").execute(&mut *conn).await.ok();
+                sqlx::query("SELECT RELEASE_LOCK('folio_migrations')")
+                    .execute(&mut *conn)
+                    .await
+                    .ok();
                 result?;
             }
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
@@ -187,7 +195,10 @@ impl Store {
                 sqlx::Error::Database(_) => Ok(Vec::new()),
                 other => Err(other),
             })?;
-        Ok(self.migrations().iter().all(|m| applied.contains(&m.version)))
+        Ok(self
+            .migrations()
+            .iter()
+            .all(|m| applied.contains(&m.version)))
     }
 
     /// The site's content generation as last seen by this process. Page cache keys
@@ -204,7 +215,9 @@ impl Store {
     /// Reads the generation from the database, so that writes made by other processes
     /// on the same database are noticed. Returns the current value.
     pub async fn refresh_generation(&self) -> Result<i64, StoreError> {
-        let g: i64 = query("SELECT generation FROM site_state WHERE id = 1").scalar(&self.pool).await?;
+        let g: i64 = query("SELECT generation FROM site_state WHERE id = 1")
+            .scalar(&self.pool)
+            .await?;
         self.observe_generation(g);
         Ok(g)
     }
@@ -228,8 +241,12 @@ impl Store {
     /// Bumps the generation inside a write transaction. The new value is published to
     /// watchers by [`Store::committed`] once the transaction has committed.
     async fn bump_generation(tx: &mut Tx) -> Result<i64, StoreError> {
-        query("UPDATE site_state SET generation = generation + 1 WHERE id = 1").execute(&mut *tx).await?;
-        Ok(query("SELECT generation FROM site_state WHERE id = 1").scalar(tx).await?)
+        query("UPDATE site_state SET generation = generation + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(query("SELECT generation FROM site_state WHERE id = 1")
+            .scalar(tx)
+            .await?)
     }
 
     fn committed(&self, generation: i64) {
@@ -254,7 +271,9 @@ impl Store {
 
 /// Opens and closes one connection: the pool would retry a refused connection until
 /// its timeout and then report only that it timed out, where this keeps the reason.
-async fn probe<C: sqlx::Connection>(options: &<C as sqlx::Connection>::Options) -> Result<(), sqlx::Error> {
+async fn probe<C: sqlx::Connection>(
+    options: &<C as sqlx::Connection>::Options,
+) -> Result<(), sqlx::Error> {
     C::connect_with(options).await?.close().await
 }
 
@@ -278,7 +297,11 @@ fn migration_lock_path(database: &std::path::Path) -> std::path::PathBuf {
 /// Waits for an exclusive lock on `path` (created when missing); held until dropped.
 async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, StoreError> {
     let locked = tokio::task::spawn_blocking(move || {
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
         file.lock()?;
         Ok::<_, std::io::Error>(file)
     })

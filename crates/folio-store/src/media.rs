@@ -5,11 +5,11 @@
 //! first and records them here after, so a row never names a file that was not
 //! written. An identical upload finds the existing row instead of adding one.
 
+use crate::db::{like_pattern, query, Row, Tx};
 use crate::{now, Store, StoreError};
 use chrono::{DateTime, Utc};
 use folio_core::{ImageSet, ImageSets};
 use serde::{Deserialize, Serialize};
-use crate::db::{like_pattern, query, Row, Tx};
 
 /// Where every stored file is served from: `/media/<key>`.
 pub const MEDIA_PREFIX: &str = "/media/";
@@ -88,9 +88,14 @@ impl Media {
 /// candidate like the others.
 pub fn image_set(mime: &str, width: u32, height: u32, renditions: &[MediaRendition]) -> ImageSet {
     let srcset_of = |mime: &str| {
-        let mut candidates: Vec<&MediaRendition> = renditions.iter().filter(|r| r.mime == mime).collect();
+        let mut candidates: Vec<&MediaRendition> =
+            renditions.iter().filter(|r| r.mime == mime).collect();
         candidates.sort_by_key(|r| r.width);
-        candidates.iter().map(|r| format!("{} {}w", r.url(), r.width)).collect::<Vec<_>>().join(", ")
+        candidates
+            .iter()
+            .map(|r| format!("{} {}w", r.url(), r.width))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let webp = srcset_of("image/webp");
     ImageSet {
@@ -125,7 +130,8 @@ fn media_from_row(row: &Row) -> Result<Media, StoreError> {
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("media {column} is negative")))
     };
     let dimension = |column: &str| -> Result<u32, StoreError> {
-        u32::try_from(number(column)?).map_err(|_| StoreError::Corrupt(format!("media {column} is too large")))
+        u32::try_from(number(column)?)
+            .map_err(|_| StoreError::Corrupt(format!("media {column} is too large")))
     };
     Ok(Media {
         id: row.try_get("id")?,
@@ -135,7 +141,8 @@ fn media_from_row(row: &Row) -> Result<Media, StoreError> {
         width: dimension("width")?,
         height: dimension("height")?,
         byte_size: number("byte_size")?,
-        renditions: serde_json::from_str(&renditions).map_err(|e| StoreError::Corrupt(format!("media renditions: {e}")))?,
+        renditions: serde_json::from_str(&renditions)
+            .map_err(|e| StoreError::Corrupt(format!("media renditions: {e}")))?,
         original_name: row.try_get("original_name")?,
         alt: row.try_get("alt")?,
         uploaded_by: row.try_get("uploaded_by")?,
@@ -150,7 +157,9 @@ pub fn media_urls_in(text: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(at) = rest.find(MEDIA_PREFIX) {
         let tail = &rest[at + MEDIA_PREFIX.len()..];
-        let len = tail.find(|c: char| !matches!(c, 'a'..='z' | '0'..='9' | '/' | '.' | '-')).unwrap_or(tail.len());
+        let len = tail
+            .find(|c: char| !matches!(c, 'a'..='z' | '0'..='9' | '/' | '.' | '-'))
+            .unwrap_or(tail.len());
         let url = format!("{MEDIA_PREFIX}{}", tail[..len].trim_end_matches('.'));
         if !url.ends_with('/') && !urls.contains(&url) {
             urls.push(url);
@@ -168,12 +177,15 @@ pub(crate) async fn insert_media(
     new: &NewMedia,
     created_at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let exists: Option<i64> =
-        query("SELECT id FROM media WHERE storage_key = ?").bind(&new.storage_key).scalar_optional(&mut *conn).await?;
+    let exists: Option<i64> = query("SELECT id FROM media WHERE storage_key = ?")
+        .bind(&new.storage_key)
+        .scalar_optional(&mut *conn)
+        .await?;
     if exists.is_some() {
         return Ok(false);
     }
-    let renditions = serde_json::to_string(&new.renditions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let renditions =
+        serde_json::to_string(&new.renditions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     // An identity column takes the database's number only when left out.
     let mut q = query("INSERT INTO media (");
     if id.is_some() {
@@ -207,7 +219,9 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let inserted = insert_media(&mut tx, None, &new, now()).await?;
         tx.commit().await?;
-        let media = self.media_by_url(&format!("{MEDIA_PREFIX}{}", new.storage_key)).await?;
+        let media = self
+            .media_by_url(&format!("{MEDIA_PREFIX}{}", new.storage_key))
+            .await?;
         Ok((media, inserted))
     }
 
@@ -230,12 +244,18 @@ impl Store {
     }
 
     /// The library, newest first, `limit` entries with ids below `before_id`.
-    pub async fn list_media(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<Media>, StoreError> {
-        let rows = query(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id < ? ORDER BY id DESC LIMIT ?"))
-            .bind(before_id.unwrap_or(i64::MAX))
-            .bind(i64::from(limit))
-            .fetch_all(self.pool())
-            .await?;
+    pub async fn list_media(
+        &self,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Media>, StoreError> {
+        let rows = query(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media WHERE id < ? ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(media_from_row).collect()
     }
 
@@ -254,7 +274,12 @@ impl Store {
         }
         let mut q = query(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE url IN ("));
         q.push_list(paths.iter().map(|(_, path)| *path)).push(")");
-        let found: Vec<Media> = q.fetch_all(self.pool()).await?.iter().map(media_from_row).collect::<Result<_, _>>()?;
+        let found: Vec<Media> = q
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(media_from_row)
+            .collect::<Result<_, _>>()?;
         for (asked, path) in paths {
             if let Some(media) = found.iter().find(|m| m.url == path) {
                 sets.insert(asked.to_owned(), media.image_set());
@@ -265,16 +290,21 @@ impl Store {
 
     /// How many posts and pages use this URL, in their text or as feature image.
     pub async fn media_usage(&self, url: &str) -> Result<i64, StoreError> {
-        Ok(query("SELECT COUNT(*) FROM posts WHERE feature_image = ? OR markdown LIKE ? ESCAPE '!'")
-            .bind(url)
-            .bind(like_pattern(url))
-            .scalar(self.pool())
-            .await?)
+        Ok(query(
+            "SELECT COUNT(*) FROM posts WHERE feature_image = ? OR markdown LIKE ? ESCAPE '!'",
+        )
+        .bind(url)
+        .bind(like_pattern(url))
+        .scalar(self.pool())
+        .await?)
     }
 
     /// Removes an entry (its files are the caller's to delete).
     pub async fn delete_media(&self, id: i64) -> Result<(), StoreError> {
-        let deleted = query("DELETE FROM media WHERE id = ?").bind(id).execute(self.pool()).await?;
+        let deleted = query("DELETE FROM media WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
@@ -288,7 +318,8 @@ mod tests {
 
     #[test]
     fn finds_media_urls_in_markdown() {
-        let md = "![a](/media/2026/11/ab12.png) and [link](https://x.example/media/2026/11/cd.webp). \
+        let md =
+            "![a](/media/2026/11/ab12.png) and [link](https://x.example/media/2026/11/cd.webp). \
                   Again /media/2026/11/ab12.png, and /media/ alone; /media/2026/11/EF.png";
         assert_eq!(
             media_urls_in(md),

@@ -1,11 +1,11 @@
 //! Managing people: invitations, roles, deactivation.
 
+use crate::db::query;
 use crate::sessions::random_secret;
 use crate::{now, NewUser, Store, StoreError, User};
 use chrono::{DateTime, Duration, Utc};
 use folio_core::{Email, Role};
 use sha2::{Digest, Sha256};
-use crate::db::query;
 
 /// A pending invitation.
 #[derive(Debug, Clone)]
@@ -16,7 +16,8 @@ pub struct Invite {
 }
 
 /// The user of a reset token that is unexpired and whose account is active.
-const LIVE_RESET: &str = "SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id \
+const LIVE_RESET: &str =
+    "SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id \
      WHERE r.token_hash = ? AND r.expires_at > ? AND u.deactivated_at IS NULL";
 
 fn digest(token: &str) -> Vec<u8> {
@@ -25,7 +26,13 @@ fn digest(token: &str) -> Vec<u8> {
 
 impl Store {
     /// Creates an invitation and returns the token for its link (shown once).
-    pub async fn create_invite(&self, email: &Email, role: Role, invited_by: i64, lifetime: Duration) -> Result<String, StoreError> {
+    pub async fn create_invite(
+        &self,
+        email: &Email,
+        role: Role,
+        invited_by: i64,
+        lifetime: Duration,
+    ) -> Result<String, StoreError> {
         if self.user_by_email(email).await.is_ok() {
             return Err(StoreError::Conflict { field: "email" });
         }
@@ -45,16 +52,19 @@ impl Store {
 
     /// The live invitation behind a token.
     pub async fn invite(&self, token: &str) -> Result<Invite, StoreError> {
-        let row = query("SELECT email, role, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?")
-            .bind(digest(token))
-            .bind(now())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = query(
+            "SELECT email, role, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(digest(token))
+        .bind(now())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let role: String = row.try_get("role")?;
         Ok(Invite {
             email: row.try_get("email")?,
-            role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+            role: Role::parse(&role)
+                .map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
             expires_at: row.try_get("expires_at")?,
         })
     }
@@ -70,7 +80,8 @@ impl Store {
                 let role: String = row.try_get("role")?;
                 Ok(Invite {
                     email: row.try_get("email")?,
-                    role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+                    role: Role::parse(&role)
+                        .map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
                     expires_at: row.try_get("expires_at")?,
                 })
             })
@@ -95,11 +106,18 @@ impl Store {
 
     /// Makes a one-time link token for `user_id` to choose a new password with, replacing
     /// any earlier one of theirs; returns the token (shown once, only its digest kept).
-    pub async fn create_password_reset(&self, user_id: i64, lifetime: Duration) -> Result<String, StoreError> {
+    pub async fn create_password_reset(
+        &self,
+        user_id: i64,
+        lifetime: Duration,
+    ) -> Result<String, StoreError> {
         let token = random_secret();
         let at = now();
         let mut tx = self.pool().begin().await?;
-        query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+        query("DELETE FROM password_resets WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut tx)
+            .await?;
         query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(digest(&token))
             .bind(user_id)
@@ -124,7 +142,11 @@ impl Store {
 
     /// Spends a reset token: the user's password becomes `password_hash`, and every
     /// session of theirs ends. `NotFound` when the token is unknown, used or expired.
-    pub async fn reset_password(&self, token: &str, password_hash: &str) -> Result<User, StoreError> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
         let user_id: i64 = query(LIVE_RESET)
             .bind(digest(token))
@@ -133,7 +155,10 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         // Deleted before the password changes: of two uses at once, one finds nothing.
-        let spent = query("DELETE FROM password_resets WHERE token_hash = ?").bind(digest(token)).execute(&mut tx).await?;
+        let spent = query("DELETE FROM password_resets WHERE token_hash = ?")
+            .bind(digest(token))
+            .execute(&mut tx)
+            .await?;
         if spent == 0 {
             return Err(StoreError::NotFound);
         }
@@ -146,13 +171,20 @@ impl Store {
     /// ends every session of theirs, along with any reset link.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+        query("DELETE FROM password_resets WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut tx)
+            .await?;
         Store::replace_password(&mut tx, user_id, password_hash).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn replace_password(tx: &mut crate::db::Tx, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+    async fn replace_password(
+        tx: &mut crate::db::Tx,
+        user_id: i64,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
         let changed = query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
             .bind(password_hash)
             .bind(now())
@@ -162,7 +194,10 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+        query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         Ok(())
     }
 
@@ -171,16 +206,20 @@ impl Store {
     /// role, who may not manage the new one.
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let changed = query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
-            .bind(role.as_str())
-            .bind(now())
-            .bind(user_id)
-            .execute(&mut tx)
-            .await?;
+        let changed =
+            query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
+                .bind(role.as_str())
+                .bind(now())
+                .bind(user_id)
+                .execute(&mut tx)
+                .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+        query("DELETE FROM password_resets WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -190,18 +229,26 @@ impl Store {
     pub async fn set_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
         let at = now();
         let mut tx = self.pool().begin().await?;
-        let changed = query("UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
-            .bind((!active).then_some(at))
-            .bind(at)
-            .bind(user_id)
-            .execute(&mut tx)
-            .await?;
+        let changed = query(
+            "UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ? AND role <> 'owner'",
+        )
+        .bind((!active).then_some(at))
+        .bind(at)
+        .bind(user_id)
+        .execute(&mut tx)
+        .await?;
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
         if !active {
-            query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
-            query("DELETE FROM password_resets WHERE user_id = ?").bind(user_id).execute(&mut tx).await?;
+            query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&mut tx)
+                .await?;
+            query("DELETE FROM password_resets WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&mut tx)
+                .await?;
         }
         // Author pages of deactivated users disappear: public pages change.
         let generation = Store::bump_generation(&mut tx).await?;

@@ -1,7 +1,9 @@
 //! Posts and pages: saving (render, slug, tags, search index, redirects in one
 //! transaction), and the public listings, all paginated by keyset.
 
+use crate::db::{like_pattern, query, Backend, Query, Row, Tx};
 use crate::error::on_unique;
+use crate::search::TermSearch;
 use crate::time::trunc;
 use crate::{now, Store, StoreError};
 use base64::Engine;
@@ -9,8 +11,6 @@ use chrono::{DateTime, Utc};
 use folio_core::markdown::excerpt;
 use folio_core::{render_markdown_with, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
 use serde::Serialize;
-use crate::db::{like_pattern, query, Backend, Query, Row, Tx};
-use crate::search::TermSearch;
 
 /// How many of the newest matches a search ranks (see [`Store::search`]).
 pub const SEARCH_CANDIDATES: u32 = 100;
@@ -121,7 +121,9 @@ impl Cursor {
     }
 
     pub fn decode(token: &str) -> Option<Cursor> {
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()?;
         let raw = String::from_utf8(raw).ok()?;
         let (micros, id) = raw.split_once('.')?;
         Some(Cursor {
@@ -160,7 +162,8 @@ pub struct PublicEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-const SUMMARY_COLUMNS: &str = "p.id, p.kind, p.title, p.slug, p.excerpt, p.feature_image, p.feature_image_alt, \
+const SUMMARY_COLUMNS: &str =
+    "p.id, p.kind, p.title, p.slug, p.excerpt, p.feature_image, p.feature_image_alt, \
      p.status, p.published_at, p.updated_at, p.word_count, \
      u.id AS author_id, u.name AS author_name, u.slug AS author_slug, u.bio AS author_bio";
 
@@ -236,7 +239,12 @@ impl Store {
             }
             None => {
                 let fallback = input.kind.as_str();
-                free_slug(&mut tx, SlugTable::Posts, &Slug::derive(input.title.as_str(), fallback)).await?
+                free_slug(
+                    &mut tx,
+                    SlugTable::Posts,
+                    &Slug::derive(input.title.as_str(), fallback),
+                )
+                .await?
             }
         };
         let at = now();
@@ -309,7 +317,10 @@ impl Store {
     /// Deletes a post or page with its tags links, redirects and search entry.
     pub async fn delete_post(&self, id: i64) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let deleted = query("DELETE FROM posts WHERE id = ?").bind(id).execute(&mut tx).await?;
+        let deleted = query("DELETE FROM posts WHERE id = ?")
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
@@ -360,30 +371,59 @@ impl Store {
     }
 
     /// Newest published posts first, `limit` at a time.
-    pub async fn list_home(&self, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
+    pub async fn list_home(
+        &self,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Listing, StoreError> {
         self.list_public(ListingScope::Home, after, limit).await
     }
 
-    pub async fn list_tag(&self, tag_id: i64, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
-        self.list_public(ListingScope::Tag(tag_id), after, limit).await
+    pub async fn list_tag(
+        &self,
+        tag_id: i64,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Listing, StoreError> {
+        self.list_public(ListingScope::Tag(tag_id), after, limit)
+            .await
     }
 
-    pub async fn list_author(&self, author_id: i64, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
-        self.list_public(ListingScope::Author(author_id), after, limit).await
+    pub async fn list_author(
+        &self,
+        author_id: i64,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Listing, StoreError> {
+        self.list_public(ListingScope::Author(author_id), after, limit)
+            .await
     }
 
     /// One keyset page: a range scan of an index that starts at the cursor, so page
     /// 10,000 costs what page 1 costs.
-    async fn list_public(&self, scope: ListingScope, after: Option<Cursor>, limit: u32) -> Result<Listing, StoreError> {
+    async fn list_public(
+        &self,
+        scope: ListingScope,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Listing, StoreError> {
         let limit = limit.clamp(1, 100);
         let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
         q.push_query(listing_keys(scope, after, i64::from(limit) + 1));
         q.push(LISTING_JOIN);
         let rows = q.fetch_all(self.pool()).await?;
-        let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut posts = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if posts.len() > limit as usize {
             posts.truncate(limit as usize);
-            posts.last().and_then(|p| p.published_at.map(|published_at| Cursor { published_at, id: p.id }))
+            posts.last().and_then(|p| {
+                p.published_at.map(|published_at| Cursor {
+                    published_at,
+                    id: p.id,
+                })
+            })
         } else {
             None
         };
@@ -406,7 +446,9 @@ impl Store {
     pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<PostSummary>, StoreError> {
         let candidates = match self.backend() {
             Backend::Sqlite => {
-                let Some(q) = fts5_query(text) else { return Ok(Vec::new()) };
+                let Some(q) = fts5_query(text) else {
+                    return Ok(Vec::new());
+                };
                 query(format!(
                     "SELECT rowid AS id, bm25(posts_fts, 4.0, 1.0) AS score FROM posts_fts
                      WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
@@ -414,7 +456,9 @@ impl Store {
                 .bind(q)
             }
             Backend::Postgres => {
-                let Some(q) = tsquery(text) else { return Ok(Vec::new()) };
+                let Some(q) = tsquery(text) else {
+                    return Ok(Vec::new());
+                };
                 query(format!(
                     "SELECT rowid AS id, -ts_rank(doc, to_tsquery('simple', ?)) AS score FROM posts_fts
                      WHERE doc @@ to_tsquery('simple', ?) ORDER BY rowid DESC LIMIT {SEARCH_CANDIDATES}"
@@ -426,7 +470,9 @@ impl Store {
                 TermSearch::Candidates(q) => q,
                 TermSearch::Nothing => return Ok(Vec::new()),
                 TermSearch::Incomplete => {
-                    let Some(q) = innodb_query(text) else { return Ok(Vec::new()) };
+                    let Some(q) = innodb_query(text) else {
+                        return Ok(Vec::new());
+                    };
                     query(format!(
                         "SELECT rowid AS id, -(4 * MATCH (title) AGAINST (? IN BOOLEAN MODE)
                                               + MATCH (title, body) AGAINST (? IN BOOLEAN MODE)) AS score
@@ -447,22 +493,36 @@ impl Store {
         )
         .push_bind(i64::from(limit.clamp(1, 100)));
         let rows = q.fetch_all(self.pool()).await?;
-        let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut posts = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         self.attach_tags(&mut posts).await?;
         Ok(posts)
     }
 
     /// The newest public posts with their full content, for feeds.
-    pub async fn feed_posts(&self, tag_id: Option<i64>, limit: u32) -> Result<Vec<Post>, StoreError> {
+    pub async fn feed_posts(
+        &self,
+        tag_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Post>, StoreError> {
         let scope = tag_id.map_or(ListingScope::Home, ListingScope::Tag);
         let mut q = query(format!("SELECT {SUMMARY_COLUMNS}, {POST_COLUMNS} FROM ("));
         q.push_query(listing_keys(scope, None, i64::from(limit)));
         q.push(LISTING_JOIN);
         let rows = q.fetch_all(self.pool()).await?;
-        let posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
+        let posts = rows
+            .iter()
+            .map(post_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let mut summaries: Vec<PostSummary> = posts.iter().map(|p| p.summary.clone()).collect();
         self.attach_tags(&mut summaries).await?;
-        Ok(posts.into_iter().zip(summaries).map(|(post, summary)| Post { summary, ..post }).collect())
+        Ok(posts
+            .into_iter()
+            .zip(summaries)
+            .map(|(post, summary)| Post { summary, ..post })
+            .collect())
     }
 
     /// Every public post and page, newest first, for the sitemap (at most `limit`).
@@ -487,7 +547,10 @@ impl Store {
     }
 
     /// Posts or pages for the writers' lists, newest first, filtered.
-    pub async fn list_admin(&self, filter: AdminFilter<'_>) -> Result<Vec<PostSummary>, StoreError> {
+    pub async fn list_admin(
+        &self,
+        filter: AdminFilter<'_>,
+    ) -> Result<Vec<PostSummary>, StoreError> {
         // Ids first, then the join, for the reason given at `listing_keys`.
         let mut q = query("SELECT p.id FROM posts p WHERE p.kind = ");
         q.push_bind(filter.kind.as_str());
@@ -503,17 +566,25 @@ impl Store {
             q.push(" AND p.author_id = ").push_bind(author);
         }
         if let Some(text) = filter.title_contains {
-            q.push(" AND LOWER(p.title) LIKE ").push_bind(like_pattern(&text.to_lowercase())).push(" ESCAPE '!'");
+            q.push(" AND LOWER(p.title) LIKE ")
+                .push_bind(like_pattern(&text.to_lowercase()))
+                .push(" ESCAPE '!'");
         }
         if let Some(before) = filter.before_id {
             q.push(" AND p.id < ").push_bind(before);
         }
-        q.push(" ORDER BY p.id DESC LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 100)));
+        q.push(" ORDER BY p.id DESC LIMIT ")
+            .push_bind(i64::from(filter.limit.clamp(1, 100)));
         let mut page = query(format!("SELECT {SUMMARY_COLUMNS} FROM ("));
         page.push_query(q);
-        page.push(") k JOIN posts p ON p.id = k.id JOIN users u ON u.id = p.author_id ORDER BY p.id DESC");
+        page.push(
+            ") k JOIN posts p ON p.id = k.id JOIN users u ON u.id = p.author_id ORDER BY p.id DESC",
+        );
         let rows = page.fetch_all(self.pool()).await?;
-        let mut posts = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut posts = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         self.attach_tags(&mut posts).await?;
         Ok(posts)
     }
@@ -563,7 +634,12 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| Ok(TagRef { name: r.try_get("name")?, slug: r.try_get("slug")? }))
+            .map(|r| {
+                Ok(TagRef {
+                    name: r.try_get("name")?,
+                    slug: r.try_get("slug")?,
+                })
+            })
             .collect()
     }
 
@@ -579,7 +655,10 @@ impl Store {
         for row in rows {
             let post_id: i64 = row.try_get("post_id")?;
             if let Some(p) = posts.iter_mut().find(|p| p.id == post_id) {
-                p.tags.push(TagRef { name: row.try_get("name")?, slug: row.try_get("slug")? });
+                p.tags.push(TagRef {
+                    name: row.try_get("name")?,
+                    slug: row.try_get("slug")?,
+                });
             }
         }
         Ok(())
@@ -619,11 +698,16 @@ fn listing_keys(scope: ListingScope, after: Option<Cursor>, limit: i64) -> Query
         }
     };
     if let Some(cursor) = after {
-        keys.push(&format!(" AND ({at} < ")).push_bind(cursor.published_at);
-        keys.push(&format!(" OR ({at} = ")).push_bind(cursor.published_at);
-        keys.push(&format!(" AND {id} < ")).push_bind(cursor.id).push("))");
+        keys.push(&format!(" AND ({at} < "))
+            .push_bind(cursor.published_at);
+        keys.push(&format!(" OR ({at} = "))
+            .push_bind(cursor.published_at);
+        keys.push(&format!(" AND {id} < "))
+            .push_bind(cursor.id)
+            .push("))");
     }
-    keys.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT ")).push_bind(limit);
+    keys.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT "))
+        .push_bind(limit);
     keys
 }
 
@@ -662,7 +746,10 @@ pub(crate) fn effective_excerpt(custom: &str, text: &str) -> String {
 
 /// The words of a search, as the full-text indexes split them: letters and digits.
 fn search_words(input: &str) -> impl Iterator<Item = &str> {
-    input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(12)
+    input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
 }
 
 /// All words required, the last one a prefix: `first second last*` in each engine's
@@ -679,20 +766,30 @@ fn required_words(words: Vec<String>, and: &str, prefix: &str) -> Option<String>
 /// Turns what a reader typed into a safe FTS5 query: each word quoted (so operators and
 /// column filters in the input are plain text), all required, the last one a prefix.
 fn fts5_query(input: &str) -> Option<String> {
-    required_words(search_words(input).map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect(), " ", "*")
+    required_words(
+        search_words(input)
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect(),
+        " ",
+        "*",
+    )
 }
 
 /// The same for PostgreSQL's `to_tsquery`: words are letters and digits only, so no
 /// operator of the tsquery syntax can come from the input.
 fn tsquery(input: &str) -> Option<String> {
-    required_words(search_words(input).map(str::to_owned).collect(), " & ", ":*")
+    required_words(
+        search_words(input).map(str::to_owned).collect(),
+        " & ",
+        ":*",
+    )
 }
 
 /// InnoDB's default stopwords: a required stopword would match nothing at all.
 const INNODB_STOPWORDS: &[&str] = &[
-    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is", "it",
-    "la", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will", "with", "und",
-    "www",
+    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how",
+    "i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "was", "what",
+    "when", "where", "who", "will", "with", "und", "www",
 ];
 
 /// The same for InnoDB's boolean mode: `+first +second +last*`. Words shorter than
@@ -707,7 +804,11 @@ fn innodb_query(input: &str) -> Option<String> {
     required_words(words, " ", "*")
 }
 
-async fn ensure_slug_free(conn: &mut Tx, slug: &Slug, except: Option<i64>) -> Result<(), StoreError> {
+async fn ensure_slug_free(
+    conn: &mut Tx,
+    slug: &Slug,
+    except: Option<i64>,
+) -> Result<(), StoreError> {
     let owner: Option<i64> = query("SELECT id FROM posts WHERE slug = ?")
         .bind(slug.as_str())
         .scalar_optional(&mut *conn)
@@ -726,14 +827,21 @@ pub(crate) enum SlugTable {
 }
 
 /// `base`, or `base-2`, `base-3`… whichever is free first in `table`.
-pub(crate) async fn free_slug(conn: &mut Tx, table: SlugTable, base: &Slug) -> Result<Slug, StoreError> {
+pub(crate) async fn free_slug(
+    conn: &mut Tx,
+    table: SlugTable,
+    base: &Slug,
+) -> Result<Slug, StoreError> {
     let sql = match table {
         SlugTable::Posts => "SELECT id FROM posts WHERE slug = ?",
         SlugTable::Users => "SELECT id FROM users WHERE slug = ?",
     };
     let mut candidate = base.clone();
     for n in 2..10_000 {
-        let taken: Option<i64> = query(sql).bind(candidate.as_str()).scalar_optional(&mut *conn).await?;
+        let taken: Option<i64> = query(sql)
+            .bind(candidate.as_str())
+            .scalar_optional(&mut *conn)
+            .await?;
         if taken.is_none() {
             return Ok(candidate);
         }
@@ -794,9 +902,14 @@ async fn finish_save(
     text: &str,
 ) -> Result<(), StoreError> {
     let public = input.status == PostStatus::Published;
-    let public_at = (public && input.kind == PostKind::Post).then_some(input.published_at.map(trunc)).flatten();
+    let public_at = (public && input.kind == PostKind::Post)
+        .then_some(input.published_at.map(trunc))
+        .flatten();
 
-    query("DELETE FROM post_tags WHERE post_id = ?").bind(id).execute(&mut *conn).await?;
+    query("DELETE FROM post_tags WHERE post_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     let mut seen = Vec::new();
     for (position, name) in input.tags.iter().enumerate() {
         let tag_slug = Slug::derive(name.as_str(), "tag");
@@ -804,11 +917,13 @@ async fn finish_save(
             continue;
         }
         let ignore = conn.backend().ignore_duplicate("slug");
-        query(format!("INSERT INTO tags (name, slug) VALUES (?, ?){ignore}"))
-            .bind(name.as_str())
-            .bind(tag_slug.as_str())
-            .execute(&mut *conn)
-            .await?;
+        query(format!(
+            "INSERT INTO tags (name, slug) VALUES (?, ?){ignore}"
+        ))
+        .bind(name.as_str())
+        .bind(tag_slug.as_str())
+        .execute(&mut *conn)
+        .await?;
         let tag_id: i64 = query("SELECT id FROM tags WHERE slug = ?")
             .bind(tag_slug.as_str())
             .scalar(&mut *conn)
@@ -824,10 +939,21 @@ async fn finish_save(
     }
 
     crate::search::index_post(conn, id, public.then_some((input.title.as_str(), text))).await?;
-    crate::revisions::record(conn, id, input.title.as_str(), &input.markdown, input.saved_by, &input.revision_note).await?;
+    crate::revisions::record(
+        conn,
+        id,
+        input.title.as_str(),
+        &input.markdown,
+        input.saved_by,
+        &input.revision_note,
+    )
+    .await?;
     // The path now belongs to this post: an old redirect from it would shadow nothing,
     // but would point readers elsewhere once this post is unpublished.
-    query("DELETE FROM redirects WHERE from_slug = ?").bind(slug).execute(&mut *conn).await?;
+    query("DELETE FROM redirects WHERE from_slug = ?")
+        .bind(slug)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -837,7 +963,10 @@ mod tests {
 
     #[test]
     fn cursor_round_trips() {
-        let c = Cursor { published_at: now(), id: 42 };
+        let c = Cursor {
+            published_at: now(),
+            id: 42,
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("not a cursor"), None);
         assert_eq!(Cursor::decode(""), None);
@@ -845,11 +974,20 @@ mod tests {
 
     #[test]
     fn fts_queries_quote_every_word() {
-        assert_eq!(fts5_query("hello world").as_deref(), Some("\"hello\" \"world\"*"));
-        assert_eq!(fts5_query("title:x OR \"y").as_deref(), Some("\"title\" \"x\" \"OR\" \"y\"*"));
+        assert_eq!(
+            fts5_query("hello world").as_deref(),
+            Some("\"hello\" \"world\"*")
+        );
+        assert_eq!(
+            fts5_query("title:x OR \"y").as_deref(),
+            Some("\"title\" \"x\" \"OR\" \"y\"*")
+        );
         assert_eq!(fts5_query("  !!  "), None);
         assert_eq!(tsquery("Rust & async:*").as_deref(), Some("Rust & async:*"));
-        assert_eq!(innodb_query("the Rust of ASYNC").as_deref(), Some("+rust +async*"));
+        assert_eq!(
+            innodb_query("the Rust of ASYNC").as_deref(),
+            Some("+rust +async*")
+        );
         assert_eq!(innodb_query("to be"), None);
     }
 }

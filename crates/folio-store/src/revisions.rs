@@ -1,9 +1,9 @@
 //! Revisions: the text of a post at each save.
 
+use crate::db::{query, Row, Tx};
 use crate::{now, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use crate::db::{query, Row, Tx};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {
@@ -35,12 +35,16 @@ pub(crate) async fn record(
         .await?;
     let at = now();
     if let Some(last) = &last {
-        let same_text = last.try_get::<String>("title")? == title && last.try_get::<String>("markdown")? == markdown;
+        let same_text = last.try_get::<String>("title")? == title
+            && last.try_get::<String>("markdown")? == markdown;
         if same_text {
             return Ok(());
         }
         let last_saved_by: Option<i64> = last.try_get("saved_by")?;
-        if note == AUTOSAVE_NOTE && last.try_get::<String>("note")? == AUTOSAVE_NOTE && last_saved_by == saved_by {
+        if note == AUTOSAVE_NOTE
+            && last.try_get::<String>("note")? == AUTOSAVE_NOTE
+            && last_saved_by == saved_by
+        {
             query("UPDATE revisions SET title = ?, markdown = ?, created_at = ? WHERE id = ?")
                 .bind(title)
                 .bind(markdown)

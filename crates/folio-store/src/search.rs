@@ -46,19 +46,36 @@ const CATCH_UP_BATCH: usize = 50;
 
 /// Puts a post into the search index, or takes it out when `entry` is `None` (not
 /// public, or deleted). Every save, publication, import and deletion goes through here.
-pub(crate) async fn index_post(tx: &mut Tx, id: i64, entry: Option<(&str, &str)>) -> Result<(), StoreError> {
-    query("DELETE FROM posts_fts WHERE rowid = ?").bind(id).execute(&mut *tx).await?;
+pub(crate) async fn index_post(
+    tx: &mut Tx,
+    id: i64,
+    entry: Option<(&str, &str)>,
+) -> Result<(), StoreError> {
+    query("DELETE FROM posts_fts WHERE rowid = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let mysql = tx.backend() == Backend::MySql;
     if mysql {
-        query("DELETE FROM search_terms WHERE post_id = ?").bind(id).execute(&mut *tx).await?;
+        query("DELETE FROM search_terms WHERE post_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
-    let Some((title, body)) = entry else { return Ok(()) };
+    let Some((title, body)) = entry else {
+        return Ok(());
+    };
     let insert = if mysql {
         "INSERT INTO posts_fts (rowid, title, body, terms_indexed) VALUES (?, ?, ?, TRUE)"
     } else {
         "INSERT INTO posts_fts (rowid, title, body) VALUES (?, ?, ?)"
     };
-    query(insert).bind(id).bind(title).bind(body).execute(&mut *tx).await?;
+    query(insert)
+        .bind(id)
+        .bind(title)
+        .bind(body)
+        .execute(&mut *tx)
+        .await?;
     if mysql {
         insert_terms(tx, id, title, body).await?;
     }
@@ -71,7 +88,12 @@ async fn insert_terms(tx: &mut Tx, id: i64, title: &str, body: &str) -> Result<(
         let mut q = query("INSERT INTO search_terms (term, post_id, weight) VALUES ");
         for (i, (term, weight)) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
-            q.push_bind(term.as_str()).push(", ").push_bind(id).push(", ").push_bind(i64::from(*weight)).push(")");
+            q.push_bind(term.as_str())
+                .push(", ")
+                .push_bind(id)
+                .push(", ")
+                .push_bind(i64::from(*weight))
+                .push(")");
         }
         q.execute(&mut *tx).await?;
     }
@@ -90,8 +112,10 @@ fn term_weights(title: &str, body: &str) -> Vec<(String, u16)> {
         let count = &mut counts.entry(term).or_default().1;
         *count = count.saturating_add(1);
     }
-    let mut weights: Vec<(String, u16)> =
-        counts.into_iter().map(|(term, (t, b))| (term, 4 * t.min(3) + b.min(50))).collect();
+    let mut weights: Vec<(String, u16)> = counts
+        .into_iter()
+        .map(|(term, (t, b))| (term, 4 * t.min(3) + b.min(50)))
+        .collect();
     weights.sort_unstable();
     weights
 }
@@ -106,7 +130,10 @@ fn term(word: &str) -> Option<String> {
     let folded = if word.is_ascii() {
         word.to_ascii_lowercase()
     } else {
-        word.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+        word.nfd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .collect()
     };
     (!folded.is_empty() && folded.chars().count() <= MAX_TERM_CHARS).then_some(folded)
 }
@@ -134,12 +161,15 @@ impl Store {
             return Ok(true);
         }
         let unindexed: Option<i64> =
-            query("SELECT rowid FROM posts_fts WHERE terms_indexed = FALSE LIMIT 1").scalar_optional(self.pool()).await?;
+            query("SELECT rowid FROM posts_fts WHERE terms_indexed = FALSE LIMIT 1")
+                .scalar_optional(self.pool())
+                .await?;
         if unindexed.is_some() {
             return Ok(false);
         }
         // Asked after `generation` was read: complete at it, or at a newer one.
-        self.terms_complete_at.fetch_max(generation, Ordering::Relaxed);
+        self.terms_complete_at
+            .fetch_max(generation, Ordering::Relaxed);
         Ok(true)
     }
 
@@ -154,7 +184,9 @@ impl Store {
         let Some(mut words) = words.into_iter().map(term).collect::<Option<Vec<String>>>() else {
             return Ok(TermSearch::Incomplete);
         };
-        let Some(last) = words.pop() else { return Ok(TermSearch::Nothing) };
+        let Some(last) = words.pop() else {
+            return Ok(TermSearch::Nothing);
+        };
         // The last word as typed, and its completions when it is long enough to be a prefix.
         let mut last_terms = vec![last.clone()];
         if last.chars().count() >= MIN_PREFIX_CHARS {
@@ -185,7 +217,11 @@ impl Store {
         } else {
             // Several: walk the newest posts holding the longest word (likely the rarest),
             // keeping those that hold the others too.
-            let lead = words.iter().enumerate().max_by_key(|(_, w)| w.chars().count()).map_or(0, |(i, _)| i);
+            let lead = words
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, w)| w.chars().count())
+                .map_or(0, |(i, _)| i);
             let lead = words.remove(lead);
             let mut q = query("SELECT s.post_id FROM search_terms s WHERE s.term = ");
             q.push_bind(lead.as_str());
@@ -196,15 +232,21 @@ impl Store {
             }
             q.push(" AND EXISTS (SELECT 1 FROM search_terms x WHERE x.term IN (")
                 .push_list(last_terms.iter().map(String::as_str))
-                .push(&format!(") AND x.post_id = s.post_id) ORDER BY s.post_id DESC LIMIT {limit}"));
+                .push(&format!(
+                    ") AND x.post_id = s.post_id) ORDER BY s.post_id DESC LIMIT {limit}"
+                ));
             words.push(lead);
             q.scalars::<i64>(self.pool()).await?
         };
         if ids.is_empty() {
             return Ok(TermSearch::Nothing);
         }
-        let mut q = query("SELECT post_id AS id, -SUM(weight) AS score FROM search_terms WHERE post_id IN (");
-        q.push_list(ids).push(") AND term IN (").push_list(words.iter().chain(&last_terms).map(String::as_str));
+        let mut q = query(
+            "SELECT post_id AS id, -SUM(weight) AS score FROM search_terms WHERE post_id IN (",
+        );
+        q.push_list(ids)
+            .push(") AND term IN (")
+            .push_list(words.iter().chain(&last_terms).map(String::as_str));
         q.push(") GROUP BY post_id");
         Ok(TermSearch::Candidates(q))
     }
@@ -219,23 +261,33 @@ impl Store {
         }
         let mut indexed = 0;
         loop {
-            let ids: Vec<i64> = query(format!("SELECT rowid FROM posts_fts WHERE terms_indexed = FALSE LIMIT {CATCH_UP_BATCH}"))
-                .scalars(self.pool())
-                .await?;
+            let ids: Vec<i64> = query(format!(
+                "SELECT rowid FROM posts_fts WHERE terms_indexed = FALSE LIMIT {CATCH_UP_BATCH}"
+            ))
+            .scalars(self.pool())
+            .await?;
             if ids.is_empty() {
                 return Ok(indexed);
             }
             let mut tx = self.pool().begin().await?;
             for id in ids {
-                let row = query("SELECT title, body FROM posts_fts WHERE rowid = ? AND terms_indexed = FALSE")
-                    .bind(id)
-                    .fetch_optional(&mut tx)
-                    .await?;
+                let row = query(
+                    "SELECT title, body FROM posts_fts WHERE rowid = ? AND terms_indexed = FALSE",
+                )
+                .bind(id)
+                .fetch_optional(&mut tx)
+                .await?;
                 let Some(row) = row else { continue };
                 let (title, body): (String, String) = (row.try_get("title")?, row.try_get("body")?);
-                query("DELETE FROM search_terms WHERE post_id = ?").bind(id).execute(&mut tx).await?;
+                query("DELETE FROM search_terms WHERE post_id = ?")
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await?;
                 insert_terms(&mut tx, id, &title, &body).await?;
-                query("UPDATE posts_fts SET terms_indexed = TRUE WHERE rowid = ?").bind(id).execute(&mut tx).await?;
+                query("UPDATE posts_fts SET terms_indexed = TRUE WHERE rowid = ?")
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await?;
                 indexed += 1;
             }
             tx.commit().await?;
@@ -264,6 +316,9 @@ mod tests {
         assert_eq!(weight("rust"), Some(4 + 50));
         assert_eq!(weight("tokio"), Some(4 + 1));
         assert_eq!(weight("and"), Some(4));
-        assert!(weights.windows(2).all(|w| w[0].0 < w[1].0), "in key order, each term once");
+        assert!(
+            weights.windows(2).all(|w| w[0].0 < w[1].0),
+            "in key order, each term once"
+        );
     }
 }

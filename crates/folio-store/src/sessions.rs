@@ -1,13 +1,13 @@
 //! Sign-in state that every replica shares: sessions, failed sign-ins for rate
 //! limiting, and the one-time tokens that allow the first owner to be created.
 
+use crate::db::query;
 use crate::users::user_from_row;
 use crate::{now, NewUser, Store, StoreError, User};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use crate::db::query;
 
 /// A random, URL-safe secret of 256 bits.
 pub fn random_secret() -> String {
@@ -39,8 +39,16 @@ pub struct NewSession {
 
 impl Store {
     /// Starts a session for a user; the id is new every time (no fixation).
-    pub async fn create_session(&self, user_id: i64, second_factor_pending: bool, lifetime: Duration) -> Result<NewSession, StoreError> {
-        let session = NewSession { id: random_secret(), csrf_token: random_secret() };
+    pub async fn create_session(
+        &self,
+        user_id: i64,
+        second_factor_pending: bool,
+        lifetime: Duration,
+    ) -> Result<NewSession, StoreError> {
+        let session = NewSession {
+            id: random_secret(),
+            csrf_token: random_secret(),
+        };
         let at = now();
         query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, second_factor_pending, created_at, expires_at)
@@ -82,21 +90,33 @@ impl Store {
 
     /// Ends a session (sign-out); it cannot be used again from any replica.
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        query("DELETE FROM sessions WHERE id_hash = ?").bind(digest(id)).execute(self.pool()).await?;
+        query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(digest(id))
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Ends every session of a user (password change, deactivation).
     pub async fn delete_sessions_of(&self, user_id: i64) -> Result<(), StoreError> {
-        query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(self.pool()).await?;
+        query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Forgets expired sessions and old sign-in failures.
     pub async fn purge_expired(&self, failure_window: Duration) -> Result<(), StoreError> {
         let at = now();
-        query("DELETE FROM sessions WHERE expires_at <= ?").bind(at).execute(self.pool()).await?;
-        query("DELETE FROM login_failures WHERE failed_at <= ?").bind(at - failure_window).execute(self.pool()).await?;
+        query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(at)
+            .execute(self.pool())
+            .await?;
+        query("DELETE FROM login_failures WHERE failed_at <= ?")
+            .bind(at - failure_window)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -114,7 +134,11 @@ impl Store {
     }
 
     /// Failures under `key` since `since`, and the oldest of them.
-    pub async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
         let row = query("SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures WHERE limit_key = ? AND failed_at > ?")
             .bind(key)
             .bind(since)
@@ -124,7 +148,10 @@ impl Store {
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        query("DELETE FROM login_failures WHERE limit_key = ?").bind(key).execute(self.pool()).await?;
+        query("DELETE FROM login_failures WHERE limit_key = ?")
+            .bind(key)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

@@ -41,7 +41,10 @@ impl Default for SiteSettings {
             description: "Thoughts, stories and ideas.".into(),
             lang: "en".into(),
             posts_per_page: 10,
-            navigation: vec![NavItem { label: "Home".into(), url: "/".into() }],
+            navigation: vec![NavItem {
+                label: "Home".into(),
+                url: "/".into(),
+            }],
             timezone: "UTC".into(),
             logo: String::new(),
             accent: "rust".into(),
@@ -64,15 +67,40 @@ pub struct SettingsPatch {
 
 impl SiteSettings {
     fn apply(&mut self, patch: SettingsPatch) {
-        let SettingsPatch { title, description, lang, posts_per_page, navigation, timezone, logo, accent } = patch;
-        if let Some(v) = title { self.title = v; }
-        if let Some(v) = description { self.description = v; }
-        if let Some(v) = lang { self.lang = v; }
-        if let Some(v) = posts_per_page { self.posts_per_page = v; }
-        if let Some(v) = navigation { self.navigation = v; }
-        if let Some(v) = timezone { self.timezone = v; }
-        if let Some(v) = logo { self.logo = v; }
-        if let Some(v) = accent { self.accent = v; }
+        let SettingsPatch {
+            title,
+            description,
+            lang,
+            posts_per_page,
+            navigation,
+            timezone,
+            logo,
+            accent,
+        } = patch;
+        if let Some(v) = title {
+            self.title = v;
+        }
+        if let Some(v) = description {
+            self.description = v;
+        }
+        if let Some(v) = lang {
+            self.lang = v;
+        }
+        if let Some(v) = posts_per_page {
+            self.posts_per_page = v;
+        }
+        if let Some(v) = navigation {
+            self.navigation = v;
+        }
+        if let Some(v) = timezone {
+            self.timezone = v;
+        }
+        if let Some(v) = logo {
+            self.logo = v;
+        }
+        if let Some(v) = accent {
+            self.accent = v;
+        }
     }
 }
 
@@ -94,7 +122,8 @@ impl Store {
             .await?;
         let settings = match raw {
             None => SiteSettings::default(),
-            Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
         };
         // Read after `generation` was: at worst these are newer than it, never older.
         *self.settings_slot() = Some((generation, settings.clone()));
@@ -102,7 +131,9 @@ impl Store {
     }
 
     fn settings_slot(&self) -> std::sync::MutexGuard<'_, Option<(i64, SiteSettings)>> {
-        self.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Applies a (validated) patch and makes every cached page stale.
@@ -113,15 +144,19 @@ impl Store {
             .await?;
         let mut settings = match raw {
             None => SiteSettings::default(),
-            Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
         };
         settings.apply(patch);
-        let json = serde_json::to_string(&settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json =
+            serde_json::to_string(&settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let upsert = tx.backend().upsert("name", &["value"]);
-        query(format!("INSERT INTO settings (name, value) VALUES ('site', ?){upsert}"))
-            .bind(json)
-            .execute(&mut tx)
-            .await?;
+        query(format!(
+            "INSERT INTO settings (name, value) VALUES ('site', ?){upsert}"
+        ))
+        .bind(json)
+        .execute(&mut tx)
+        .await?;
         let generation = Store::bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.committed(generation);
@@ -140,10 +175,12 @@ impl Store {
         }
         let mut tx = self.pool().begin().await?;
         let ignore = tx.backend().ignore_duplicate("name");
-        query(format!("INSERT INTO settings (name, value) VALUES ('site_id', ?){ignore}"))
-            .bind(crate::random_token()[..16].to_owned())
-            .execute(&mut tx)
-            .await?;
+        query(format!(
+            "INSERT INTO settings (name, value) VALUES ('site_id', ?){ignore}"
+        ))
+        .bind(crate::random_token()[..16].to_owned())
+        .execute(&mut tx)
+        .await?;
         let id = read().scalar(&mut tx).await?;
         tx.commit().await?;
         Ok(id)

@@ -1,15 +1,17 @@
 //! Users, their passwords (argon2id) and their API tokens (stored as SHA-256).
 
+use crate::db::{query, Row};
 use crate::error::on_unique;
 use crate::{now, Store, StoreError};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use folio_core::{Email, PersonName, Role, Slug};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use crate::db::{query, Row};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -68,7 +70,11 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
 /// Checks a password against a stored hash. CPU-heavy: call it off the async threads.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -86,7 +92,8 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         slug: row.try_get("slug")?,
-        role: Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+        role: Role::parse(&role)
+            .map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?,
         bio: row.try_get("bio")?,
         password_hash: row.try_get("password_hash")?,
         totp_secret: row.try_get("totp_secret")?,
@@ -99,7 +106,12 @@ impl Store {
     /// Creates a user with a slug made from their name (suffixed when taken).
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let slug = crate::posts::free_slug(&mut tx, crate::posts::SlugTable::Users, &Slug::derive(new.name.as_str(), "author")).await?;
+        let slug = crate::posts::free_slug(
+            &mut tx,
+            crate::posts::SlugTable::Users,
+            &Slug::derive(new.name.as_str(), "author"),
+        )
+        .await?;
         let at = now();
         let id: i64 = query(
             "INSERT INTO users (email, name, slug, role, bio, password_hash, created_at, updated_at)
@@ -157,12 +169,19 @@ impl Store {
     }
 
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        Ok(query("SELECT COUNT(*) FROM users").scalar(self.pool()).await?)
+        Ok(query("SELECT COUNT(*) FROM users")
+            .scalar(self.pool())
+            .await?)
     }
 
     /// Renames a user; their name shows on every post they wrote, so the site's pages
     /// become stale.
-    pub async fn update_user_profile(&self, id: i64, name: &PersonName, bio: &str) -> Result<User, StoreError> {
+    pub async fn update_user_profile(
+        &self,
+        id: i64,
+        name: &PersonName,
+        bio: &str,
+    ) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
         let changed = query("UPDATE users SET name = ?, bio = ?, updated_at = ? WHERE id = ?")
             .bind(name.as_str())
@@ -184,14 +203,19 @@ impl Store {
     pub async fn create_token(&self, user_id: i64, label: &str) -> Result<String, StoreError> {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let token = format!("folio_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
-        query("INSERT INTO api_tokens (user_id, label, token_hash, created_at) VALUES (?, ?, ?, ?)")
-            .bind(user_id)
-            .bind(label)
-            .bind(token_hash(&token))
-            .bind(now())
-            .execute(self.pool())
-            .await?;
+        let token = format!(
+            "folio_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        );
+        query(
+            "INSERT INTO api_tokens (user_id, label, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(user_id)
+        .bind(label)
+        .bind(token_hash(&token))
+        .bind(now())
+        .execute(self.pool())
+        .await?;
         Ok(token)
     }
 
@@ -233,8 +257,14 @@ impl Store {
     }
 
     /// Sets or clears a user's TOTP secret and recovery codes (SHA-256 hex of each).
-    pub async fn set_second_factor(&self, user_id: i64, secret: Option<&str>, recovery_hashes: &[String]) -> Result<(), StoreError> {
-        let codes = serde_json::to_string(recovery_hashes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    pub async fn set_second_factor(
+        &self,
+        user_id: i64,
+        secret: Option<&str>,
+        recovery_hashes: &[String],
+    ) -> Result<(), StoreError> {
+        let codes = serde_json::to_string(recovery_hashes)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         query("UPDATE users SET totp_secret = ?, recovery_codes = ?, updated_at = ? WHERE id = ?")
             .bind(secret)
             .bind(codes)
@@ -248,12 +278,13 @@ impl Store {
     /// Accepts a TOTP code's time step for a user once: false when that step (or a
     /// later one) was already used, so a code overheard cannot be replayed.
     pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
-        let changed = query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
-            .bind(step)
-            .bind(user_id)
-            .bind(step)
-            .execute(self.pool())
-            .await?;
+        let changed =
+            query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
+                .bind(step)
+                .bind(user_id)
+                .bind(step)
+                .execute(self.pool())
+                .await?;
         Ok(changed == 1)
     }
 
@@ -265,12 +296,23 @@ impl Store {
             .scalar_optional(&mut tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut codes: Vec<String> = serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let wanted: String = Sha256::digest(code.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        let Some(i) = codes.iter().position(|c| *c == wanted) else { return Ok(false) };
+        let mut codes: Vec<String> =
+            serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let wanted: String = Sha256::digest(code.trim().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let Some(i) = codes.iter().position(|c| *c == wanted) else {
+            return Ok(false);
+        };
         codes.remove(i);
-        let codes = serde_json::to_string(&codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        query("UPDATE users SET recovery_codes = ? WHERE id = ?").bind(codes).bind(user_id).execute(&mut tx).await?;
+        let codes =
+            serde_json::to_string(&codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        query("UPDATE users SET recovery_codes = ? WHERE id = ?")
+            .bind(codes)
+            .bind(user_id)
+            .execute(&mut tx)
+            .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -297,7 +339,11 @@ impl Store {
                 .await?;
         }
         let role: String = row.try_get("role")?;
-        let role = Role::parse(&role).map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?;
-        Ok(Some(TokenOwner { user_id: row.try_get("id")?, role }))
+        let role = Role::parse(&role)
+            .map_err(|_| StoreError::Corrupt(format!("unknown role {role:?}")))?;
+        Ok(Some(TokenOwner {
+            user_id: row.try_get("id")?,
+            role,
+        }))
     }
 }

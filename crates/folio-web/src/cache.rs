@@ -40,7 +40,11 @@ pub fn key_of(state: &AppState, request: &Request) -> Option<PageKey> {
 }
 
 /// The cached answer to a request, if there is one (a 304 when `If-None-Match` matches).
-pub async fn lookup(state: &AppState, key: &PageKey, if_none_match: Option<&HeaderValue>) -> Option<Response> {
+pub async fn lookup(
+    state: &AppState,
+    key: &PageKey,
+    if_none_match: Option<&HeaderValue>,
+) -> Option<Response> {
     let (page, tier) = state.cache().get(key).await?;
     let outcome = match tier {
         Tier::Local => "hit",
@@ -51,7 +55,13 @@ pub async fn lookup(state: &AppState, key: &PageKey, if_none_match: Option<&Head
 
 /// Runs a request through the router and keeps the answer when the handler marked it
 /// [`Cacheable`].
-pub async fn run_and_keep(state: &AppState, key: Option<PageKey>, if_none_match: Option<HeaderValue>, request: Request, next: Next) -> Response {
+pub async fn run_and_keep(
+    state: &AppState,
+    key: Option<PageKey>,
+    if_none_match: Option<HeaderValue>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(key) = key else {
         return next.run(request).await;
     };
@@ -67,14 +77,33 @@ pub async fn run_and_keep(state: &AppState, key: Option<PageKey>, if_none_match:
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let header = |name| parts.headers.get(name).cloned().unwrap_or_else(|| HeaderValue::from_static(""));
-    let route: Arc<str> = parts.extensions.get::<RouteLabel>().map_or_else(|| Arc::from(""), |r| Arc::clone(&r.0));
-    let page = Arc::new(CachedPage::new(200, header(header::CONTENT_TYPE), header(header::CACHE_CONTROL), bytes, route));
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| HeaderValue::from_static(""))
+    };
+    let route: Arc<str> = parts
+        .extensions
+        .get::<RouteLabel>()
+        .map_or_else(|| Arc::from(""), |r| Arc::clone(&r.0));
+    let page = Arc::new(CachedPage::new(
+        200,
+        header(header::CONTENT_TYPE),
+        header(header::CACHE_CONTROL),
+        bytes,
+        route,
+    ));
     state.cache().insert(key, Arc::clone(&page)).await;
     respond(&page, if_none_match.as_ref(), "miss")
 }
 
-fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>, outcome: &'static str) -> Response {
+fn respond(
+    page: &CachedPage,
+    if_none_match: Option<&HeaderValue>,
+    outcome: &'static str,
+) -> Response {
     let not_modified = if_none_match
         .and_then(|v| v.to_str().ok())
         .is_some_and(|inm| if_none_match_matches(inm, page.etag_str()));
@@ -83,7 +112,8 @@ fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>, outcome: &'st
     } else {
         let mut r = Response::new(Body::from(page.body.clone()));
         *r.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
-        r.headers_mut().insert(header::CONTENT_TYPE, page.content_type.clone());
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, page.content_type.clone());
         r
     };
     let headers = response.headers_mut();
@@ -91,7 +121,9 @@ fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>, outcome: &'st
     headers.insert(header::CACHE_CONTROL, page.cache_control.clone());
     headers.insert("x-folio-cache", HeaderValue::from_static(outcome));
     if !page.route.is_empty() {
-        response.extensions_mut().insert(RouteLabel(Arc::clone(&page.route)));
+        response
+            .extensions_mut()
+            .insert(RouteLabel(Arc::clone(&page.route)));
     }
     response
 }

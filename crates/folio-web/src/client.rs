@@ -23,16 +23,26 @@ impl TrustedProxies {
     /// `127.0.0.1, 10.0.0.0/8, fd00::/8`. The error names the entry that is wrong.
     pub fn parse(list: &str) -> Result<TrustedProxies, String> {
         let mut nets = Vec::new();
-        for entry in list.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
+        for entry in list
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
             let (addr, prefix) = match entry.split_once('/') {
                 Some((a, p)) => (a, Some(p)),
                 None => (entry, None),
             };
-            let ip: IpAddr = addr.parse().map_err(|_| format!("{entry:?} is not an IP address or network"))?;
+            let ip: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("{entry:?} is not an IP address or network"))?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
             let prefix = match prefix {
                 None => max,
-                Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("{entry:?} has a prefix length outside 0–{max}"))?,
+                Some(p) => p
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .ok_or_else(|| format!("{entry:?} has a prefix length outside 0–{max}"))?,
             };
             nets.push((ip, prefix));
         }
@@ -45,11 +55,18 @@ impl TrustedProxies {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
-        self.0.iter().any(|(net, prefix)| match (canonical(*net), ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => masked(u128::from(u32::from(n)), *prefix, 32) == masked(u128::from(u32::from(a)), *prefix, 32),
-            (IpAddr::V6(n), IpAddr::V6(a)) => masked(u128::from(n), *prefix, 128) == masked(u128::from(a), *prefix, 128),
-            _ => false,
-        })
+        self.0
+            .iter()
+            .any(|(net, prefix)| match (canonical(*net), ip) {
+                (IpAddr::V4(n), IpAddr::V4(a)) => {
+                    masked(u128::from(u32::from(n)), *prefix, 32)
+                        == masked(u128::from(u32::from(a)), *prefix, 32)
+                }
+                (IpAddr::V6(n), IpAddr::V6(a)) => {
+                    masked(u128::from(n), *prefix, 128) == masked(u128::from(a), *prefix, 128)
+                }
+                _ => false,
+            })
     }
 }
 
@@ -82,7 +99,11 @@ pub struct Peer {
 
 impl Peer {
     /// Works out the client from the connection's address and the headers.
-    pub fn resolve(connection: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> Peer {
+    pub fn resolve(
+        connection: Option<IpAddr>,
+        headers: &HeaderMap,
+        trusted: &TrustedProxies,
+    ) -> Peer {
         let forwarded: Vec<&str> = headers
             .get_all("x-forwarded-for")
             .iter()
@@ -91,10 +112,20 @@ impl Peer {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
-        let Some(conn) = connection else { return Peer { ip: None, relayed: false } };
+        let Some(conn) = connection else {
+            return Peer {
+                ip: None,
+                relayed: false,
+            };
+        };
         if !trusted.contains(conn) {
-            let relayed = !forwarded.is_empty() || headers.contains_key("forwarded") || headers.contains_key("x-real-ip");
-            return Peer { ip: Some(conn), relayed };
+            let relayed = !forwarded.is_empty()
+                || headers.contains_key("forwarded")
+                || headers.contains_key("x-real-ip");
+            return Peer {
+                ip: Some(conn),
+                relayed,
+            };
         }
         // From the right: each hop appends the address it saw; the first one that is
         // not a trusted proxy is the client.
@@ -102,11 +133,24 @@ impl Peer {
         for hop in forwarded.iter().rev() {
             match hop.parse::<IpAddr>() {
                 Ok(ip) if trusted.contains(ip) => client = ip,
-                Ok(ip) => return Peer { ip: Some(canonical(ip)), relayed: false },
-                Err(_) => return Peer { ip: None, relayed: false },
+                Ok(ip) => {
+                    return Peer {
+                        ip: Some(canonical(ip)),
+                        relayed: false,
+                    }
+                }
+                Err(_) => {
+                    return Peer {
+                        ip: None,
+                        relayed: false,
+                    }
+                }
             }
         }
-        Peer { ip: Some(canonical(client)), relayed: false }
+        Peer {
+            ip: Some(canonical(client)),
+            relayed: false,
+        }
     }
 
     /// A request from the machine Folio runs on, not relayed by anyone.
@@ -116,16 +160,27 @@ impl Peer {
 
     /// The key of per-address rate limits.
     pub fn limit_key(&self) -> String {
-        self.ip.map_or_else(|| "ip:unknown".to_owned(), |ip| format!("ip:{ip}"))
+        self.ip
+            .map_or_else(|| "ip:unknown".to_owned(), |ip| format!("ip:{ip}"))
     }
 }
 
 impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let connection = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.ok().map(|ConnectInfo(addr)| addr.ip());
-        Ok(Peer::resolve(connection, &parts.headers, &state.config().trusted_proxies))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let connection = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(Peer::resolve(
+            connection,
+            &parts.headers,
+            &state.config().trusted_proxies,
+        ))
     }
 }
 
@@ -149,12 +204,31 @@ mod tests {
     #[test]
     fn parses_addresses_and_networks_and_names_a_bad_entry() {
         let t = TrustedProxies::parse("127.0.0.1, 10.0.0.0/8 fd00::/8").expect("parses");
-        assert!(t.contains(ip("127.0.0.1")) && t.contains(ip("10.200.3.4")) && t.contains(ip("fd12::1")));
-        assert!(t.contains(ip("::ffff:10.1.1.1")), "IPv4-mapped addresses match their IPv4 network");
-        assert!(!t.contains(ip("127.0.0.2")) && !t.contains(ip("11.0.0.1")) && !t.contains(ip("fe80::1")));
-        assert!(TrustedProxies::parse("0.0.0.0/0").expect("all").contains(ip("8.8.8.8")));
-        assert_eq!(TrustedProxies::parse("10.0.0.0/33").expect_err("prefix too long"), "\"10.0.0.0/33\" has a prefix length outside 0–32");
-        assert_eq!(TrustedProxies::parse("proxy.local").expect_err("a name, not an address"), "\"proxy.local\" is not an IP address or network");
+        assert!(
+            t.contains(ip("127.0.0.1"))
+                && t.contains(ip("10.200.3.4"))
+                && t.contains(ip("fd12::1"))
+        );
+        assert!(
+            t.contains(ip("::ffff:10.1.1.1")),
+            "IPv4-mapped addresses match their IPv4 network"
+        );
+        assert!(
+            !t.contains(ip("127.0.0.2"))
+                && !t.contains(ip("11.0.0.1"))
+                && !t.contains(ip("fe80::1"))
+        );
+        assert!(TrustedProxies::parse("0.0.0.0/0")
+            .expect("all")
+            .contains(ip("8.8.8.8")));
+        assert_eq!(
+            TrustedProxies::parse("10.0.0.0/33").expect_err("prefix too long"),
+            "\"10.0.0.0/33\" has a prefix length outside 0–32"
+        );
+        assert_eq!(
+            TrustedProxies::parse("proxy.local").expect_err("a name, not an address"),
+            "\"proxy.local\" is not an IP address or network"
+        );
         assert!(TrustedProxies::parse("").expect("empty").is_empty());
     }
 
@@ -170,9 +244,16 @@ mod tests {
         assert_eq!(relayed.ip, Some(ip("127.0.0.1")));
         // Through a trusted proxy: the client is the rightmost untrusted hop, whatever
         // the client itself put further left.
-        let client = Peer::resolve(Some(ip("127.0.0.1")), &headers(&["127.0.0.1, 198.51.100.7", "203.0.113.9"]), &local);
+        let client = Peer::resolve(
+            Some(ip("127.0.0.1")),
+            &headers(&["127.0.0.1, 198.51.100.7", "203.0.113.9"]),
+            &local,
+        );
         assert_eq!(client.ip, Some(ip("203.0.113.9")));
-        assert!(!client.is_local(), "a spoofed 127.0.0.1 further left changes nothing");
+        assert!(
+            !client.is_local(),
+            "a spoofed 127.0.0.1 further left changes nothing"
+        );
         assert_eq!(client.limit_key(), "ip:203.0.113.9");
         // A machine-local client through the local proxy is local.
         assert!(Peer::resolve(Some(ip("127.0.0.1")), &headers(&["127.0.0.1"]), &local).is_local());
@@ -181,6 +262,9 @@ mod tests {
         assert_eq!(direct.ip, Some(ip("198.51.100.1")));
         assert!(!direct.is_local());
         // Garbage in the header from a trusted proxy: unknown, not local.
-        assert_eq!(Peer::resolve(Some(ip("127.0.0.1")), &headers(&["<script>"]), &local).ip, None);
+        assert_eq!(
+            Peer::resolve(Some(ip("127.0.0.1")), &headers(&["<script>"]), &local).ip,
+            None
+        );
     }
 }

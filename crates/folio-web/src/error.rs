@@ -37,11 +37,20 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), fields: BTreeMap::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid API token is required: send Authorization: Bearer <token>")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid API token is required: send Authorization: Bearer <token>",
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -49,7 +58,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn invalid(fields: FieldErrors) -> Self {
@@ -68,16 +81,28 @@ impl ApiError {
     }
 
     fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; it has been logged",
+        )
     }
 
     fn unavailable() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; try again shortly")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable; try again shortly",
+        )
     }
 
     /// A reader's request that ran past [`crate::WebConfig::read_timeout`].
     pub(crate) fn timed_out() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the site took too long to answer (its database may be slow); try again shortly")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the site took too long to answer (its database may be slow); try again shortly",
+        )
     }
 }
 
@@ -85,7 +110,9 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Conflict { field } => ApiError::field(StatusCode::CONFLICT, "conflict", field, "already taken"),
+            StoreError::Conflict { field } => {
+                ApiError::field(StatusCode::CONFLICT, "conflict", field, "already taken")
+            }
             StoreError::Invalid(fields) => ApiError::invalid(fields),
             e if e.is_unavailable() => {
                 tracing::error!(error = ?e, "database unavailable");
@@ -103,7 +130,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code.to_owned(), message: self.message, fields: self.fields },
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                fields: self.fields,
+            },
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
@@ -164,24 +195,59 @@ impl PageError {
     /// The themed error page. Falls back to plain text if the theme itself fails.
     pub async fn render(self, state: &AppState, path: &str) -> Response {
         let (status, heading, message) = match &self {
-            PageError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address. It may have moved, or the link may be mistyped.".to_owned()),
-            PageError::BadRequest(why) => (StatusCode::BAD_REQUEST, "That request was not understood", why.clone()),
-            PageError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Back in a moment", "The site cannot reach its database right now. Please try again in a few seconds.".to_owned()),
-            PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "An error on our side stopped this page from loading. It has been logged.".to_owned()),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is nothing at this address. It may have moved, or the link may be mistyped."
+                    .to_owned(),
+            ),
+            PageError::BadRequest(why) => (
+                StatusCode::BAD_REQUEST,
+                "That request was not understood",
+                why.clone(),
+            ),
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Back in a moment",
+                "The site cannot reach its database right now. Please try again in a few seconds."
+                    .to_owned(),
+            ),
+            PageError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "An error on our side stopped this page from loading. It has been logged."
+                    .to_owned(),
+            ),
         };
         // The error page must render even when the database is down: the settings fall
         // back to their defaults, briefly awaited.
-        let settings = match tokio::time::timeout(std::time::Duration::from_millis(500), state.store().settings()).await {
+        let settings = match tokio::time::timeout(
+            std::time::Duration::from_millis(500),
+            state.store().settings(),
+        )
+        .await
+        {
             Ok(Ok(settings)) => settings,
             _ => folio_store::SiteSettings::default(),
         };
-        let mut response = match crate::views::render_error(state, &settings, path, status, heading, &message) {
-            Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-            Err(err) => {
-                tracing::error!(error = %err, "the theme's error page failed to render");
-                (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{heading}\n\n{message}\n")).into_response()
-            }
-        };
+        let mut response =
+            match crate::views::render_error(state, &settings, path, status, heading, &message) {
+                Ok(html) => (
+                    status,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    html,
+                )
+                    .into_response(),
+                Err(err) => {
+                    tracing::error!(error = %err, "the theme's error page failed to render");
+                    (
+                        status,
+                        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                        format!("{heading}\n\n{message}\n"),
+                    )
+                        .into_response()
+                }
+            };
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if status == StatusCode::SERVICE_UNAVAILABLE {

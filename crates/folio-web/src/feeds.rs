@@ -40,7 +40,12 @@ struct FeedScope {
 
 async fn site_scope(state: &AppState) -> Result<(SiteSettings, FeedScope), PageError> {
     let settings = state.store().settings().await?;
-    let scope = FeedScope { title: settings.title.clone(), description: settings.description.clone(), path: "/".into(), tag_id: None };
+    let scope = FeedScope {
+        title: settings.title.clone(),
+        description: settings.description.clone(),
+        path: "/".into(),
+        tag_id: None,
+    };
     Ok((settings, scope))
 }
 
@@ -49,7 +54,11 @@ async fn tag_scope(state: &AppState, slug: &str) -> Result<(SiteSettings, FeedSc
     let settings = state.store().settings().await?;
     let scope = FeedScope {
         title: format!("{}: {}", settings.title, tag.name),
-        description: if tag.description.is_empty() { format!("Posts tagged “{}”", tag.name) } else { tag.description },
+        description: if tag.description.is_empty() {
+            format!("Posts tagged “{}”", tag.name)
+        } else {
+            tag.description
+        },
         path: tag_path(&tag.slug),
         tag_id: Some(tag.id),
     };
@@ -57,7 +66,15 @@ async fn tag_scope(state: &AppState, slug: &str) -> Result<(SiteSettings, FeedSc
 }
 
 fn feed_response(content_type: &'static str, body: String) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, PUBLIC_PAGE)], axum::Extension(Cacheable), body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, PUBLIC_PAGE),
+        ],
+        axum::Extension(Cacheable),
+        body,
+    )
+        .into_response()
 }
 
 /// Rewrites site-relative `src` and `href` values (`/media/x.png`) to absolute URLs,
@@ -69,7 +86,8 @@ pub fn absolutize(html: &str, base_url: &str) -> String {
     while let Some(i) = rest.find("=\"/") {
         let (before, after) = rest.split_at(i);
         out.push_str(before);
-        let is_url_attr = before.ends_with(" src") || before.ends_with(" href") || before.ends_with(" srcset");
+        let is_url_attr =
+            before.ends_with(" src") || before.ends_with(" href") || before.ends_with(" srcset");
         let protocol_relative = after.as_bytes().get(3) == Some(&b'/');
         out.push_str("=\"");
         if is_url_attr && !protocol_relative {
@@ -86,10 +104,18 @@ fn published(post: &Post) -> DateTime<Utc> {
 }
 
 fn newest_update(posts: &[Post]) -> DateTime<Utc> {
-    posts.iter().map(|p| p.summary.updated_at.max(published(p))).max().unwrap_or(DateTime::UNIX_EPOCH)
+    posts
+        .iter()
+        .map(|p| p.summary.updated_at.max(published(p)))
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-async fn render_atom(state: &AppState, settings: &SiteSettings, scope: FeedScope) -> Result<Response, PageError> {
+async fn render_atom(
+    state: &AppState,
+    settings: &SiteSettings,
+    scope: FeedScope,
+) -> Result<Response, PageError> {
     use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let self_url = state.absolute(&format!("{}feed.xml", scope.path));
@@ -103,9 +129,26 @@ async fn render_atom(state: &AppState, settings: &SiteSettings, scope: FeedScope
                 id: url.clone(),
                 updated: s.updated_at.max(published(post)).fixed_offset(),
                 published: Some(published(post).fixed_offset()),
-                authors: vec![Person { name: s.author.name.clone(), uri: Some(state.absolute(&crate::views::author_path(&s.author.slug))), ..Default::default() }],
-                categories: s.tags.iter().map(|t| Category { term: t.name.clone(), scheme: None, label: None }).collect(),
-                links: vec![Link { href: url, rel: "alternate".into(), mime_type: Some("text/html".into()), ..Default::default() }],
+                authors: vec![Person {
+                    name: s.author.name.clone(),
+                    uri: Some(state.absolute(&crate::views::author_path(&s.author.slug))),
+                    ..Default::default()
+                }],
+                categories: s
+                    .tags
+                    .iter()
+                    .map(|t| Category {
+                        term: t.name.clone(),
+                        scheme: None,
+                        label: None,
+                    })
+                    .collect(),
+                links: vec![Link {
+                    href: url,
+                    rel: "alternate".into(),
+                    mime_type: Some("text/html".into()),
+                    ..Default::default()
+                }],
                 summary: Some(Text::plain(s.excerpt.clone())),
                 content: Some(Content {
                     value: Some(absolutize(post.html.as_str(), &state.config().base_url)),
@@ -122,15 +165,32 @@ async fn render_atom(state: &AppState, settings: &SiteSettings, scope: FeedScope
         id: state.absolute(&scope.path),
         updated: newest_update(&posts).fixed_offset(),
         lang: Some(settings.lang.clone()),
-        generator: Some(Generator { value: "Folio".into(), uri: None, version: None }),
+        generator: Some(Generator {
+            value: "Folio".into(),
+            uri: None,
+            version: None,
+        }),
         links: vec![
-            Link { href: self_url, rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Default::default() },
-            Link { href: state.absolute(&scope.path), rel: "alternate".into(), mime_type: Some("text/html".into()), ..Default::default() },
+            Link {
+                href: self_url,
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Default::default()
+            },
+            Link {
+                href: state.absolute(&scope.path),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            },
         ],
         entries,
         ..Default::default()
     };
-    Ok(feed_response("application/atom+xml; charset=utf-8", feed.to_string()))
+    Ok(feed_response(
+        "application/atom+xml; charset=utf-8",
+        feed.to_string(),
+    ))
 }
 
 /// Text as HTML that shows exactly that text, escaped as the templates escape it: for the
@@ -140,7 +200,11 @@ fn escape_html(text: &str) -> String {
     minijinja::HtmlEscape(text).to_string()
 }
 
-async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope) -> Result<Response, PageError> {
+async fn render_rss(
+    state: &AppState,
+    settings: &SiteSettings,
+    scope: FeedScope,
+) -> Result<Response, PageError> {
     use rss::{Category, Channel, Guid, Item};
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let items = posts
@@ -154,9 +218,19 @@ async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope)
                 // RSS readers take an item's description as HTML; the excerpt is text.
                 description: Some(escape_html(&s.excerpt)),
                 content: Some(absolutize(post.html.as_str(), &state.config().base_url)),
-                guid: Some(Guid { value: url, permalink: true }),
+                guid: Some(Guid {
+                    value: url,
+                    permalink: true,
+                }),
                 pub_date: Some(published(post).to_rfc2822()),
-                categories: s.tags.iter().map(|t| Category { name: t.name.clone(), domain: None }).collect(),
+                categories: s
+                    .tags
+                    .iter()
+                    .map(|t| Category {
+                        name: t.name.clone(),
+                        domain: None,
+                    })
+                    .collect(),
                 dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
                     creators: vec![s.author.name.clone()],
                     ..Default::default()
@@ -166,8 +240,14 @@ async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope)
         })
         .collect();
     let mut namespaces = std::collections::BTreeMap::new();
-    namespaces.insert("content".to_owned(), "http://purl.org/rss/1.0/modules/content/".to_owned());
-    namespaces.insert("dc".to_owned(), "http://purl.org/dc/elements/1.1/".to_owned());
+    namespaces.insert(
+        "content".to_owned(),
+        "http://purl.org/rss/1.0/modules/content/".to_owned(),
+    );
+    namespaces.insert(
+        "dc".to_owned(),
+        "http://purl.org/dc/elements/1.1/".to_owned(),
+    );
     let channel = Channel {
         title: scope.title,
         link: state.absolute(&scope.path),
@@ -179,10 +259,17 @@ async fn render_rss(state: &AppState, settings: &SiteSettings, scope: FeedScope)
         namespaces,
         ..Default::default()
     };
-    Ok(feed_response("application/rss+xml; charset=utf-8", channel.to_string()))
+    Ok(feed_response(
+        "application/rss+xml; charset=utf-8",
+        channel.to_string(),
+    ))
 }
 
-async fn render_json_feed(state: &AppState, settings: &SiteSettings, scope: FeedScope) -> Result<Response, PageError> {
+async fn render_json_feed(
+    state: &AppState,
+    settings: &SiteSettings,
+    scope: FeedScope,
+) -> Result<Response, PageError> {
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let items: Vec<serde_json::Value> = posts
         .iter()
@@ -215,7 +302,10 @@ async fn render_json_feed(state: &AppState, settings: &SiteSettings, scope: Feed
         "language": settings.lang,
         "items": items,
     });
-    Ok(feed_response("application/feed+json; charset=utf-8", feed.to_string()))
+    Ok(feed_response(
+        "application/feed+json; charset=utf-8",
+        feed.to_string(),
+    ))
 }
 
 async fn atom(State(state): State<AppState>) -> Result<Response, PageError> {
@@ -233,23 +323,36 @@ async fn json_feed(State(state): State<AppState>) -> Result<Response, PageError>
     render_json_feed(&state, &settings, scope).await
 }
 
-async fn tag_atom(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn tag_atom(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let (settings, scope) = tag_scope(&state, &slug).await?;
     render_atom(&state, &settings, scope).await
 }
 
-async fn tag_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn tag_rss(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let (settings, scope) = tag_scope(&state, &slug).await?;
     render_rss(&state, &settings, scope).await
 }
 
-async fn tag_json_feed(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn tag_json_feed(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let (settings, scope) = tag_scope(&state, &slug).await?;
     render_json_feed(&state, &settings, scope).await
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 async fn sitemap(State(state): State<AppState>) -> Result<Response, PageError> {

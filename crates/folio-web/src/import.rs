@@ -72,13 +72,22 @@ const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 fn fetch(agent: &ureq::Agent, url: &str, max: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(format!("{url} is not an http(s) URL (for Ghost, give --old-url)"));
+        return Err(format!(
+            "{url} is not an http(s) URL (for Ghost, give --old-url)"
+        ));
     }
     let response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
     let mut bytes = Vec::new();
-    response.into_reader().take(max + 1).read_to_end(&mut bytes).map_err(|e| format!("{url}: {e}"))?;
+    response
+        .into_reader()
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{url}: {e}"))?;
     if bytes.len() as u64 > max {
-        return Err(format!("{url}: larger than {}", folio_media::describe_limit(max)));
+        return Err(format!(
+            "{url}: larger than {}",
+            folio_media::describe_limit(max)
+        ));
     }
     Ok(bytes)
 }
@@ -93,7 +102,10 @@ struct MediaCopier<'a> {
 
 /// A line of text cut to fit a field: control characters and newlines become spaces.
 fn fit(raw: &str, max_chars: usize) -> (String, bool) {
-    let clean: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
     let cut = clean.chars().count() > max_chars;
     (clean.chars().take(max_chars).collect(), cut)
@@ -109,9 +121,15 @@ impl<'a, 'p> Importer<'a, 'p> {
         on_progress: OnProgress<'p>,
     ) -> anyhow::Result<Importer<'a, 'p>> {
         let migrated = store.is_migrated().await.unwrap_or(false);
-        anyhow::ensure!(migrated || options.dry_run, "the database is not migrated (run `folio migrate`)");
+        anyhow::ensure!(
+            migrated || options.dry_run,
+            "the database is not migrated (run `folio migrate`)"
+        );
         if let Some(url) = &options.old_url {
-            anyhow::ensure!(url.starts_with("https://") || url.starts_with("http://"), "--old-url {url:?}: must start with https:// or http://");
+            anyhow::ensure!(
+                url.starts_with("https://") || url.starts_with("http://"),
+                "--old-url {url:?}: must start with https:// or http://"
+            );
         }
         let source = match (&options.media_dir, options.fetch_media) {
             (Some(_), true) => anyhow::bail!("give --media-dir or --fetch-media, not both"),
@@ -119,10 +137,19 @@ impl<'a, 'p> Importer<'a, 'p> {
                 anyhow::ensure!(dir.is_dir(), "--media-dir {}: not a folder", dir.display());
                 Some(UploadSource::Dir(dir.clone()))
             }
-            (None, true) => Some(UploadSource::Fetch(ureq::AgentBuilder::new().timeout(FETCH_TIMEOUT).redirects(5).build())),
+            (None, true) => Some(UploadSource::Fetch(
+                ureq::AgentBuilder::new()
+                    .timeout(FETCH_TIMEOUT)
+                    .redirects(5)
+                    .build(),
+            )),
             (None, false) => None,
         };
-        let media = source.map(|source| MediaCopier { source, media, done: BTreeMap::new() });
+        let media = source.map(|source| MediaCopier {
+            source,
+            media,
+            done: BTreeMap::new(),
+        });
         Ok(Importer {
             store,
             migrated,
@@ -133,7 +160,10 @@ impl<'a, 'p> Importer<'a, 'p> {
             media,
             root,
             old_url: options.old_url.clone().unwrap_or_default(),
-            report: Report { dry_run: options.dry_run, ..Report::default() },
+            report: Report {
+                dry_run: options.dry_run,
+                ..Report::default()
+            },
             total: 0,
             done: 0,
             on_progress,
@@ -147,8 +177,15 @@ impl<'a, 'p> Importer<'a, 'p> {
         }
         for (name, description) in descriptions {
             let slug = Slug::derive(&fit(name, 100).0, "tag");
-            if let Err(e) = self.store.describe_tag(slug.as_str(), &fit(description, 500).0).await {
-                self.report.warn(format!("tag {name:?}"), format!("its description was not kept: {e}"));
+            if let Err(e) = self
+                .store
+                .describe_tag(slug.as_str(), &fit(description, 500).0)
+                .await
+            {
+                self.report.warn(
+                    format!("tag {name:?}"),
+                    format!("its description was not kept: {e}"),
+                );
             }
         }
     }
@@ -168,9 +205,16 @@ impl<'a, 'p> Importer<'a, 'p> {
             });
             let Ok(email) = email else { continue };
             if person.email.trim().is_empty() || Email::parse(&person.email).is_err() {
-                self.report.warn(format!("author {:?}", person.name), format!("has no usable email; given {}", email.as_str()));
+                self.report.warn(
+                    format!("author {:?}", person.name),
+                    format!("has no usable email; given {}", email.as_str()),
+                );
             }
-            let found = if self.migrated { self.store.user_by_email(&email).await.ok() } else { None };
+            let found = if self.migrated {
+                self.store.user_by_email(&email).await.ok()
+            } else {
+                None
+            };
             let id = match found {
                 Some(user) => {
                     self.report.existing("authors");
@@ -182,10 +226,18 @@ impl<'a, 'p> Importer<'a, 'p> {
                 }
                 None => {
                     let (name, _) = fit(&person.name, 100);
-                    let name = PersonName::parse(&name).or_else(|_| PersonName::parse("Author")).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let name = PersonName::parse(&name)
+                        .or_else(|_| PersonName::parse("Author"))
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                     let user = self
                         .store
-                        .create_user(NewUser { email, name, role: Role::Author, bio: person.bio.clone(), password_hash: None })
+                        .create_user(NewUser {
+                            email,
+                            name,
+                            role: Role::Author,
+                            bio: person.bio.clone(),
+                            password_hash: None,
+                        })
                         .await
                         .with_context(|| format!("creating the author {:?}", person.name))?;
                     self.report.imported("authors");
@@ -201,18 +253,22 @@ impl<'a, 'p> Importer<'a, 'p> {
     /// The new URL of an old upload (`path` under the uploads folder, `url` where the old
     /// site served it), copying the file in the first time it is asked for.
     async fn upload(&mut self, path: &str, url: &str, uploaded_by: i64) -> Result<String, String> {
-        let Some(copier) = &mut self.media else { return Err("neither --media-dir nor --fetch-media given".into()) };
+        let Some(copier) = &mut self.media else {
+            return Err("neither --media-dir nor --fetch-media given".into());
+        };
         if let Some(done) = copier.done.get(path) {
             return done.clone();
         }
         let (read, name) = match &copier.source {
             UploadSource::Dir(dir) => {
                 let file = dir.join(path);
-                let read = std::fs::read(&file).map_err(|e| format!("{} could not be read ({e})", file.display()));
+                let read = std::fs::read(&file)
+                    .map_err(|e| format!("{} could not be read ({e})", file.display()));
                 (read, file.display().to_string())
             }
             UploadSource::Fetch(agent) => {
-                let (agent, url_owned, max) = (agent.clone(), url.to_owned(), copier.media.max_bytes());
+                let (agent, url_owned, max) =
+                    (agent.clone(), url.to_owned(), copier.media.max_bytes());
                 let read = tokio::task::spawn_blocking(move || fetch(&agent, &url_owned, max))
                     .await
                     .unwrap_or_else(|e| Err(format!("the download stopped: {e}")));
@@ -227,7 +283,12 @@ impl<'a, 'p> Importer<'a, 'p> {
                 Err(e) => Err(format!("{name}: {e}")),
             },
             Ok(bytes) => {
-                let upload = crate::media::Upload { bytes: bytes.into(), original_name: file_name, alt: String::new(), uploaded_by };
+                let upload = crate::media::Upload {
+                    bytes: bytes.into(),
+                    original_name: file_name,
+                    alt: String::new(),
+                    uploaded_by,
+                };
                 match copier.media.upload(self.store, upload).await {
                     Ok((entry, _)) => Ok(entry.url),
                     Err(e) => Err(format!("{name}: {e}")),
@@ -277,19 +338,29 @@ impl<'a, 'p> Importer<'a, 'p> {
         }
         let mut replacements = Vec::new();
         for url in urls {
-            let Some(path) = self.root.upload_of(&url) else { continue };
+            let Some(path) = self.root.upload_of(&url) else {
+                continue;
+            };
             // The original, where the old site served it (a resized copy names its host).
             let original = match url.find(self.root.marker()) {
                 Some(at) if at > 0 => format!("{}{}{path}", &url[..at], self.root.marker()),
-                _ => format!("{}{}{path}", self.old_url.trim_end_matches('/'), self.root.marker()),
+                _ => format!(
+                    "{}{}{path}",
+                    self.old_url.trim_end_matches('/'),
+                    self.root.marker()
+                ),
             };
             match self.upload(&path, &original, author).await {
                 Ok(new) => {
                     // A resized copy's old URL (`cat-300x200.png`) leads to the image too.
                     let marker = self.root.marker();
-                    let own = url.find(marker).map(|at| url[at..].split(['?', '#']).next().unwrap_or("").to_owned());
+                    let own = url
+                        .find(marker)
+                        .map(|at| url[at..].split(['?', '#']).next().unwrap_or("").to_owned());
                     if let Some(own) = own.filter(|own| *own != format!("{marker}{path}")) {
-                        if !self.dry_run && self.store.add_legacy_url(&own, &new).await.unwrap_or(false) {
+                        if !self.dry_run
+                            && self.store.add_legacy_url(&own, &new).await.unwrap_or(false)
+                        {
                             self.report.imported("redirects");
                         }
                     }
@@ -312,21 +383,43 @@ impl<'a, 'p> Importer<'a, 'p> {
             folio_core::PostKind::Post => "posts",
             folio_core::PostKind::Page => "pages",
         };
-        let label = format!("{} {} {:?}", &kind[..kind.len() - 1], entry.source_id, entry.title);
+        let label = format!(
+            "{} {} {:?}",
+            &kind[..kind.len() - 1],
+            entry.source_id,
+            entry.title
+        );
         self.tick();
         if self.migrated {
-            match self.store.imported_post(&self.origin, &entry.source_id).await {
+            match self
+                .store
+                .imported_post(&self.origin, &entry.source_id)
+                .await
+            {
                 Ok(Some(_)) => return self.report.existing(kind),
                 Ok(None) => {}
                 Err(e) => return self.report.failed.push((label, e.to_string())),
             }
         }
-        let author = match self.users.get(&entry.author_key).or(self.first_author.as_ref()) {
+        let author = match self
+            .users
+            .get(&entry.author_key)
+            .or(self.first_author.as_ref())
+        {
             Some(id) => *id,
-            None => return self.report.skip(kind, label, "its author is not in the export, and no other author is"),
+            None => {
+                return self.report.skip(
+                    kind,
+                    label,
+                    "its author is not in the export, and no other author is",
+                )
+            }
         };
         if !self.users.contains_key(&entry.author_key) {
-            entry.notes.push(format!("author {:?} is not in the export; given to another author", entry.author_key));
+            entry.notes.push(format!(
+                "author {:?} is not in the export; given to another author",
+                entry.author_key
+            ));
         }
         self.move_images(&mut entry, author).await;
         let input = match self.input(&mut entry, author) {
@@ -366,12 +459,16 @@ impl<'a, 'p> Importer<'a, 'p> {
     fn input(&self, entry: &mut Entry, author: i64) -> Result<PostInput, String> {
         let (title, cut) = fit(&entry.title, 300);
         if cut {
-            entry.notes.push("its title was longer than 300 characters and was cut".into());
+            entry
+                .notes
+                .push("its title was longer than 300 characters and was cut".into());
         }
         let title = match PostTitle::parse(&title) {
             Ok(title) => title,
             Err(_) => {
-                entry.notes.push("it has no title; called “Untitled”".into());
+                entry
+                    .notes
+                    .push("it has no title; called “Untitled”".into());
                 PostTitle::parse("Untitled").map_err(|e| e.to_string())?
             }
         };
@@ -390,7 +487,9 @@ impl<'a, 'p> Importer<'a, 'p> {
             let (name, _) = fit(name, 100);
             match TagName::parse(&name) {
                 Ok(_) if tags.len() == MAX_TAGS => {
-                    entry.notes.push(format!("tag {name:?} left out: a post has at most {MAX_TAGS} tags"));
+                    entry.notes.push(format!(
+                        "tag {name:?} left out: a post has at most {MAX_TAGS} tags"
+                    ));
                 }
                 Ok(tag) => tags.push(tag),
                 Err(e) => entry.notes.push(format!("tag {name:?} left out: {e}")),
@@ -402,17 +501,24 @@ impl<'a, 'p> Importer<'a, 'p> {
         let canonical_url = match entry.canonical_url.trim() {
             "" => String::new(),
             raw => absolute_url(raw).unwrap_or_else(|_| {
-                entry.notes.push(format!("its canonical URL {raw:?} is not an absolute http(s) URL and was left out"));
+                entry.notes.push(format!(
+                    "its canonical URL {raw:?} is not an absolute http(s) URL and was left out"
+                ));
                 String::new()
             }),
         };
-        let feature_image = entry.feature_image.as_deref().and_then(|raw| match url_or_path(raw) {
-            Ok(url) => Some(url),
-            Err(_) => {
-                entry.notes.push(format!("its feature image {raw:?} is not a URL and was left out"));
-                None
-            }
-        });
+        let feature_image = entry
+            .feature_image
+            .as_deref()
+            .and_then(|raw| match url_or_path(raw) {
+                Ok(url) => Some(url),
+                Err(_) => {
+                    entry.notes.push(format!(
+                        "its feature image {raw:?} is not a URL and was left out"
+                    ));
+                    None
+                }
+            });
         Ok(PostInput {
             kind: entry.kind,
             title,
@@ -432,13 +538,16 @@ impl<'a, 'p> Importer<'a, 'p> {
             revision_note: "imported".into(),
         })
     }
-
 }
 
 /// `path:line:column` of a byte offset, for parse errors.
 fn position(path: &Path, offset: u64) -> String {
-    let Ok(bytes) = std::fs::read(path) else { return format!("{} (byte {offset})", path.display()) };
-    let upto = &bytes[..usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len())];
+    let Ok(bytes) = std::fs::read(path) else {
+        return format!("{} (byte {offset})", path.display());
+    };
+    let upto = &bytes[..usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len())];
     let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
     let column = upto.len() - upto.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
     format!("{}:{line}:{column}", path.display())
@@ -459,12 +568,30 @@ pub async fn wordpress(
 ) -> anyhow::Result<Report> {
     // First pass: the whole file is read (and checked) before anything is written.
     let site = folio_import::wordpress::Site::scan(open_file(file)?, options.categories_as_tags)
-        .map_err(|e| anyhow::anyhow!("{}: {}; nothing was imported", position(file, e.offset), e.message))?;
-    let base = [&site.channel.base_blog_url, &site.channel.base_site_url, &site.channel.link]
-        .into_iter()
-        .find(|u| !u.is_empty())
-        .map_or_else(String::new, |u| u.trim_end_matches('/').to_owned());
-    let mut importer = Importer::new(store, media, options, format!("wordpress:{base}"), UploadRoot::WordPress, on_progress).await?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {}; nothing was imported",
+                position(file, e.offset),
+                e.message
+            )
+        })?;
+    let base = [
+        &site.channel.base_blog_url,
+        &site.channel.base_site_url,
+        &site.channel.link,
+    ]
+    .into_iter()
+    .find(|u| !u.is_empty())
+    .map_or_else(String::new, |u| u.trim_end_matches('/').to_owned());
+    let mut importer = Importer::new(
+        store,
+        media,
+        options,
+        format!("wordpress:{base}"),
+        UploadRoot::WordPress,
+        on_progress,
+    )
+    .await?;
     if importer.old_url.is_empty() {
         importer.old_url = base.clone();
     }
@@ -480,22 +607,35 @@ pub async fn wordpress(
     importer.total = site.entries;
     for (kind, n) in &site.types {
         if !matches!(kind.as_str(), "post" | "page" | "attachment") {
-            importer.report.not_content.insert(format!("{kind} item(s)"), *n);
+            importer
+                .report
+                .not_content
+                .insert(format!("{kind} item(s)"), *n);
         }
     }
     if site.comments > 0 {
-        importer.report.not_content.insert("approved comment(s) (Folio has no comments yet)".into(), site.comments);
+        importer.report.not_content.insert(
+            "approved comment(s) (Folio has no comments yet)".into(),
+            site.comments,
+        );
     }
     // Second pass: one item in memory at a time.
     for record in folio_import::wordpress::Reader::new(open_file(file)?) {
-        let record = record.map_err(|e| anyhow::anyhow!("{}: {}", position(file, e.offset), e.message))?;
-        let folio_import::wordpress::Record::Item(item) = record else { continue };
+        let record =
+            record.map_err(|e| anyhow::anyhow!("{}: {}", position(file, e.offset), e.message))?;
+        let folio_import::wordpress::Record::Item(item) = record else {
+            continue;
+        };
         match site.entry(&item) {
             Ok(Some(entry)) => importer.save(entry).await,
             Ok(None) => {}
             Err(skip) => {
                 importer.tick();
-                let kind = if item.post_type == "page" { "pages" } else { "posts" };
+                let kind = if item.post_type == "page" {
+                    "pages"
+                } else {
+                    "posts"
+                };
                 importer.report.skip(kind, skip.what, skip.why);
             }
         }
@@ -522,14 +662,23 @@ pub async fn ghost(
     on_progress: OnProgress<'_>,
 ) -> anyhow::Result<Report> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut site = folio_import::ghost::Site::parse(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    let mut site = folio_import::ghost::Site::parse(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
     site.old_url = options.old_url.clone().unwrap_or_default();
     drop(bytes);
     anyhow::ensure!(
         !options.fetch_media || options.old_url.is_some(),
         "--fetch-media needs --old-url: a Ghost export does not say where the site was"
     );
-    let mut importer = Importer::new(store, media, options, "ghost".into(), UploadRoot::Ghost, on_progress).await?;
+    let mut importer = Importer::new(
+        store,
+        media,
+        options,
+        "ghost".into(),
+        UploadRoot::Ghost,
+        on_progress,
+    )
+    .await?;
     tracing::info!(file = %file.display(), version = %site.version, entries = site.posts.len(), "importing a Ghost export");
     importer.people(&site.people()).await?;
     importer.total = site.posts.len();

@@ -22,8 +22,8 @@ pub use error::{ApiError, PageError};
 pub use theme::{Theme, ThemeError};
 
 use axum::Router;
-pub use folio_cache::SharedTier;
 use folio_cache::PageCache;
+pub use folio_cache::SharedTier;
 use folio_store::Store;
 use std::future::Future;
 use std::path::PathBuf;
@@ -81,13 +81,25 @@ impl AppState {
     }
 
     /// The same, with Redis behind the in-process page cache (`FOLIO_REDIS_URL`).
-    pub fn with_shared(store: Store, config: WebConfig, shared: Option<SharedTier>) -> Result<AppState, ThemeError> {
+    pub fn with_shared(
+        store: Store,
+        config: WebConfig,
+        shared: Option<SharedTier>,
+    ) -> Result<AppState, ThemeError> {
         let theme = Theme::load(config.theme_dir.as_deref())?;
         admin::AdminTemplates::global()?;
         ops::prometheus();
         let cache = PageCache::with_shared(config.page_cache_bytes, shared);
         let media = media::Media::new(&config);
-        Ok(AppState { inner: Arc::new(Inner { store, cache, theme, config, media }) })
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                store,
+                cache,
+                theme,
+                config,
+                media,
+            }),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -128,7 +140,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn(ops::remember_route))
         .fallback(site::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::front))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::front,
+        ))
         .with_state(state)
 }
 
@@ -163,7 +178,9 @@ pub fn spawn_generation_sync(state: &AppState) -> Option<[tokio::task::JoinHandl
         tokio::spawn(async move {
             while commits.changed().await.is_ok() {
                 let generation = *commits.borrow_and_update();
-                shared.publish(GENERATION_CHANNEL, &generation.to_string()).await;
+                shared
+                    .publish(GENERATION_CHANNEL, &generation.to_string())
+                    .await;
             }
         })
     };
@@ -176,7 +193,9 @@ pub fn spawn_generation_sync(state: &AppState) -> Option<[tokio::task::JoinHandl
                 None => {
                     store.refresh_generation().await.ok();
                 }
-                Some(Err(_)) => tracing::warn!("ignored a malformed announcement on {GENERATION_CHANNEL}"),
+                Some(Err(_)) => {
+                    tracing::warn!("ignored a malformed announcement on {GENERATION_CHANNEL}")
+                }
             }
         }
     });
@@ -198,7 +217,10 @@ pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle
         loop {
             tick.tick().await;
             rounds += 1;
-            match store.acquire_lease("publish_due_posts", &holder, lease).await {
+            match store
+                .acquire_lease("publish_due_posts", &holder, lease)
+                .await
+            {
                 Ok(true) => match store.publish_due_posts(folio_store::now()).await {
                     Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "published scheduled posts"),
                     Ok(_) => {}
@@ -230,7 +252,10 @@ pub fn spawn_search_indexer(store: Store) -> tokio::task::JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match store.acquire_lease("search_terms", &holder, chrono::Duration::minutes(10)).await {
+            match store
+                .acquire_lease("search_terms", &holder, chrono::Duration::minutes(10))
+                .await
+            {
                 Ok(true) => match store.catch_up_search_terms().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(posts = n, "search index caught up"),
@@ -246,7 +271,10 @@ pub fn spawn_search_indexer(store: Store) -> tokio::task::JoinHandle<()> {
 /// Answers `/healthz` and `/readyz` only, on a socket of this process's own (see
 /// `FOLIO_HEALTH_SOCKET`), until the task is dropped.
 #[cfg(unix)]
-pub async fn serve_health(listener: tokio::net::UnixListener, state: AppState) -> std::io::Result<()> {
+pub async fn serve_health(
+    listener: tokio::net::UnixListener,
+    state: AppState,
+) -> std::io::Result<()> {
     axum::serve(listener, ops::health_router().with_state(state)).await
 }
 
@@ -297,12 +325,23 @@ pub async fn serve(
     let app = router(state);
     let result = match listener.into() {
         Listener::Tcp(listener) => {
-            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
         }
         #[cfg(unix)]
         Listener::Unix(listener) => {
-            let machine = axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
-            axum::serve(listener, app.layer(axum::Extension(machine)).into_make_service()).with_graceful_shutdown(shutdown).await
+            let machine =
+                axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+            axum::serve(
+                listener,
+                app.layer(axum::Extension(machine)).into_make_service(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
         }
     };
     poller.abort();

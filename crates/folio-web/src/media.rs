@@ -64,7 +64,9 @@ impl UploadError {
             UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             UploadError::NoFile => StatusCode::UNPROCESSABLE_ENTITY,
             UploadError::Malformed(_) => StatusCode::BAD_REQUEST,
-            UploadError::Media(e) => StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            UploadError::Media(e) => {
+                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             UploadError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             UploadError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             UploadError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,7 +84,8 @@ impl UploadError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             "the database is unavailable; nothing was saved, try again shortly".into()
         } else {
-            "the image could not be stored because of an error on our side; it has been logged".into()
+            "the image could not be stored because of an error on our side; it has been logged"
+                .into()
         }
     }
 }
@@ -95,7 +98,10 @@ pub struct UploadForm {
 
 impl UploadForm {
     pub fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or_default()
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// Reads the form, stopping as soon as the file passes `max_bytes` (the route
@@ -103,8 +109,12 @@ impl UploadForm {
     /// read to its end. Text fields are capped at 64 KB together.
     pub async fn read(mut multipart: Multipart, max_bytes: u64) -> Result<UploadForm, UploadError> {
         const MAX_TEXT: usize = 64 * 1024;
-        let malformed = |e: axum::extract::multipart::MultipartError| UploadError::Malformed(e.body_text());
-        let mut form = UploadForm { file: None, fields: Default::default() };
+        let malformed =
+            |e: axum::extract::multipart::MultipartError| UploadError::Malformed(e.body_text());
+        let mut form = UploadForm {
+            file: None,
+            fields: Default::default(),
+        };
         let mut text_bytes = 0;
         while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
             let name = field.name().unwrap_or_default().to_owned();
@@ -125,7 +135,9 @@ impl UploadForm {
                 let value = field.text().await.map_err(malformed)?;
                 text_bytes += value.len();
                 if text_bytes > MAX_TEXT {
-                    return Err(UploadError::Malformed("the form's text fields are too long".into()));
+                    return Err(UploadError::Malformed(
+                        "the form's text fields are too long".into(),
+                    ));
                 }
                 form.fields.insert(name, value);
             }
@@ -136,9 +148,18 @@ impl UploadForm {
 
 impl Media {
     pub fn new(config: &crate::WebConfig) -> Media {
-        let limits = folio_media::Limits { max_bytes: config.media_max_bytes, ..Default::default() };
-        let permits = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
-        Media { files: Arc::new(LocalStore::new(config.media_dir.clone())), limits, processing: Semaphore::new(permits) }
+        let limits = folio_media::Limits {
+            max_bytes: config.media_max_bytes,
+            ..Default::default()
+        };
+        let permits = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1);
+        Media {
+            files: Arc::new(LocalStore::new(config.media_dir.clone())),
+            limits,
+            processing: Semaphore::new(permits),
+        }
     }
 
     /// The largest upload, in bytes.
@@ -159,20 +180,42 @@ impl Media {
     /// the entry and whether it is new (the same image uploaded again is one entry).
     /// Files are written before the row, so a row never names a missing file; a failure
     /// between the two leaves only unreferenced, content-named files.
-    pub async fn upload(&self, store: &Store, upload: Upload) -> Result<(folio_store::Media, bool), UploadError> {
+    pub async fn upload(
+        &self,
+        store: &Store,
+        upload: Upload,
+    ) -> Result<(folio_store::Media, bool), UploadError> {
         let processed = {
-            let _permit = self.processing.acquire().await.map_err(|_| UploadError::Malformed("the server is stopping".into()))?;
+            let _permit = self
+                .processing
+                .acquire()
+                .await
+                .map_err(|_| UploadError::Malformed("the server is stopping".into()))?;
             let limits = self.limits.clone();
             let bytes = upload.bytes;
             tokio::task::spawn_blocking(move || folio_media::process(&bytes, &limits))
                 .await
-                .map_err(|e| MediaError::Encode { kind: folio_media::ImageKind::Png, source: Box::new(e) })??
+                .map_err(|e| MediaError::Encode {
+                    kind: folio_media::ImageKind::Png,
+                    source: Box::new(e),
+                })??
         };
         let today = folio_store::now();
-        let when = YearMonth::new(today.year(), today.month()).unwrap_or_else(|| unreachable!("a real date"));
+        let when = YearMonth::new(today.year(), today.month())
+            .unwrap_or_else(|| unreachable!("a real date"));
         // The original last: once it is there, every rendition it lists is.
-        for rendition in processed.variants.iter().chain(std::iter::once(&processed.original)) {
-            self.files.put(&processed.key_for(rendition, when), rendition.bytes.clone(), rendition.mime).await?;
+        for rendition in processed
+            .variants
+            .iter()
+            .chain(std::iter::once(&processed.original))
+        {
+            self.files
+                .put(
+                    &processed.key_for(rendition, when),
+                    rendition.bytes.clone(),
+                    rendition.mime,
+                )
+                .await?;
         }
         let renditions = processed
             .renditions()
@@ -201,7 +244,11 @@ impl Media {
 
     /// Removes an entry from the library, then its files. Pages that still show the
     /// image lose it; the library says how many use it before anyone deletes it.
-    pub async fn remove(&self, store: &Store, media: &folio_store::Media) -> Result<(), UploadError> {
+    pub async fn remove(
+        &self,
+        store: &Store,
+        media: &folio_store::Media,
+    ) -> Result<(), UploadError> {
         store.delete_media(media.id).await?;
         for rendition in &media.renditions {
             match MediaKey::parse(&rendition.key) {
@@ -210,7 +257,9 @@ impl Media {
                         tracing::warn!(error = %err, key = %key, "could not delete a media file; it is orphaned");
                     }
                 }
-                Err(err) => tracing::warn!(error = %err, key = %rendition.key, "a media entry named an invalid file"),
+                Err(err) => {
+                    tracing::warn!(error = %err, key = %rendition.key, "a media entry named an invalid file")
+                }
             }
         }
         Ok(())
@@ -221,7 +270,12 @@ impl Media {
 /// at most 200 characters.
 fn display_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    last.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect::<String>().trim().to_owned()
+    last.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 pub fn router() -> Router<AppState> {
@@ -230,7 +284,11 @@ pub fn router() -> Router<AppState> {
 
 /// A stored file, with the type its name says (Folio made the name from the sniffed
 /// type), cached for a year, and never sniffed as anything else.
-async fn serve_file(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Result<Response, PageError> {
+async fn serve_file(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let key = MediaKey::parse(&key).map_err(|_| PageError::NotFound)?;
     let kind = key.kind().ok_or(PageError::NotFound)?;
     let etag = format!("\"{}\"", key.as_str().replace('/', "-"));
@@ -241,11 +299,19 @@ async fn serve_file(State(state): State<AppState>, Path(key): Path<String>, head
     let etag = HeaderValue::from_str(&etag).map_err(|_| PageError::NotFound)?;
     let immutable = HeaderValue::from_static(IMMUTABLE);
     if cached {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, immutable)]).into_response());
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, immutable)],
+        )
+            .into_response());
     }
     match state.media().files().get(&key).await {
         Ok(Some(bytes)) => Ok((
-            [(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime())), (header::CACHE_CONTROL, immutable), (header::ETAG, etag)],
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(kind.mime())),
+                (header::CACHE_CONTROL, immutable),
+                (header::ETAG, etag),
+            ],
             bytes,
         )
             .into_response()),

@@ -14,12 +14,16 @@ use std::time::Instant;
 use tracing::Instrument;
 
 pub fn router() -> Router<AppState> {
-    health_router().route("/metrics", get(metrics_page)).route("/robots.txt", get(robots))
+    health_router()
+        .route("/metrics", get(metrics_page))
+        .route("/robots.txt", get(robots))
 }
 
 /// Liveness and readiness alone (also served on `FOLIO_HEALTH_SOCKET`).
 pub fn health_router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 /// The process-wide Prometheus recorder, installed on first use.
@@ -28,8 +32,12 @@ pub fn prometheus() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(
-                metrics_exporter_prometheus::Matcher::Full("folio_http_request_duration_seconds".into()),
-                &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+                metrics_exporter_prometheus::Matcher::Full(
+                    "folio_http_request_duration_seconds".into(),
+                ),
+                &[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ],
             )
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
@@ -50,13 +58,34 @@ async fn healthz() -> &'static str {
 /// Answers within two seconds whatever the database does: a probe that waits for a pool
 /// timeout would be counted as failed by the orchestrator anyway, only later.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let check = tokio::time::timeout(std::time::Duration::from_secs(2), state.store().is_migrated()).await;
-    match check.unwrap_or(Err(folio_store::StoreError::Unsupported("no answer within 2 s".into()))) {
-        Ok(true) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], "ready\n").into_response(),
-        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "migrations pending\n").into_response(),
+    let check = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.store().is_migrated(),
+    )
+    .await;
+    match check.unwrap_or(Err(folio_store::StoreError::Unsupported(
+        "no answer within 2 s".into(),
+    ))) {
+        Ok(true) => (
+            StatusCode::OK,
+            [(header::CACHE_CONTROL, "no-store")],
+            "ready\n",
+        )
+            .into_response(),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CACHE_CONTROL, "no-store")],
+            "migrations pending\n",
+        )
+            .into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable\n").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, "no-store")],
+                "database unavailable\n",
+            )
+                .into_response()
         }
     }
 }
@@ -65,16 +94,28 @@ async fn metrics_page(State(state): State<AppState>) -> Response {
     metrics::gauge!("folio_page_cache_entries").set(state.cache().entry_count() as f64);
     metrics::gauge!("folio_content_generation").set(state.store().generation() as f64);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         prometheus().render(),
     )
         .into_response()
 }
 
 async fn robots(State(state): State<AppState>) -> Response {
-    let body = format!("User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\n\nSitemap: {}\n", state.absolute("/sitemap.xml"));
+    let body = format!(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\n\nSitemap: {}\n",
+        state.absolute("/sitemap.xml")
+    );
     (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE)],
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE),
+        ],
         axum::Extension(crate::cache::Cacheable),
         body,
     )
@@ -88,7 +129,10 @@ pub struct RouteLabel(pub std::sync::Arc<str>);
 /// Copies the route a request matched onto its response, for [`track_request`], which
 /// runs outside the router and cannot see it on the request.
 pub async fn remember_route(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| RouteLabel(std::sync::Arc::from(p.as_str())));
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| RouteLabel(std::sync::Arc::from(p.as_str())));
     let mut response = next.run(request).await;
     if let Some(route) = route {
         response.extensions_mut().insert(route);
@@ -108,7 +152,9 @@ fn request_id(request: &Request) -> String {
             let n: u64 = rand::thread_rng().gen();
             let mut id = String::with_capacity(16);
             for shift in (0..16).rev() {
-                id.push(char::from(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]));
+                id.push(char::from(
+                    b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize],
+                ));
             }
             id
         })
@@ -136,12 +182,18 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
         Some(hit) => (hit, None),
         None => {
             let span = tracing::info_span!("request", request_id = %id, method = %method, path = %uri.path());
-            let run = crate::cache::run_and_keep(&state, key, if_none_match, request, next).instrument(span.clone());
+            let run = crate::cache::run_and_keep(&state, key, if_none_match, request, next)
+                .instrument(span.clone());
             let response = if method == Method::GET || method == Method::HEAD {
                 match tokio::time::timeout(state.config().read_timeout, run).await {
                     Ok(response) => response,
                     Err(_) => {
-                        span.in_scope(|| tracing::warn!(timeout_ms = state.config().read_timeout.as_millis() as u64, "request timed out"));
+                        span.in_scope(|| {
+                            tracing::warn!(
+                                timeout_ms = state.config().read_timeout.as_millis() as u64,
+                                "request timed out"
+                            )
+                        });
                         timed_out(uri.path())
                     }
                 }
@@ -156,7 +208,11 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
         let moved = match err {
             // An old URL of an imported site? Looked up only now, so no hit pays for it.
             crate::PageError::NotFound if method == Method::GET || method == Method::HEAD => {
-                crate::site::legacy_redirect(&state, &uri).instrument(span.clone()).await.ok().flatten()
+                crate::site::legacy_redirect(&state, &uri)
+                    .instrument(span.clone())
+                    .await
+                    .ok()
+                    .flatten()
             }
             _ => None,
         };
@@ -165,16 +221,34 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
             None => err.render(&state, uri.path()).instrument(span).await,
         };
     }
-    add_security_headers(response.headers_mut(), state.config().base_url.starts_with("https://"));
+    add_security_headers(
+        response.headers_mut(),
+        state.config().base_url.starts_with("https://"),
+    );
     let status = response.status();
     let elapsed = started.elapsed();
-    let route = response.extensions().get::<RouteLabel>().map_or_else(|| std::sync::Arc::from("unmatched"), |r| std::sync::Arc::clone(&r.0));
+    let route = response.extensions().get::<RouteLabel>().map_or_else(
+        || std::sync::Arc::from("unmatched"),
+        |r| std::sync::Arc::clone(&r.0),
+    );
     record_request(&route, &method, status, elapsed);
     if let Some(span) = span {
         if status.is_server_error() {
-            span.in_scope(|| tracing::warn!(status = status.as_u16(), elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request failed"));
+            span.in_scope(|| {
+                tracing::warn!(
+                    status = status.as_u16(),
+                    elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+                    "request failed"
+                )
+            });
         } else if tracing::enabled!(tracing::Level::DEBUG) {
-            span.in_scope(|| tracing::debug!(status = status.as_u16(), elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request"));
+            span.in_scope(|| {
+                tracing::debug!(
+                    status = status.as_u16(),
+                    elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+                    "request"
+                )
+            });
         }
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -186,7 +260,12 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
 /// Counts a request and its latency under its route, method and status. The metric
 /// handles of each combination are made once and kept, so counting a request builds no
 /// label set and allocates nothing.
-fn record_request(route: &std::sync::Arc<str>, method: &axum::http::Method, status: StatusCode, elapsed: std::time::Duration) {
+fn record_request(
+    route: &std::sync::Arc<str>,
+    method: &axum::http::Method,
+    status: StatusCode,
+    elapsed: std::time::Duration,
+) {
     use std::collections::HashMap;
     use std::sync::{Arc, RwLock};
     type Handles = (metrics::Counter, metrics::Histogram);
@@ -228,7 +307,8 @@ fn timed_out(path: &str) -> Response {
 
 /// The Content-Security-Policy of every page: no inline script, nothing from other
 /// hosts except images in posts, no framing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
      object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// One year, for sites whose public address is https (FOLIO_BASE_URL): browsers then
@@ -238,10 +318,20 @@ const HSTS: &str = "max-age=31536000";
 
 fn add_security_headers(h: &mut axum::http::HeaderMap, https: bool) {
     if https {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
 }

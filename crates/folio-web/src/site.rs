@@ -4,8 +4,8 @@
 use crate::cache::Cacheable;
 use crate::error::PageError;
 use crate::views::{
-    author_path, feeds_under, json_ld, page_title, post_path, post_view, site_feeds, summary_view, tag_path,
-    AuthorView, MetaView, PageContext, SiteView, SummaryView,
+    author_path, feeds_under, json_ld, page_title, post_path, post_view, site_feeds, summary_view,
+    tag_path, AuthorView, MetaView, PageContext, SiteView, SummaryView,
 };
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -33,14 +33,21 @@ pub fn router() -> Router<AppState> {
 /// A page for readers, marked so the cache middleware keeps it.
 fn html_page(html: String) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE)],
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE),
+        ],
         axum::Extension(Cacheable),
         html,
     )
         .into_response()
 }
 
-fn render<T: Serialize>(state: &AppState, template: &str, context: &PageContext<T>) -> Result<Response, PageError> {
+fn render<T: Serialize>(
+    state: &AppState,
+    template: &str,
+    context: &PageContext<T>,
+) -> Result<Response, PageError> {
     match state.theme().render(template, context) {
         Ok(html) => Ok(html_page(html)),
         Err(err) => {
@@ -58,9 +65,12 @@ pub struct ListingQuery {
 fn parse_cursor(raw: Option<&str>) -> Result<Option<Cursor>, PageError> {
     match raw {
         None | Some("") => Ok(None),
-        Some(token) => Cursor::decode(token)
-            .map(Some)
-            .ok_or_else(|| PageError::BadRequest("The “after” parameter of this link is not valid. Start again from the first page.".into())),
+        Some(token) => Cursor::decode(token).map(Some).ok_or_else(|| {
+            PageError::BadRequest(
+                "The “after” parameter of this link is not valid. Start again from the first page."
+                    .into(),
+            )
+        }),
     }
 }
 
@@ -73,20 +83,40 @@ struct ListingPage {
 
 /// The media library's renditions of these posts' feature images, in one query.
 async fn feature_images(state: &AppState, posts: &[PostSummary]) -> Result<ImageSets, PageError> {
-    let urls: Vec<&str> = posts.iter().filter_map(|p| p.feature_image.as_deref()).collect();
+    let urls: Vec<&str> = posts
+        .iter()
+        .filter_map(|p| p.feature_image.as_deref())
+        .collect();
     Ok(state.store().image_sets(&urls).await?)
 }
 
-async fn listing_page(state: &AppState, base_path: &str, listing: &Listing, first: bool) -> Result<ListingPage, PageError> {
+async fn listing_page(
+    state: &AppState,
+    base_path: &str,
+    listing: &Listing,
+    first: bool,
+) -> Result<ListingPage, PageError> {
     let images = feature_images(state, &listing.posts).await?;
     Ok(ListingPage {
-        posts: listing.posts.iter().map(|p| summary_view(state, p, &images)).collect(),
-        older_url: listing.next.map(|c| format!("{base_path}?after={}", c.encode())),
+        posts: listing
+            .posts
+            .iter()
+            .map(|p| summary_view(state, p, &images))
+            .collect(),
+        older_url: listing
+            .next
+            .map(|c| format!("{base_path}?after={}", c.encode())),
         is_first_page: first,
     })
 }
 
-fn base_meta(state: &AppState, settings: &SiteSettings, title: String, description: String, path: &str) -> MetaView {
+fn base_meta(
+    state: &AppState,
+    settings: &SiteSettings,
+    title: String,
+    description: String,
+    path: &str,
+) -> MetaView {
     MetaView {
         title,
         description,
@@ -97,17 +127,33 @@ fn base_meta(state: &AppState, settings: &SiteSettings, title: String, descripti
     }
 }
 
-async fn home(State(state): State<AppState>, Query(q): Query<ListingQuery>, uri: Uri) -> Result<Response, PageError> {
+async fn home(
+    State(state): State<AppState>,
+    Query(q): Query<ListingQuery>,
+    uri: Uri,
+) -> Result<Response, PageError> {
     // WordPress's links without permalinks: `/?p=42`, `/?page_id=7`.
-    if uri.query().is_some_and(|q| q.contains("p=") || q.contains("page_id=")) {
+    if uri
+        .query()
+        .is_some_and(|q| q.contains("p=") || q.contains("page_id="))
+    {
         if let Some(moved) = legacy_redirect(&state, &uri).await? {
             return Ok(moved);
         }
     }
     let after = parse_cursor(q.after.as_deref())?;
     let settings = state.store().settings().await?;
-    let listing = state.store().list_home(after, settings.posts_per_page).await?;
-    let mut meta = base_meta(&state, &settings, page_title("", &settings), settings.description.clone(), "/");
+    let listing = state
+        .store()
+        .list_home(after, settings.posts_per_page)
+        .await?;
+    let mut meta = base_meta(
+        &state,
+        &settings,
+        page_title("", &settings),
+        settings.description.clone(),
+        "/",
+    );
     meta.json_ld = Some(json_ld(&serde_json::json!({
         "@context": "https://schema.org",
         "@type": "WebSite",
@@ -129,12 +175,19 @@ struct PostPage {
     post: crate::views::PostView,
 }
 
-async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let post = match state.store().public_post_by_slug(&slug).await {
         Ok(post) => post,
         Err(folio_store::StoreError::NotFound) => {
             return match state.store().redirect_target(&slug).await? {
-                Some(current) => Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, post_path(&current))]).into_response()),
+                Some(current) => Ok((
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, post_path(&current))],
+                )
+                    .into_response()),
                 None => Err(PageError::NotFound),
             };
         }
@@ -144,9 +197,21 @@ async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result
     let images = feature_images(&state, std::slice::from_ref(&post.summary)).await?;
     let view = post_view(&state, &post, &images);
     let s = &post.summary;
-    let title = if post.seo_title.is_empty() { s.title.clone() } else { post.seo_title.clone() };
-    let description = if post.seo_description.is_empty() { s.excerpt.clone() } else { post.seo_description.clone() };
-    let canonical = if post.canonical_url.is_empty() { view.url.clone() } else { post.canonical_url.clone() };
+    let title = if post.seo_title.is_empty() {
+        s.title.clone()
+    } else {
+        post.seo_title.clone()
+    };
+    let description = if post.seo_description.is_empty() {
+        s.excerpt.clone()
+    } else {
+        post.seo_description.clone()
+    };
+    let canonical = if post.canonical_url.is_empty() {
+        view.url.clone()
+    } else {
+        post.canonical_url.clone()
+    };
     let is_post = s.kind == folio_core::PostKind::Post;
     let mut meta = MetaView {
         title: page_title(&title, &settings),
@@ -209,14 +274,23 @@ async fn tag(
     let after = parse_cursor(q.after.as_deref())?;
     let tag = state.store().tag_by_slug(&slug).await?;
     let settings = state.store().settings().await?;
-    let listing = state.store().list_tag(tag.id, after, settings.posts_per_page).await?;
+    let listing = state
+        .store()
+        .list_tag(tag.id, after, settings.posts_per_page)
+        .await?;
     let path = tag_path(&tag.slug);
     let description = if tag.description.is_empty() {
         format!("Posts tagged “{}” on {}", tag.name, settings.title)
     } else {
         tag.description.clone()
     };
-    let mut meta = base_meta(&state, &settings, page_title(&tag.name, &settings), description, &path);
+    let mut meta = base_meta(
+        &state,
+        &settings,
+        page_title(&tag.name, &settings),
+        description,
+        &path,
+    );
     meta.feeds = feeds_under(&state, &path, &format!("{}: {}", settings.title, tag.name));
     let context = PageContext {
         site: SiteView::new(&state, &settings),
@@ -250,17 +324,34 @@ async fn author(
     let after = parse_cursor(q.after.as_deref())?;
     let user = state.store().user_by_slug(&slug).await?;
     let settings = state.store().settings().await?;
-    let listing = state.store().list_author(user.id, after, settings.posts_per_page).await?;
+    let listing = state
+        .store()
+        .list_author(user.id, after, settings.posts_per_page)
+        .await?;
     let path = author_path(&user.slug);
-    let description = if user.bio.is_empty() { format!("Posts by {} on {}", user.name, settings.title) } else { user.bio.clone() };
-    let mut meta = base_meta(&state, &settings, page_title(&user.name, &settings), description, &path);
+    let description = if user.bio.is_empty() {
+        format!("Posts by {} on {}", user.name, settings.title)
+    } else {
+        user.bio.clone()
+    };
+    let mut meta = base_meta(
+        &state,
+        &settings,
+        page_title(&user.name, &settings),
+        description,
+        &path,
+    );
     meta.og_type = "profile";
     let context = PageContext {
         site: SiteView::new(&state, &settings),
         meta,
         current_path: path.clone(),
         page: AuthorPage {
-            author: AuthorView { name: user.name.clone(), url: state.absolute(&path), bio: user.bio.clone() },
+            author: AuthorView {
+                name: user.name.clone(),
+                url: state.absolute(&path),
+                bio: user.bio.clone(),
+            },
             listing: listing_page(&state, &path, &listing, after.is_none()).await?,
         },
     };
@@ -283,19 +374,43 @@ struct SearchPage {
 /// Longest search query accepted, in characters; longer ones are cut, not refused.
 const MAX_QUERY_CHARS: usize = 200;
 
-async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+async fn search(
+    State(state): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, PageError> {
     let query: String = q.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let settings = state.store().settings().await?;
-    let results = if query.is_empty() { Vec::new() } else { state.store().search(&query, 20).await? };
+    let results = if query.is_empty() {
+        Vec::new()
+    } else {
+        state.store().search(&query, 20).await?
+    };
     let images = feature_images(&state, &results).await?;
-    let title = if query.is_empty() { "Search".to_owned() } else { format!("Search: {query}") };
-    let mut meta = base_meta(&state, &settings, page_title(&title, &settings), String::new(), "/search");
+    let title = if query.is_empty() {
+        "Search".to_owned()
+    } else {
+        format!("Search: {query}")
+    };
+    let mut meta = base_meta(
+        &state,
+        &settings,
+        page_title(&title, &settings),
+        String::new(),
+        "/search",
+    );
     meta.robots = "noindex";
     let context = PageContext {
         site: SiteView::new(&state, &settings),
         meta,
         current_path: "/search".into(),
-        page: SearchPage { total: results.len(), results: results.iter().map(|p| summary_view(&state, p, &images)).collect(), query },
+        page: SearchPage {
+            total: results.len(),
+            results: results
+                .iter()
+                .map(|p| summary_view(&state, p, &images))
+                .collect(),
+            query,
+        },
     };
     render(&state, "search.html", &context)
 }
@@ -328,9 +443,19 @@ async fn asset(
         "public, max-age=3600"
     };
     let etag = format!("\"{}\"", asset.fingerprint);
-    if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         if folio_cache::if_none_match_matches(inm, &etag) {
-            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control.to_owned())]).into_response());
+            return Ok((
+                StatusCode::NOT_MODIFIED,
+                [
+                    (header::ETAG, etag),
+                    (header::CACHE_CONTROL, cache_control.to_owned()),
+                ],
+            )
+                .into_response());
         }
     }
     Ok((
@@ -356,5 +481,7 @@ pub async fn legacy_redirect(state: &AppState, uri: &Uri) -> Result<Option<Respo
         .store()
         .legacy_redirect(path_and_query)
         .await?
-        .map(|target| (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]).into_response()))
+        .map(|target| {
+            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]).into_response()
+        }))
 }

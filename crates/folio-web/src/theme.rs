@@ -18,8 +18,14 @@ use std::sync::Arc;
 struct DefaultTheme;
 
 /// The templates Folio renders; each must exist in the theme (embedded or overridden).
-pub const PAGE_TEMPLATES: &[&str] =
-    &["index.html", "post.html", "tag.html", "author.html", "search.html", "error.html"];
+pub const PAGE_TEMPLATES: &[&str] = &[
+    "index.html",
+    "post.html",
+    "tag.html",
+    "author.html",
+    "search.html",
+    "error.html",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
@@ -34,8 +40,14 @@ impl ThemeError {
     pub(crate) fn from_minijinja(err: &minijinja::Error) -> Self {
         let name = err.name().unwrap_or("(unknown)").to_owned();
         let line = err.line().map(|l| format!(" line {l}")).unwrap_or_default();
-        let what = err.detail().map(|d| format!("{}: {d}", err.kind())).unwrap_or_else(|| err.kind().to_string());
-        ThemeError::Template { name: format!("{name}{line}"), detail: what }
+        let what = err
+            .detail()
+            .map(|d| format!("{}: {d}", err.kind()))
+            .unwrap_or_else(|| err.kind().to_string());
+        ThemeError::Template {
+            name: format!("{name}{line}"),
+            detail: what,
+        }
     }
 }
 
@@ -59,12 +71,19 @@ fn read_override(dir: Option<&Path>, rel: &str) -> Result<Option<Vec<u8>>, Theme
     match std::fs::read(&path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ThemeError::Folder { path, detail: e.to_string() }),
+        Err(e) => Err(ThemeError::Folder {
+            path,
+            detail: e.to_string(),
+        }),
     }
 }
 
 pub(crate) fn fingerprint(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Theme {
@@ -72,14 +91,19 @@ impl Theme {
     pub fn load(dir: Option<&Path>) -> Result<Theme, ThemeError> {
         if let Some(dir) = dir {
             if !dir.is_dir() {
-                return Err(ThemeError::Folder { path: dir.to_owned(), detail: "is not a folder".into() });
+                return Err(ThemeError::Folder {
+                    path: dir.to_owned(),
+                    detail: "is not a folder".into(),
+                });
             }
         }
         let mut sources: HashMap<String, String> = HashMap::new();
         let mut assets = HashMap::new();
         for file in DefaultTheme::iter() {
             let rel = file.as_ref();
-            let embedded = DefaultTheme::get(rel).map(|f| f.data.into_owned()).unwrap_or_default();
+            let embedded = DefaultTheme::get(rel)
+                .map(|f| f.data.into_owned())
+                .unwrap_or_default();
             let bytes = read_override(dir, rel)?.unwrap_or(embedded);
             if let Some(name) = rel.strip_prefix("templates/") {
                 let text = String::from_utf8(bytes).map_err(|_| ThemeError::Template {
@@ -100,8 +124,10 @@ impl Theme {
         let sources = Arc::new(sources);
         let lookup = Arc::clone(&sources);
         env.set_loader(move |name| Ok(lookup.get(name).cloned()));
-        let fingerprints: HashMap<String, String> =
-            assets.iter().map(|(k, v)| (k.clone(), v.fingerprint.clone())).collect();
+        let fingerprints: HashMap<String, String> = assets
+            .iter()
+            .map(|(k, v)| (k.clone(), v.fingerprint.clone()))
+            .collect();
         env.add_function("asset_url", move |path: String| -> String {
             match fingerprints.get(&path) {
                 Some(fp) => format!("/assets/{path}?v={fp}"),
@@ -109,11 +135,15 @@ impl Theme {
             }
         });
         for name in sources.keys() {
-            env.get_template(name).map_err(|e| ThemeError::from_minijinja(&e))?;
+            env.get_template(name)
+                .map_err(|e| ThemeError::from_minijinja(&e))?;
         }
         for name in PAGE_TEMPLATES {
             if !sources.contains_key(*name) {
-                return Err(ThemeError::Template { name: (*name).to_owned(), detail: "is missing".into() });
+                return Err(ThemeError::Template {
+                    name: (*name).to_owned(),
+                    detail: "is missing".into(),
+                });
             }
         }
         Ok(Theme { env, assets })
@@ -121,8 +151,13 @@ impl Theme {
 
     /// Renders a page template with a context. Errors name the template and line.
     pub fn render<C: Serialize>(&self, name: &str, context: &C) -> Result<String, ThemeError> {
-        let template = self.env.get_template(name).map_err(|e| ThemeError::from_minijinja(&e))?;
-        template.render(Value::from_serialize(context)).map_err(|e| ThemeError::from_minijinja(&e))
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| ThemeError::from_minijinja(&e))?;
+        template
+            .render(Value::from_serialize(context))
+            .map_err(|e| ThemeError::from_minijinja(&e))
     }
 
     pub fn asset(&self, path: &str) -> Option<&Asset> {
@@ -133,7 +168,11 @@ impl Theme {
 /// Escapes `& < > " '` in HTML templates, like minijinja's default, but leaves `/`
 /// alone: URLs stay readable and pages smaller, and `/` is harmless in text and quoted
 /// attribute values.
-pub(crate) fn html_formatter(out: &mut minijinja::Output, state: &minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+pub(crate) fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     if matches!(state.auto_escape(), minijinja::AutoEscape::Html) && !value.is_safe() {
         if let Some(text) = value.as_str() {
             let mut escaped = String::with_capacity(text.len() + 16);
@@ -154,13 +193,21 @@ pub(crate) fn html_formatter(out: &mut minijinja::Output, state: &minijinja::Sta
 }
 
 fn asset(name: &str, bytes: Vec<u8>) -> Asset {
-    let content_type = mime_guess::from_path(name).first_or_octet_stream().essence_str().to_owned();
-    let content_type = if content_type.starts_with("text/") || content_type == "application/javascript" {
-        format!("{content_type}; charset=utf-8")
-    } else {
-        content_type
-    };
-    Asset { fingerprint: fingerprint(&bytes), bytes: bytes::Bytes::from(bytes), content_type }
+    let content_type = mime_guess::from_path(name)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned();
+    let content_type =
+        if content_type.starts_with("text/") || content_type == "application/javascript" {
+            format!("{content_type}; charset=utf-8")
+        } else {
+            content_type
+        };
+    Asset {
+        fingerprint: fingerprint(&bytes),
+        bytes: bytes::Bytes::from(bytes),
+        content_type,
+    }
 }
 
 /// Files of the override folder that the default theme does not have (extra partials,
@@ -171,10 +218,15 @@ fn collect_extra_files(
     sources: &mut HashMap<String, String>,
     assets: &mut HashMap<String, Asset>,
 ) -> Result<(), ThemeError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ThemeError::Folder { path: dir.to_owned(), detail: e.to_string() })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| ThemeError::Folder {
+        path: dir.to_owned(),
+        detail: e.to_string(),
+    })?;
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(rel) = path.strip_prefix(root) else { continue };
+        let Ok(rel) = path.strip_prefix(root) else {
+            continue;
+        };
         let rel = rel.to_string_lossy().replace('\\', "/");
         if path.is_dir() {
             if rel.matches('/').count() < 4 {
@@ -184,12 +236,18 @@ fn collect_extra_files(
         }
         if let Some(name) = rel.strip_prefix("templates/") {
             if !sources.contains_key(name) {
-                let text = std::fs::read_to_string(&path).map_err(|e| ThemeError::Folder { path: path.clone(), detail: e.to_string() })?;
+                let text = std::fs::read_to_string(&path).map_err(|e| ThemeError::Folder {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
                 sources.insert(name.to_owned(), text);
             }
         } else if let Some(name) = rel.strip_prefix("assets/") {
             if !assets.contains_key(name) {
-                let bytes = std::fs::read(&path).map_err(|e| ThemeError::Folder { path: path.clone(), detail: e.to_string() })?;
+                let bytes = std::fs::read(&path).map_err(|e| ThemeError::Folder {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
                 assets.insert(name.to_owned(), asset(name, bytes));
             }
         }

@@ -167,7 +167,11 @@ impl SiteView {
             url: state.config().base_url.clone(),
             lang: settings.lang.clone(),
             navigation: settings.navigation.clone(),
-            logo: if settings.logo.is_empty() { String::new() } else { absolute_url(state, &settings.logo) },
+            logo: if settings.logo.is_empty() {
+                String::new()
+            } else {
+                absolute_url(state, &settings.logo)
+            },
             accent: settings.accent.clone(),
         }
     }
@@ -180,9 +184,21 @@ pub fn site_feeds(state: &AppState, settings: &SiteSettings) -> Vec<FeedLink> {
 /// The three feeds under a listing's path (`/` or `/tag/x/`).
 pub fn feeds_under(state: &AppState, base: &str, title: &str) -> Vec<FeedLink> {
     vec![
-        FeedLink { title: format!("{title} (Atom)"), url: state.absolute(&format!("{base}feed.xml")), kind: "application/atom+xml" },
-        FeedLink { title: format!("{title} (RSS)"), url: state.absolute(&format!("{base}rss.xml")), kind: "application/rss+xml" },
-        FeedLink { title: format!("{title} (JSON Feed)"), url: state.absolute(&format!("{base}feed.json")), kind: "application/feed+json" },
+        FeedLink {
+            title: format!("{title} (Atom)"),
+            url: state.absolute(&format!("{base}feed.xml")),
+            kind: "application/atom+xml",
+        },
+        FeedLink {
+            title: format!("{title} (RSS)"),
+            url: state.absolute(&format!("{base}rss.xml")),
+            kind: "application/rss+xml",
+        },
+        FeedLink {
+            title: format!("{title} (JSON Feed)"),
+            url: state.absolute(&format!("{base}feed.json")),
+            kind: "application/feed+json",
+        },
     ]
 }
 
@@ -195,9 +211,23 @@ pub fn summary_view(state: &AppState, p: &PostSummary, images: &ImageSets) -> Su
         published_at: iso(published),
         published_display: display_date(published),
         reading_minutes: reading_minutes(p.word_count),
-        author: Link { name: p.author.name.clone(), url: state.absolute(&author_path(&p.author.slug)) },
-        tags: p.tags.iter().map(|t| Link { name: t.name.clone(), url: state.absolute(&tag_path(&t.slug)) }).collect(),
-        feature_image: p.feature_image.as_deref().map(|u| absolute_url(state, u)).unwrap_or_default(),
+        author: Link {
+            name: p.author.name.clone(),
+            url: state.absolute(&author_path(&p.author.slug)),
+        },
+        tags: p
+            .tags
+            .iter()
+            .map(|t| Link {
+                name: t.name.clone(),
+                url: state.absolute(&tag_path(&t.slug)),
+            })
+            .collect(),
+        feature_image: p
+            .feature_image
+            .as_deref()
+            .map(|u| absolute_url(state, u))
+            .unwrap_or_default(),
         feature_image_alt: p.feature_image_alt.clone(),
         feature_picture: feature_picture(p.feature_image.as_deref(), images),
     }
@@ -222,8 +252,19 @@ pub fn post_view(state: &AppState, post: &Post, images: &ImageSets) -> PostView 
             url: state.absolute(&author_path(&s.author.slug)),
             bio: s.author.bio.clone(),
         },
-        tags: s.tags.iter().map(|t| Link { name: t.name.clone(), url: state.absolute(&tag_path(&t.slug)) }).collect(),
-        feature_image: s.feature_image.as_deref().map(|u| absolute_url(state, u)).unwrap_or_default(),
+        tags: s
+            .tags
+            .iter()
+            .map(|t| Link {
+                name: t.name.clone(),
+                url: state.absolute(&tag_path(&t.slug)),
+            })
+            .collect(),
+        feature_image: s
+            .feature_image
+            .as_deref()
+            .map(|u| absolute_url(state, u))
+            .unwrap_or_default(),
         feature_image_alt: s.feature_image_alt.clone(),
         feature_picture: feature_picture(s.feature_image.as_deref(), images),
     }
@@ -232,7 +273,11 @@ pub fn post_view(state: &AppState, post: &Post, images: &ImageSets) -> PostView 
 /// JSON for a `<script type="application/ld+json">` block. `<`, `>` and `&` are
 /// escaped as `\u003c` and friends so the text can never close the script element.
 pub fn json_ld(value: &serde_json::Value) -> Value {
-    let text = value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
+    let text = value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     Value::from_safe_string(text)
 }
 
@@ -270,7 +315,11 @@ pub fn render_error(
             ..Default::default()
         },
         current_path: path.to_owned(),
-        page: ErrorPage { status: status.as_u16(), heading, message },
+        page: ErrorPage {
+            status: status.as_u16(),
+            heading,
+            message,
+        },
     };
     state.theme().render("error.html", &context)
 }

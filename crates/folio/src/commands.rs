@@ -1,11 +1,14 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand, UserCreateArgs, UserResetArgs};
+use crate::cli::{
+    Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand,
+    UserCreateArgs, UserResetArgs,
+};
 use crate::config::{Config, Listen};
 use anyhow::{bail, Context};
 use base64::Engine as _;
-use folio_media::MediaStore as _;
 use folio_core::{Email, PersonName, Role};
+use folio_media::MediaStore as _;
 use folio_store::{NewUser, Store};
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
@@ -21,13 +24,19 @@ pub async fn run(cli: Cli, loaded: crate::config::Loaded) -> anyhow::Result<Exit
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
-    match cli.command.unwrap_or(Command::Serve(crate::cli::ServeArgs { no_migrate: false })) {
+    match cli
+        .command
+        .unwrap_or(Command::Serve(crate::cli::ServeArgs { no_migrate: false }))
+    {
         Command::Serve(args) => serve(config, !args.no_migrate).await,
         Command::Migrate => {
             let store = open_store(&config).await?;
             store.migrate().await.context("applying migrations")?;
             eprintln!("migrations applied");
-            let indexed = store.catch_up_search_terms().await.context("writing the search index")?;
+            let indexed = store
+                .catch_up_search_terms()
+                .await
+                .context("writing the search index")?;
             if indexed > 0 {
                 eprintln!("search index: {indexed} posts indexed");
             }
@@ -39,15 +48,25 @@ pub async fn run(cli: Cli, loaded: crate::config::Loaded) -> anyhow::Result<Exit
             let email = email_arg(&args.email)?;
             let store = migrated_store(&config).await?;
             let user = user_by_email_arg(&store, &email).await?;
-            let token = store.create_token(user.id, &args.label).await.context("creating the token")?;
+            let token = store
+                .create_token(user.id, &args.label)
+                .await
+                .context("creating the token")?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck(args) => healthcheck(&config, args).await,
         Command::Export(args) => export(&config, args).await,
-        Command::Import(ImportArgs { from: Some(from), .. }) => import_from(&config, from).await,
-        Command::Import(ImportArgs { file: Some(file), .. }) => import(&config, file).await,
-        Command::Import(ImportArgs { file: None, from: None }) => bail!("folio import: give a file (see folio import --help)"),
+        Command::Import(ImportArgs {
+            from: Some(from), ..
+        }) => import_from(&config, from).await,
+        Command::Import(ImportArgs {
+            file: Some(file), ..
+        }) => import(&config, file).await,
+        Command::Import(ImportArgs {
+            file: None,
+            from: None,
+        }) => bail!("folio import: give a file (see folio import --help)"),
     }
 }
 
@@ -62,7 +81,9 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     }
-    Store::connect(&config.database_url).await.context("opening the database (FOLIO_DATABASE_URL)")
+    Store::connect(&config.database_url)
+        .await
+        .context("opening the database (FOLIO_DATABASE_URL)")
 }
 
 /// Creates the data folder when missing and fails unless a file can be written there:
@@ -70,12 +91,24 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// say so at start, not at the first upload. Commands that only read (export,
 /// healthcheck) still work on a read-only copy.
 pub(crate) fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data folder {} (FOLIO_DATA_DIR)", config.data_dir.display()))?;
-    let probe = config.data_dir.join(format!(".folio-write-check-{}", &folio_store::random_token()[..12]));
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "creating the data folder {} (FOLIO_DATA_DIR)",
+            config.data_dir.display()
+        )
+    })?;
+    let probe = config.data_dir.join(format!(
+        ".folio-write-check-{}",
+        &folio_store::random_token()[..12]
+    ));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
-        .with_context(|| format!("the data folder {} is not writable (FOLIO_DATA_DIR)", config.data_dir.display()))
+        .with_context(|| {
+            format!(
+                "the data folder {} is not writable (FOLIO_DATA_DIR)",
+                config.data_dir.display()
+            )
+        })
 }
 
 pub(crate) async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
@@ -102,12 +135,15 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let state = folio_web::AppState::with_shared(store.clone(), web, shared).context("loading the theme (FOLIO_THEME_DIR)")?;
-    let (listener, socket_file) = listen(&config).with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+    let state = folio_web::AppState::with_shared(store.clone(), web, shared)
+        .context("loading the theme (FOLIO_THEME_DIR)")?;
+    let (listener, socket_file) = listen(&config)
+        .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
     #[cfg(unix)]
     let health = match &config.health_socket {
         Some(name) => {
-            let socket = health_socket::bind(name).with_context(|| format!("listening on {name} (FOLIO_HEALTH_SOCKET)"))?;
+            let socket = health_socket::bind(name)
+                .with_context(|| format!("listening on {name} (FOLIO_HEALTH_SOCKET)"))?;
             Some(tokio::spawn(folio_web::serve_health(socket, state.clone())))
         }
         None => None,
@@ -118,7 +154,10 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         folio_web::Listener::Unix(_) => config.listen.to_string(),
     };
     if store.count_users().await.unwrap_or(1) == 0 {
-        let token = store.create_setup_token().await.context("creating the set-up token")?;
+        let token = store
+            .create_setup_token()
+            .await
+            .context("creating the set-up token")?;
         tracing::info!(
             "no users yet: set up the owner at {}/admin/setup (from this machine), or from anywhere with the one-time link {}/admin/setup?token={token} \
              (or on the command line: `folio user create --email you@example.com --name \"Your Name\" --role owner --password-stdin`)",
@@ -132,7 +171,9 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         startup_ms = started.elapsed().as_millis() as u64,
         "listening on {address}"
     );
-    let served = folio_web::serve(listener, state, shutdown_signal()).await.context("serving");
+    let served = folio_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving");
     #[cfg(unix)]
     socket_file.inspect(unix_listen::SocketFile::remove);
     served?;
@@ -155,7 +196,11 @@ type SocketFile = ();
 fn listen(config: &Config) -> std::io::Result<(folio_web::Listener, SocketFile)> {
     match &config.listen {
         Listen::Tcp(addr) => {
-            let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+            let socket = if addr.is_ipv4() {
+                tokio::net::TcpSocket::new_v4()?
+            } else {
+                tokio::net::TcpSocket::new_v6()?
+            };
             socket.set_reuseaddr(true)?;
             #[cfg(unix)]
             socket.set_reuseport(config.listen_reuse_port)?;
@@ -168,7 +213,10 @@ fn listen(config: &Config) -> std::io::Result<(folio_web::Listener, SocketFile)>
             Ok((listener.into(), Some(file)))
         }
         #[cfg(not(unix))]
-        Listen::Unix(_) => Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "Unix sockets need a Unix system")),
+        Listen::Unix(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "Unix sockets need a Unix system",
+        )),
     }
 }
 
@@ -199,10 +247,16 @@ mod unix_listen {
     pub fn bind(path: &Path) -> std::io::Result<(tokio::net::UnixListener, SocketFile)> {
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if !meta.file_type().is_socket() {
-                return Err(Error::new(ErrorKind::AlreadyExists, "a file that is not a socket is in the way"));
+                return Err(Error::new(
+                    ErrorKind::AlreadyExists,
+                    "a file that is not a socket is in the way",
+                ));
             }
             if std::os::unix::net::UnixStream::connect(path).is_ok() {
-                return Err(Error::new(ErrorKind::AddrInUse, "another server is accepting on this socket"));
+                return Err(Error::new(
+                    ErrorKind::AddrInUse,
+                    "another server is accepting on this socket",
+                ));
             }
             std::fs::remove_file(path)?;
         }
@@ -212,7 +266,13 @@ mod unix_listen {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
         let meta = std::fs::metadata(path)?;
         listener.set_nonblocking(true)?;
-        Ok((tokio::net::UnixListener::from_std(listener)?, SocketFile { path: path.to_owned(), id: (meta.dev(), meta.ino()) }))
+        Ok((
+            tokio::net::UnixListener::from_std(listener)?,
+            SocketFile {
+                path: path.to_owned(),
+                id: (meta.dev(), meta.ino()),
+            },
+        ))
     }
 }
 
@@ -230,7 +290,10 @@ mod health_socket {
                 std::os::unix::net::SocketAddr::from_abstract_name(abstract_name.as_bytes())
             }
             #[cfg(not(target_os = "linux"))]
-            Some(_) => Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "@name sockets need Linux")),
+            Some(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "@name sockets need Linux",
+            )),
             None => std::os::unix::net::SocketAddr::from_pathname(name),
         }
     }
@@ -245,7 +308,9 @@ mod health_socket {
         tokio::net::UnixListener::from_std(listener)
     }
 
-    pub fn connect(address: &std::os::unix::net::SocketAddr) -> std::io::Result<tokio::net::UnixStream> {
+    pub fn connect(
+        address: &std::os::unix::net::SocketAddr,
+    ) -> std::io::Result<tokio::net::UnixStream> {
         let stream = UnixStream::connect_addr(address)?;
         stream.set_nonblocking(true)?;
         tokio::net::UnixStream::from_std(stream)
@@ -293,16 +358,34 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<Ex
     let email = email_arg(&args.email)?;
     let name = PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-    let password_hash = if args.password_stdin { Some(password_from_stdin().await?) } else { None };
+    let password_hash = if args.password_stdin {
+        Some(password_from_stdin().await?)
+    } else {
+        None
+    };
     let store = migrated_store(config).await?;
     let user = store
-        .create_user(NewUser { email, name, role, bio: String::new(), password_hash })
+        .create_user(NewUser {
+            email,
+            name,
+            role,
+            bio: String::new(),
+            password_hash,
+        })
         .await
         .map_err(|e| match e {
-            folio_store::StoreError::Conflict { .. } => anyhow::anyhow!("--email: a user with this address already exists"),
+            folio_store::StoreError::Conflict { .. } => {
+                anyhow::anyhow!("--email: a user with this address already exists")
+            }
             e => anyhow::Error::new(e).context("creating the user"),
         })?;
-    eprintln!("created {} user {} <{}> (id {})", user.role.as_str(), user.name, user.email, user.id);
+    eprintln!(
+        "created {} user {} <{}> (id {})",
+        user.role.as_str(),
+        user.name,
+        user.email,
+        user.id
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -313,17 +396,27 @@ fn email_arg(raw: &str) -> anyhow::Result<Email> {
 
 /// The user `--email` names, or an error that says nobody has it.
 async fn user_by_email_arg(store: &Store, email: &Email) -> anyhow::Result<folio_store::User> {
-    store.user_by_email(email).await.map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))
+    store
+        .user_by_email(email)
+        .await
+        .map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))
 }
 
 /// The first line of standard input, checked against the password policy, hashed.
 async fn password_from_stdin() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']);
     let chars = password.chars().count();
     if !PASSWORD_CHARS.contains(&chars) {
-        bail!("password: must be {} to {} characters long (got {chars})", PASSWORD_CHARS.start(), PASSWORD_CHARS.end());
+        bail!(
+            "password: must be {} to {} characters long (got {chars})",
+            PASSWORD_CHARS.start(),
+            PASSWORD_CHARS.end()
+        );
     }
     let password = password.to_owned();
     Ok(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await??)
@@ -331,21 +424,42 @@ async fn password_from_stdin() -> anyhow::Result<String> {
 
 async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<ExitCode> {
     let email = email_arg(&args.email)?;
-    let hash = if args.password_stdin { Some(password_from_stdin().await?) } else { None };
+    let hash = if args.password_stdin {
+        Some(password_from_stdin().await?)
+    } else {
+        None
+    };
     let store = migrated_store(config).await?;
     let user = user_by_email_arg(&store, &email).await?;
     match hash {
         Some(hash) => {
-            store.set_password(user.id, &hash).await.context("setting the password")?;
-            store.clear_login_failures(&format!("account:{}", user.email)).await.context("clearing failed sign-ins")?;
-            eprintln!("password of {} <{}> changed; their sessions are ended", user.name, user.email);
+            store
+                .set_password(user.id, &hash)
+                .await
+                .context("setting the password")?;
+            store
+                .clear_login_failures(&format!("account:{}", user.email))
+                .await
+                .context("clearing failed sign-ins")?;
+            eprintln!(
+                "password of {} <{}> changed; their sessions are ended",
+                user.name, user.email
+            );
         }
         None => {
             let token = store
-                .create_password_reset(user.id, chrono::Duration::hours(folio_web::RESET_LINK_HOURS))
+                .create_password_reset(
+                    user.id,
+                    chrono::Duration::hours(folio_web::RESET_LINK_HOURS),
+                )
                 .await
                 .context("creating the link")?;
-            eprintln!("a link for {} <{}> to choose a new password, valid {} hours, once:", user.name, user.email, folio_web::RESET_LINK_HOURS);
+            eprintln!(
+                "a link for {} <{}> to choose a new password, valid {} hours, once:",
+                user.name,
+                user.email,
+                folio_web::RESET_LINK_HOURS
+            );
             println!("{}/admin/reset/{token}", config.base_url);
         }
     }
@@ -361,7 +475,10 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
     if args.url.is_none() {
         let own = match (&config.health_socket, &config.listen) {
             (Some(name), _) => Some((name.clone(), health_socket::address(name))),
-            (None, Listen::Unix(path)) => Some((config.listen.to_string(), std::os::unix::net::SocketAddr::from_pathname(path))),
+            (None, Listen::Unix(path)) => Some((
+                config.listen.to_string(),
+                std::os::unix::net::SocketAddr::from_pathname(path),
+            )),
             (None, Listen::Tcp(_)) => None,
         };
         if let Some((shown, address)) = own {
@@ -369,7 +486,11 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
                 let stream = health_socket::connect(&address?)?;
                 ask_ready(stream, "localhost").await
             };
-            return report_ready(&shown, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await);
+            return report_ready(
+                &shown,
+                args.timeout,
+                tokio::time::timeout(Duration::from_secs(args.timeout), check).await,
+            );
         }
     }
     let base = match args.url {
@@ -379,7 +500,11 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
                 bail!("FOLIO_LISTEN: a Unix socket needs a Unix system; give --url");
             };
             if addr.ip().is_unspecified() {
-                addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+                addr.set_ip(if addr.is_ipv4() {
+                    [127, 0, 0, 1].into()
+                } else {
+                    std::net::Ipv6Addr::LOCALHOST.into()
+                });
             }
             format!("http://{addr}")
         }
@@ -392,11 +517,18 @@ async fn healthcheck(config: &Config, args: HealthcheckArgs) -> anyhow::Result<E
         let stream = tokio::net::TcpStream::connect(&host).await?;
         ask_ready(stream, &host).await
     };
-    report_ready(&host, args.timeout, tokio::time::timeout(Duration::from_secs(args.timeout), check).await)
+    report_ready(
+        &host,
+        args.timeout,
+        tokio::time::timeout(Duration::from_secs(args.timeout), check).await,
+    )
 }
 
 /// Sends `GET /readyz` on `stream` and returns the head of the answer.
-async fn ask_ready<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut stream: S, host: &str) -> std::io::Result<String> {
+async fn ask_ready<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut stream: S,
+    host: &str,
+) -> std::io::Result<String> {
     let request = format!("GET /readyz HTTP/1.1\r\nHost: {host}\r\nUser-Agent: folio-healthcheck\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut head = vec![0u8; 64];
@@ -404,7 +536,11 @@ async fn ask_ready<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut 
     Ok(String::from_utf8_lossy(&head[..n]).into_owned())
 }
 
-fn report_ready(target: &str, timeout: u64, outcome: Result<std::io::Result<String>, tokio::time::error::Elapsed>) -> anyhow::Result<ExitCode> {
+fn report_ready(
+    target: &str,
+    timeout: u64,
+    outcome: Result<std::io::Result<String>, tokio::time::error::Elapsed>,
+) -> anyhow::Result<ExitCode> {
     match outcome {
         Ok(Ok(head)) if head.starts_with("HTTP/1.1 200") => {
             println!("ready");
@@ -431,12 +567,22 @@ async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let files = media_files(config);
     for entry in &mut site.media {
         for rendition in &entry.entry.renditions {
-            let key = folio_media::MediaKey::parse(&rendition.key).with_context(|| format!("media entry {}", entry.entry.id))?;
-            match files.get(&key).await.with_context(|| format!("reading the media file {key}"))? {
+            let key = folio_media::MediaKey::parse(&rendition.key)
+                .with_context(|| format!("media entry {}", entry.entry.id))?;
+            match files
+                .get(&key)
+                .await
+                .with_context(|| format!("reading the media file {key}"))?
+            {
                 Some(bytes) => {
-                    entry.files.insert(rendition.key.clone(), base64::engine::general_purpose::STANDARD.encode(bytes));
+                    entry.files.insert(
+                        rendition.key.clone(),
+                        base64::engine::general_purpose::STANDARD.encode(bytes),
+                    );
                 }
-                None => tracing::warn!(key = %key, "a media file of the library is missing; exported without it"),
+                None => {
+                    tracing::warn!(key = %key, "a media file of the library is missing; exported without it")
+                }
             }
         }
     }
@@ -447,7 +593,11 @@ async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
             let tmp = path.with_extension("partial");
             std::fs::write(&tmp, &json).with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("exported {} posts and pages to {}", site.posts.len(), path.display());
+            eprintln!(
+                "exported {} posts and pages to {}",
+                site.posts.len(),
+                path.display()
+            );
         }
         None => {
             let mut out = std::io::stdout().lock();
@@ -493,7 +643,9 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
     let media = folio_web::media::Media::new(&web_config(config));
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} posts and pages  {elapsed} (about {eta} to go)") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} posts and pages  {elapsed} (about {eta} to go)",
+        ) {
             bar.set_style(style);
         }
         bar
@@ -510,14 +662,22 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
         }
     };
     let report = match &from {
-        ImportFrom::WordPress(_) => folio_web::import::wordpress(&store, &media, &file, &options, &mut on_progress).await,
-        ImportFrom::Ghost(_) => folio_web::import::ghost(&store, &media, &file, &options, &mut on_progress).await,
+        ImportFrom::WordPress(_) => {
+            folio_web::import::wordpress(&store, &media, &file, &options, &mut on_progress).await
+        }
+        ImportFrom::Ghost(_) => {
+            folio_web::import::ghost(&store, &media, &file, &options, &mut on_progress).await
+        }
     }?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     print!("{report}");
-    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<ExitCode> {
@@ -528,31 +688,40 @@ async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<Exi
     } else {
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
     };
-    let site: folio_store::export::SiteExport =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a Folio export", file.display()))?;
+    let site: folio_store::export::SiteExport = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a Folio export", file.display()))?;
     // Files first: a key is checked before anything is written, and a file written for
     // an import that then fails is only an unreferenced, content-named file.
     let files = media_files(config);
     check_data_dir_writable(config)?;
     for entry in &site.media {
         for (key, content) in &entry.files {
-            let key = folio_media::MediaKey::parse(key).with_context(|| format!("media entry {}: file {key:?}", entry.entry.id))?;
+            let key = folio_media::MediaKey::parse(key)
+                .with_context(|| format!("media entry {}: file {key:?}", entry.entry.id))?;
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(content)
-                .with_context(|| format!("media entry {}: file {key} is not base64", entry.entry.id))?;
+                .with_context(|| {
+                    format!("media entry {}: file {key} is not base64", entry.entry.id)
+                })?;
             // Served with the type its name says: the bytes must be that type.
             let kind = folio_media::sniff(&bytes).ok().filter(|k| Some(*k) == key.kind()).with_context(|| {
                 format!("media entry {}: file {key} is not the image its name says; nothing was imported", entry.entry.id)
             })?;
             let mime = kind.mime();
-            files.put(&key, bytes.into(), mime).await.with_context(|| format!("writing the media file {key}"))?;
+            files
+                .put(&key, bytes.into(), mime)
+                .await
+                .with_context(|| format!("writing the media file {key}"))?;
         }
     }
     let store = migrated_store(config).await?;
     let report = store.import_site(&site).await.map_err(|e| match e {
         folio_store::StoreError::Invalid(fields) => {
             let list: Vec<String> = fields.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-            anyhow::anyhow!("the export is invalid, nothing was imported:\n  {}", list.join("\n  "))
+            anyhow::anyhow!(
+                "the export is invalid, nothing was imported:\n  {}",
+                list.join("\n  ")
+            )
         }
         e => anyhow::Error::new(e).context("importing; nothing was imported"),
     })?;

@@ -133,7 +133,10 @@ pub struct ConfigError {
 }
 
 fn err(source_name: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError { source_name: source_name.into(), message: message.into() }
+    ConfigError {
+        source_name: source_name.into(),
+        message: message.into(),
+    }
 }
 
 /// What was loaded, and the warnings to log once logging is up.
@@ -155,20 +158,32 @@ impl Config {
     }
 
     /// Loads from an explicit environment (for tests).
-    pub fn from_sources(file: Option<&Path>, env: Vec<(String, String)>) -> Result<Loaded, ConfigError> {
+    pub fn from_sources(
+        file: Option<&Path>,
+        env: Vec<(String, String)>,
+    ) -> Result<Loaded, ConfigError> {
         let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let warnings: Vec<String> = env
             .iter()
             .filter(|(k, _)| k.starts_with("FOLIO_") && !KNOWN_VARIABLES.contains(&k.as_str()))
-            .map(|(k, _)| format!("unknown environment variable {k} is ignored (known: {})", KNOWN_VARIABLES.join(", ")))
+            .map(|(k, _)| {
+                format!(
+                    "unknown environment variable {k} is ignored (known: {})",
+                    KNOWN_VARIABLES.join(", ")
+                )
+            })
             .collect();
 
-        let file_path = file.map(Path::to_path_buf).or_else(|| get("FOLIO_CONFIG").map(PathBuf::from));
+        let file_path = file
+            .map(Path::to_path_buf)
+            .or_else(|| get("FOLIO_CONFIG").map(PathBuf::from));
         let (file_cfg, file_name) = match &file_path {
             Some(path) => {
                 let name = format!("config file {}", path.display());
-                let text = std::fs::read_to_string(path).map_err(|e| err(&name, format!("cannot be read: {e}")))?;
-                let parsed: FileConfig = toml::from_str(&text).map_err(|e| err(&name, e.message().to_owned()))?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| err(&name, format!("cannot be read: {e}")))?;
+                let parsed: FileConfig =
+                    toml::from_str(&text).map_err(|e| err(&name, e.message().to_owned()))?;
                 (parsed, name)
             }
             None => (FileConfig::default(), String::new()),
@@ -179,22 +194,46 @@ impl Config {
         let secret = |name: &str| -> Result<Option<Sourced<String>>, ConfigError> {
             let file_var = format!("{name}_FILE");
             match (get(name), get(&file_var)) {
-                (Some(_), Some(_)) => Err(err(name, format!("set either {name} or {file_var}, not both"))),
-                (Some(v), None) => Ok(Some(Sourced { value: v, from: name.to_owned() })),
+                (Some(_), Some(_)) => Err(err(
+                    name,
+                    format!("set either {name} or {file_var}, not both"),
+                )),
+                (Some(v), None) => Ok(Some(Sourced {
+                    value: v,
+                    from: name.to_owned(),
+                })),
                 (None, Some(path)) => {
-                    let v = std::fs::read_to_string(&path).map_err(|e| err(&file_var, format!("cannot read {path}: {e}")))?;
-                    Ok(Some(Sourced { value: v.trim_end_matches(['\n', '\r']).to_owned(), from: file_var }))
+                    let v = std::fs::read_to_string(&path)
+                        .map_err(|e| err(&file_var, format!("cannot read {path}: {e}")))?;
+                    Ok(Some(Sourced {
+                        value: v.trim_end_matches(['\n', '\r']).to_owned(),
+                        from: file_var,
+                    }))
                 }
                 (None, None) => Ok(None),
             }
         };
-        let pick = |env_name: &str, file_value: Option<String>, file_key: &str| -> Option<Sourced<String>> {
+        let pick = |env_name: &str,
+                    file_value: Option<String>,
+                    file_key: &str|
+         -> Option<Sourced<String>> {
             get(env_name)
-                .map(|v| Sourced { value: v, from: env_name.to_owned() })
-                .or_else(|| file_value.map(|v| Sourced { value: v, from: from_file(file_key) }))
+                .map(|v| Sourced {
+                    value: v,
+                    from: env_name.to_owned(),
+                })
+                .or_else(|| {
+                    file_value.map(|v| Sourced {
+                        value: v,
+                        from: from_file(file_key),
+                    })
+                })
         };
 
-        let data_dir = get("FOLIO_DATA_DIR").map(PathBuf::from).or(file_cfg.data_dir).unwrap_or_else(|| PathBuf::from("./folio-data"));
+        let data_dir = get("FOLIO_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file_cfg.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./folio-data"));
         if data_dir.as_os_str().is_empty() {
             return Err(err("FOLIO_DATA_DIR", "must not be empty"));
         }
@@ -208,7 +247,12 @@ impl Config {
             Some(v) => match v.trim() {
                 "true" | "1" | "yes" => true,
                 "false" | "0" | "no" | "" => false,
-                other => return Err(err("FOLIO_LISTEN_REUSE_PORT", format!("{other:?} is not true or false"))),
+                other => {
+                    return Err(err(
+                        "FOLIO_LISTEN_REUSE_PORT",
+                        format!("{other:?} is not true or false"),
+                    ))
+                }
             },
             None => file_cfg.listen_reuse_port.unwrap_or(false),
         };
@@ -231,10 +275,20 @@ impl Config {
             },
         };
 
-        let health_socket = match pick("FOLIO_HEALTH_SOCKET", file_cfg.health_socket, "health_socket") {
+        let health_socket = match pick(
+            "FOLIO_HEALTH_SOCKET",
+            file_cfg.health_socket,
+            "health_socket",
+        ) {
             Some(s) if s.value.trim().is_empty() => None,
             Some(s) if s.value.len() > 100 || s.value == "@" => {
-                return Err(err(&s.from, format!("{:?} must be a socket path or @name of at most 100 bytes", s.value)))
+                return Err(err(
+                    &s.from,
+                    format!(
+                        "{:?} must be a socket path or @name of at most 100 bytes",
+                        s.value
+                    ),
+                ))
             }
             Some(s) => Some(s.value),
             None => None,
@@ -251,19 +305,34 @@ impl Config {
         };
 
         let database_url = match secret("FOLIO_DATABASE_URL")?.or_else(|| {
-            file_cfg.database_url.map(|v| Sourced { value: v, from: from_file("database_url") })
+            file_cfg.database_url.map(|v| Sourced {
+                value: v,
+                from: from_file("database_url"),
+            })
         }) {
             Some(s) => {
                 let scheme = s.value.split("://").next().unwrap_or_default();
-                if !matches!(scheme, "sqlite" | "mysql" | "mariadb" | "postgres" | "postgresql") || !s.value.contains(':') {
-                    return Err(err(&s.from, "must start with sqlite://, mysql://, mariadb:// or postgres://"));
+                if !matches!(
+                    scheme,
+                    "sqlite" | "mysql" | "mariadb" | "postgres" | "postgresql"
+                ) || !s.value.contains(':')
+                {
+                    return Err(err(
+                        &s.from,
+                        "must start with sqlite://, mysql://, mariadb:// or postgres://",
+                    ));
                 }
                 s.value
             }
             None => format!("sqlite://{}", data_dir.join("folio.db").display()),
         };
 
-        let redis_url = match secret("FOLIO_REDIS_URL")?.or_else(|| file_cfg.redis_url.map(|v| Sourced { value: v, from: from_file("redis_url") })) {
+        let redis_url = match secret("FOLIO_REDIS_URL")?.or_else(|| {
+            file_cfg.redis_url.map(|v| Sourced {
+                value: v,
+                from: from_file("redis_url"),
+            })
+        }) {
             Some(s) if s.value.starts_with("rediss://") => {
                 return Err(err(&s.from, "rediss:// (Redis over TLS) is not supported by this build; use redis:// on a private network"));
             }
@@ -274,46 +343,95 @@ impl Config {
             None => None,
         };
 
-        let theme_dir = get("FOLIO_THEME_DIR").map(PathBuf::from).or(file_cfg.theme_dir).filter(|p| !p.as_os_str().is_empty());
+        let theme_dir = get("FOLIO_THEME_DIR")
+            .map(PathBuf::from)
+            .or(file_cfg.theme_dir)
+            .filter(|p| !p.as_os_str().is_empty());
 
         let log_format = match pick("FOLIO_LOG_FORMAT", file_cfg.log_format, "log_format") {
             Some(s) => match s.value.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
-                other => return Err(err(&s.from, format!("{other:?} is not a log format: use text or json"))),
+                other => {
+                    return Err(err(
+                        &s.from,
+                        format!("{other:?} is not a log format: use text or json"),
+                    ))
+                }
             },
             None => LogFormat::Text,
         };
 
-        let log = pick("FOLIO_LOG", file_cfg.log, "log").map(|s| s.value).unwrap_or_else(|| "info".into());
+        let log = pick("FOLIO_LOG", file_cfg.log, "log")
+            .map(|s| s.value)
+            .unwrap_or_else(|| "info".into());
 
         let page_cache_mb = match get("FOLIO_PAGE_CACHE_MB") {
-            Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n <= 65_536).ok_or_else(|| {
-                err("FOLIO_PAGE_CACHE_MB", format!("{v:?} is not a whole number of megabytes from 0 (off) to 65536"))
-            })?,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 65_536)
+                .ok_or_else(|| {
+                    err(
+                        "FOLIO_PAGE_CACHE_MB",
+                        format!("{v:?} is not a whole number of megabytes from 0 (off) to 65536"),
+                    )
+                })?,
             None => file_cfg.page_cache_mb.unwrap_or(64),
         };
 
         let media_max_mb = match get("FOLIO_MEDIA_MAX_MB") {
-            Some(v) => v.trim().parse::<u64>().ok().filter(|n| (1..=1024).contains(n)).ok_or_else(|| {
-                err("FOLIO_MEDIA_MAX_MB", format!("{v:?} is not a whole number of megabytes from 1 to 1024"))
-            })?,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=1024).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "FOLIO_MEDIA_MAX_MB",
+                        format!("{v:?} is not a whole number of megabytes from 1 to 1024"),
+                    )
+                })?,
             None => match file_cfg.media_max_mb {
                 Some(n) if !(1..=1024).contains(&n) => {
-                    return Err(err(from_file("media_max_mb"), format!("{n} is not a whole number of megabytes from 1 to 1024")))
+                    return Err(err(
+                        from_file("media_max_mb"),
+                        format!("{n} is not a whole number of megabytes from 1 to 1024"),
+                    ))
                 }
                 Some(n) => n,
                 None => 10,
             },
         };
 
-        let trusted_proxies = match pick("FOLIO_TRUSTED_PROXIES", file_cfg.trusted_proxies, "trusted_proxies") {
-            Some(s) => folio_web::client::TrustedProxies::parse(&s.value).map_err(|why| err(s.from, why))?,
+        let trusted_proxies = match pick(
+            "FOLIO_TRUSTED_PROXIES",
+            file_cfg.trusted_proxies,
+            "trusted_proxies",
+        ) {
+            Some(s) => folio_web::client::TrustedProxies::parse(&s.value)
+                .map_err(|why| err(s.from, why))?,
             None => Default::default(),
         };
 
         Ok(Loaded {
-            config: Config { database_url, data_dir, listen, listen_reuse_port, health_socket, worker_threads, base_url, redis_url, theme_dir, log_format, log, page_cache_mb, media_max_mb, trusted_proxies },
+            config: Config {
+                database_url,
+                data_dir,
+                listen,
+                listen_reuse_port,
+                health_socket,
+                worker_threads,
+                base_url,
+                redis_url,
+                theme_dir,
+                log_format,
+                log,
+                page_cache_mb,
+                media_max_mb,
+                trusted_proxies,
+            },
             warnings,
         })
     }
@@ -327,7 +445,9 @@ fn parse_base_url(raw: &str) -> Result<String, String> {
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| format!("{raw:?} must be an absolute http:// or https:// URL such as https://blog.example.com"))?;
     if rest.is_empty() || rest.contains(['?', '#', ' ', '"', '<', '>']) {
-        return Err(format!("{raw:?} must be a URL with a host and no query or fragment"));
+        return Err(format!(
+            "{raw:?} must be a URL with a host and no query or fragment"
+        ));
     }
     Ok(url.to_owned())
 }
@@ -337,14 +457,22 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn defaults() {
-        let c = Config::from_sources(None, vec![]).expect("defaults load").config;
+        let c = Config::from_sources(None, vec![])
+            .expect("defaults load")
+            .config;
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert!(!c.listen_reuse_port, "a second server on the same address is an error unless asked for");
+        assert!(
+            !c.listen_reuse_port,
+            "a second server on the same address is an error unless asked for"
+        );
         assert_eq!(c.base_url, "http://127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite://./folio-data/folio.db");
         assert_eq!(c.log_format, LogFormat::Text);
@@ -355,24 +483,44 @@ mod tests {
 
     #[test]
     fn a_unix_socket_to_listen_on_needs_the_sites_address_and_no_shared_port() {
-        let c = Config::from_sources(None, env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock"), ("FOLIO_BASE_URL", "https://blog.example")]))
-            .expect("loads")
-            .config;
+        let c = Config::from_sources(
+            None,
+            env(&[
+                ("FOLIO_LISTEN", "unix:/run/folio/one.sock"),
+                ("FOLIO_BASE_URL", "https://blog.example"),
+            ]),
+        )
+        .expect("loads")
+        .config;
         assert_eq!(c.listen, Listen::Unix(PathBuf::from("/run/folio/one.sock")));
         assert_eq!(c.listen.to_string(), "unix:/run/folio/one.sock");
-        let e = Config::from_sources(None, env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock")])).err().expect("no base URL");
+        let e = Config::from_sources(None, env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock")]))
+            .err()
+            .expect("no base URL");
         assert_eq!(e.source_name, "FOLIO_BASE_URL", "{e}");
         assert!(e.message.contains("Unix socket"), "{e}");
         let e = Config::from_sources(
             None,
-            env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock"), ("FOLIO_BASE_URL", "https://blog.example"), ("FOLIO_LISTEN_REUSE_PORT", "true")]),
+            env(&[
+                ("FOLIO_LISTEN", "unix:/run/folio/one.sock"),
+                ("FOLIO_BASE_URL", "https://blog.example"),
+                ("FOLIO_LISTEN_REUSE_PORT", "true"),
+            ]),
         )
         .err()
         .expect("no port to share");
         assert_eq!(e.source_name, "FOLIO_LISTEN_REUSE_PORT", "{e}");
         let long = format!("unix:/{}", "s".repeat(107));
         for bad in ["unix:", long.as_str()] {
-            let e = Config::from_sources(None, env(&[("FOLIO_LISTEN", bad), ("FOLIO_BASE_URL", "https://blog.example")])).err().expect("refused");
+            let e = Config::from_sources(
+                None,
+                env(&[
+                    ("FOLIO_LISTEN", bad),
+                    ("FOLIO_BASE_URL", "https://blog.example"),
+                ]),
+            )
+            .err()
+            .expect("refused");
             assert_eq!(e.source_name, "FOLIO_LISTEN", "{e}");
             assert!(e.message.contains("socket path"), "{e}");
         }
@@ -380,15 +528,31 @@ mod tests {
 
     #[test]
     fn worker_threads_from_the_environment_or_the_file() {
-        let c = Config::from_sources(None, env(&[("FOLIO_WORKER_THREADS", "1")])).expect("loads").config;
+        let c = Config::from_sources(None, env(&[("FOLIO_WORKER_THREADS", "1")]))
+            .expect("loads")
+            .config;
         assert_eq!(c.worker_threads, Some(1));
-        assert_eq!(Config::from_sources(None, env(&[("FOLIO_WORKER_THREADS", "auto")])).expect("loads").config.worker_threads, None);
+        assert_eq!(
+            Config::from_sources(None, env(&[("FOLIO_WORKER_THREADS", "auto")]))
+                .expect("loads")
+                .config
+                .worker_threads,
+            None
+        );
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("folio.toml");
         std::fs::write(&path, "worker_threads = 3\n").expect("write");
-        assert_eq!(Config::from_sources(Some(&path), vec![]).expect("loads").config.worker_threads, Some(3));
+        assert_eq!(
+            Config::from_sources(Some(&path), vec![])
+                .expect("loads")
+                .config
+                .worker_threads,
+            Some(3)
+        );
         std::fs::write(&path, "worker_threads = 0\n").expect("write");
-        let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
+        let e = Config::from_sources(Some(&path), vec![])
+            .err()
+            .expect("refused");
         assert!(e.source_name.ends_with("worker_threads"), "{e}");
     }
 
@@ -407,33 +571,54 @@ mod tests {
             ("FOLIO_WORKER_THREADS", "0"),
             ("FOLIO_WORKER_THREADS", "many"),
         ] {
-            let e = Config::from_sources(None, env(&[(var, value)])).err().expect("refused");
+            let e = Config::from_sources(None, env(&[(var, value)]))
+                .err()
+                .expect("refused");
             assert_eq!(e.source_name, var, "{e}");
         }
     }
 
     #[test]
     fn unknown_variables_are_warned_about() {
-        let loaded = Config::from_sources(None, env(&[("FOLIO_LISTEN", "127.0.0.1:9000"), ("FOLIO_LISTN", "x")])).expect("loads");
+        let loaded = Config::from_sources(
+            None,
+            env(&[("FOLIO_LISTEN", "127.0.0.1:9000"), ("FOLIO_LISTN", "x")]),
+        )
+        .expect("loads");
         assert!(loaded.warnings.iter().any(|w| w.contains("FOLIO_LISTN")));
-        assert_eq!(loaded.config.listen, Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 9000))));
+        assert_eq!(
+            loaded.config.listen,
+            Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 9000)))
+        );
     }
 
     #[test]
     fn file_then_environment() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("folio.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:7000\"\nbase_url = \"https://blog.example/\"\n").expect("write");
-        let c = Config::from_sources(Some(&path), vec![]).expect("loads").config;
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:7000\"\nbase_url = \"https://blog.example/\"\n",
+        )
+        .expect("write");
+        let c = Config::from_sources(Some(&path), vec![])
+            .expect("loads")
+            .config;
         assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(c.base_url, "https://blog.example");
-        let c = Config::from_sources(Some(&path), env(&[("FOLIO_LISTEN", "127.0.0.1:7001")])).expect("loads").config;
+        let c = Config::from_sources(Some(&path), env(&[("FOLIO_LISTEN", "127.0.0.1:7001")]))
+            .expect("loads")
+            .config;
         assert_eq!(c.listen.to_string(), "127.0.0.1:7001");
         std::fs::write(&path, "lisen = \"x\"\n").expect("write");
-        let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
+        let e = Config::from_sources(Some(&path), vec![])
+            .err()
+            .expect("refused");
         assert!(e.to_string().contains("lisen"), "{e}");
         std::fs::write(&path, "listen = \"nope\"\n").expect("write");
-        let e = Config::from_sources(Some(&path), vec![]).err().expect("refused");
+        let e = Config::from_sources(Some(&path), vec![])
+            .err()
+            .expect("refused");
         assert!(e.to_string().contains("listen"), "{e}");
     }
 
@@ -443,9 +628,19 @@ mod tests {
         let path = dir.path().join("db");
         std::fs::write(&path, "sqlite:///tmp/x.db\n").expect("write");
         let p = path.display().to_string();
-        let c = Config::from_sources(None, env(&[("FOLIO_DATABASE_URL_FILE", &p)])).expect("loads").config;
+        let c = Config::from_sources(None, env(&[("FOLIO_DATABASE_URL_FILE", &p)]))
+            .expect("loads")
+            .config;
         assert_eq!(c.database_url, "sqlite:///tmp/x.db");
-        let e = Config::from_sources(None, env(&[("FOLIO_DATABASE_URL_FILE", &p), ("FOLIO_DATABASE_URL", "sqlite://y")])).err().expect("refused");
+        let e = Config::from_sources(
+            None,
+            env(&[
+                ("FOLIO_DATABASE_URL_FILE", &p),
+                ("FOLIO_DATABASE_URL", "sqlite://y"),
+            ]),
+        )
+        .err()
+        .expect("refused");
         assert_eq!(e.source_name, "FOLIO_DATABASE_URL");
     }
 }

@@ -3,7 +3,12 @@ use proptest::prelude::*;
 use std::path::{Component, Path};
 
 fn kind() -> impl Strategy<Value = ImageKind> {
-    prop_oneof![Just(ImageKind::Jpeg), Just(ImageKind::Png), Just(ImageKind::Gif), Just(ImageKind::WebP)]
+    prop_oneof![
+        Just(ImageKind::Jpeg),
+        Just(ImageKind::Png),
+        Just(ImageKind::Gif),
+        Just(ImageKind::WebP)
+    ]
 }
 
 /// Strings made of the characters that matter for paths, so the interesting cases come
@@ -30,7 +35,9 @@ fn path_like() -> impl Strategy<Value = String> {
 }
 
 fn stays_inside(key: &str) -> bool {
-    Path::new(key).components().all(|component| matches!(component, Component::Normal(_)))
+    Path::new(key)
+        .components()
+        .all(|component| matches!(component, Component::Normal(_)))
 }
 
 proptest! {

@@ -34,22 +34,46 @@ async fn put_get_delete_round_trip() {
     let variant = key("2026/11/0123456789abcdef-480w.webp");
 
     assert_eq!(store.get(&original).await.expect("a read"), None);
-    store.put(&original, Bytes::from_static(b"png bytes"), "image/png").await.expect("a write");
-    store.put(&variant, Bytes::from_static(b"webp bytes"), "image/webp").await.expect("a write");
-    assert_eq!(store.get(&original).await.expect("a read"), Some(Bytes::from_static(b"png bytes")));
+    store
+        .put(&original, Bytes::from_static(b"png bytes"), "image/png")
+        .await
+        .expect("a write");
+    store
+        .put(&variant, Bytes::from_static(b"webp bytes"), "image/webp")
+        .await
+        .expect("a write");
+    assert_eq!(
+        store.get(&original).await.expect("a read"),
+        Some(Bytes::from_static(b"png bytes"))
+    );
     assert_eq!(
         files_under(&dir.path().join("media")),
-        vec!["2026/11/0123456789abcdef-480w.webp".to_owned(), "2026/11/0123456789abcdef.png".to_owned()]
+        vec![
+            "2026/11/0123456789abcdef-480w.webp".to_owned(),
+            "2026/11/0123456789abcdef.png".to_owned()
+        ]
     );
 
     // Writing the same key again replaces the file whole.
-    store.put(&original, Bytes::from_static(b"new png bytes"), "image/png").await.expect("a rewrite");
-    assert_eq!(store.get(&original).await.expect("a read"), Some(Bytes::from_static(b"new png bytes")));
+    store
+        .put(&original, Bytes::from_static(b"new png bytes"), "image/png")
+        .await
+        .expect("a rewrite");
+    assert_eq!(
+        store.get(&original).await.expect("a read"),
+        Some(Bytes::from_static(b"new png bytes"))
+    );
 
     store.delete(&original).await.expect("a delete");
     assert_eq!(store.get(&original).await.expect("a read"), None);
-    store.delete(&original).await.expect("deleting twice is fine");
-    assert_eq!(files_under(&dir.path().join("media")), vec!["2026/11/0123456789abcdef-480w.webp".to_owned()]);
+    store
+        .delete(&original)
+        .await
+        .expect("deleting twice is fine");
+    assert_eq!(
+        files_under(&dir.path().join("media")),
+        vec!["2026/11/0123456789abcdef-480w.webp".to_owned()]
+    );
 }
 
 #[tokio::test]
@@ -58,16 +82,34 @@ async fn a_failed_put_leaves_no_temporary_file() {
     let store = LocalStore::new(dir.path().to_path_buf());
     let blocked = key("2026/11/0123456789abcdef.png");
     // A folder where the file should go: the data is written, then the rename fails.
-    std::fs::create_dir_all(dir.path().join("2026/11/0123456789abcdef.png/inside")).expect("a folder in the way");
+    std::fs::create_dir_all(dir.path().join("2026/11/0123456789abcdef.png/inside"))
+        .expect("a folder in the way");
 
-    let error = store.put(&blocked, Bytes::from(vec![7u8; 100_000]), "image/png").await.expect_err("the put fails");
+    let error = store
+        .put(&blocked, Bytes::from(vec![7u8; 100_000]), "image/png")
+        .await
+        .expect_err("the put fails");
     assert_eq!(error.status_code(), 500);
-    assert_eq!(error.to_string(), "could not write the media file 2026/11/0123456789abcdef.png");
-    assert!(files_under(dir.path()).is_empty(), "{:?}", files_under(dir.path()));
+    assert_eq!(
+        error.to_string(),
+        "could not write the media file 2026/11/0123456789abcdef.png"
+    );
+    assert!(
+        files_under(dir.path()).is_empty(),
+        "{:?}",
+        files_under(dir.path())
+    );
 
     // A file where a folder should go: the folder cannot be made.
     std::fs::write(dir.path().join("2027"), b"not a folder").expect("a file in the way");
-    let error = store.put(&key("2027/01/0123456789abcdef.png"), Bytes::from_static(b"x"), "image/png").await.err();
+    let error = store
+        .put(
+            &key("2027/01/0123456789abcdef.png"),
+            Bytes::from_static(b"x"),
+            "image/png",
+        )
+        .await
+        .err();
     assert!(error.is_some());
     assert_eq!(files_under(dir.path()), vec!["2027".to_owned()]);
 }
@@ -81,13 +123,23 @@ async fn a_successful_put_leaves_only_the_file() {
         .map(|n| {
             let store = Arc::clone(&store);
             let target = target.clone();
-            tokio::spawn(async move { store.put(&target, Bytes::from(vec![n; 50_000]), "image/jpeg").await })
+            tokio::spawn(async move {
+                store
+                    .put(&target, Bytes::from(vec![n; 50_000]), "image/jpeg")
+                    .await
+            })
         })
         .collect();
     for writer in writers {
-        writer.await.expect("the task ran").expect("the put succeeded");
+        writer
+            .await
+            .expect("the task ran")
+            .expect("the put succeeded");
     }
-    assert_eq!(files_under(dir.path()), vec!["2026/11/0123456789abcdef.jpg".to_owned()]);
+    assert_eq!(
+        files_under(dir.path()),
+        vec!["2026/11/0123456789abcdef.jpg".to_owned()]
+    );
     let stored = store.get(&target).await.expect("a read").expect("a file");
     // One writer's bytes, whole, never a mix.
     assert_eq!(stored.len(), 50_000);
@@ -96,7 +148,13 @@ async fn a_successful_put_leaves_only_the_file() {
 
 #[test]
 fn crafted_names_never_become_keys() {
-    for crafted in ["../../etc/passwd", "/etc/passwd", "2026/11/..%2f", "2026\\11\\x.png", "2026/11/.x.png.1-0.tmp"] {
+    for crafted in [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "2026/11/..%2f",
+        "2026\\11\\x.png",
+        "2026/11/.x.png.1-0.tmp",
+    ] {
         assert!(MediaKey::parse(crafted).is_err(), "{crafted}");
     }
 }

@@ -8,7 +8,11 @@ use std::io::Cursor;
 pub fn photo(width: u32, height: u32) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| {
         let edge = if x > width / 2 { 60 } else { 0 };
-        Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, (128 + edge) as u8])
+        Rgb([
+            (x * 255 / width) as u8,
+            (y * 255 / height) as u8,
+            (128 + edge) as u8,
+        ])
     }))
 }
 
@@ -22,12 +26,16 @@ pub fn logo(width: u32, height: u32) -> DynamicImage {
 
 pub fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    image.write_to(&mut out, format).expect("the test image encodes");
+    image
+        .write_to(&mut out, format)
+        .expect("the test image encodes");
     out.into_inner()
 }
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 pub fn crc32(bytes: &[u8]) -> u32 {
@@ -35,7 +43,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -62,7 +74,10 @@ pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend(png_chunk(b"IHDR", &ihdr));
     // zlib stream of zeros: what a real bomb repeats for gigabytes.
-    png.extend(png_chunk(b"IDAT", &[0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]));
+    png.extend(png_chunk(
+        b"IDAT",
+        &[0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
+    ));
     png.extend(png_chunk(b"IEND", &[]));
     png
 }

@@ -1,7 +1,10 @@
 //! The signed-in user's own account: changing the password, two-step verification
 //! (TOTP, RFC 6238) with one-time recovery codes, and the second step of signing in.
 
-use super::auth::{check_form_token, check_password, hash_password, page, password_matches, start_session, AdminSession, AdminView, Flash};
+use super::auth::{
+    check_form_token, check_password, hash_password, page, password_matches, start_session,
+    AdminSession, AdminView, Flash,
+};
 use super::{no_store, safe_next, AdminError};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -53,12 +56,18 @@ fn recovery_code() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 10];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let chars: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    let chars: String = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
 fn hash_code(code: &str) -> String {
-    Sha256::digest(code.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(code.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -77,10 +86,26 @@ struct AccountPage {
 }
 
 fn percent(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
-async fn render(state: &AppState, signed_in: &AdminSession, status: StatusCode, setup: Option<Setup>, codes: Option<Vec<String>>, errors: BTreeMap<String, String>, flash: Option<Flash>) -> Result<Response, AdminError> {
+async fn render(
+    state: &AppState,
+    signed_in: &AdminSession,
+    status: StatusCode,
+    setup: Option<Setup>,
+    codes: Option<Vec<String>>,
+    errors: BTreeMap<String, String>,
+    flash: Option<Flash>,
+) -> Result<Response, AdminError> {
     // Read again: the page right after a change must show the new state.
     let user = state.store().user_by_id(signed_in.actor.user_id).await?;
     let context = AccountPage {
@@ -99,10 +124,25 @@ pub struct AccountQuery {
     m: Option<String>,
 }
 
-pub async fn account(State(state): State<AppState>, signed_in: AdminSession, Query(q): Query<AccountQuery>) -> Result<Response, AdminError> {
-    let flash = (q.m.as_deref() == Some("password"))
-        .then(|| Flash { kind: "ok", message: "Password changed. Every other session of yours is signed out.".into() });
-    render(&state, &signed_in, StatusCode::OK, None, None, BTreeMap::new(), flash).await
+pub async fn account(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, AdminError> {
+    let flash = (q.m.as_deref() == Some("password")).then(|| Flash {
+        kind: "ok",
+        message: "Password changed. Every other session of yours is signed out.".into(),
+    });
+    render(
+        &state,
+        &signed_in,
+        StatusCode::OK,
+        None,
+        None,
+        BTreeMap::new(),
+        flash,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -120,26 +160,52 @@ pub struct PasswordForm {
 /// A new password, given the current one. Every session of the user ends (a thief's
 /// too); this browser gets a fresh one. Wrong current passwords count against the same
 /// per-account limit as signing in.
-pub async fn change_password(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<PasswordForm>) -> Result<Response, AdminError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let user = &signed_in.session.user;
     let key = format!("account:{}", user.email);
     let mut errors = BTreeMap::new();
     if let Some(seconds) = super::auth::retry_after_public(&state, &key).await? {
-        errors.insert("current_password".to_owned(), format!("too many wrong passwords: try again in {seconds} s"));
-        return render(&state, &signed_in, StatusCode::TOO_MANY_REQUESTS, None, None, errors, None).await;
+        errors.insert(
+            "current_password".to_owned(),
+            format!("too many wrong passwords: try again in {seconds} s"),
+        );
+        return render(
+            &state,
+            &signed_in,
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            None,
+            errors,
+            None,
+        )
+        .await;
     }
     let ok = password_matches(user.password_hash.clone(), form.current_password.clone()).await?;
     if !ok {
-        state.store().record_login_failure(std::slice::from_ref(&key)).await?;
+        state
+            .store()
+            .record_login_failure(std::slice::from_ref(&key))
+            .await?;
         errors.insert("current_password".to_owned(), "wrong password".to_owned());
     } else if let Err(why) = check_password(&form.password, None) {
         errors.insert("new_password".to_owned(), why);
     } else if form.password != form.password_confirm {
-        errors.insert("new_password_confirm".to_owned(), "does not match the new password".to_owned());
+        errors.insert(
+            "new_password_confirm".to_owned(),
+            "does not match the new password".to_owned(),
+        );
     }
     if !errors.is_empty() {
-        let status = if ok { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
+        let status = if ok {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
         return render(&state, &signed_in, status, None, None, errors, None).await;
     }
     let hash = hash_password(form.password).await?;
@@ -161,7 +227,13 @@ pub struct TwoStepForm {
 }
 
 fn setup_for(state: &AppState, signed_in: &AdminSession, secret: String) -> Setup {
-    let issuer = state.config().base_url.split("://").nth(1).unwrap_or("folio").to_owned();
+    let issuer = state
+        .config()
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("folio")
+        .to_owned();
     let account = signed_in.session.user.email.clone();
     let otpauth_url = format!(
         "otpauth://totp/{}:{}?secret={secret}&issuer={}&algorithm=SHA1&digits=6&period=30",
@@ -169,51 +241,132 @@ fn setup_for(state: &AppState, signed_in: &AdminSession, secret: String) -> Setu
         percent(&account),
         percent(&issuer)
     );
-    Setup { secret, otpauth_url }
+    Setup {
+        secret,
+        otpauth_url,
+    }
 }
 
 /// Step 1: a new secret to add to an authenticator app (nothing stored yet).
-pub async fn start(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<TwoStepForm>) -> Result<Response, AdminError> {
+pub async fn start(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<TwoStepForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let setup = setup_for(&state, &signed_in, new_secret());
-    render(&state, &signed_in, StatusCode::OK, Some(setup), None, BTreeMap::new(), None).await
+    render(
+        &state,
+        &signed_in,
+        StatusCode::OK,
+        Some(setup),
+        None,
+        BTreeMap::new(),
+        None,
+    )
+    .await
 }
 
 /// Step 2: a code from the app proves it holds the secret; only then is it stored, and
 /// the recovery codes are shown, once.
-pub async fn enable(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<TwoStepForm>) -> Result<Response, AdminError> {
+pub async fn enable(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<TwoStepForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let secret = form.secret.trim().to_owned();
     if totp(&secret).is_none() {
-        return Err(AdminError::BadRequest("the set-up secret is not valid; start again".into()));
+        return Err(AdminError::BadRequest(
+            "the set-up secret is not valid; start again".into(),
+        ));
     }
     let Some(step) = matching_step(&secret, &form.code) else {
         let mut errors = BTreeMap::new();
         errors.insert("code".to_owned(), "that is not the current code: check the app and the clock of this device, then try again".to_owned());
         let setup = setup_for(&state, &signed_in, secret);
-        return render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, Some(setup), None, errors, None).await;
+        return render(
+            &state,
+            &signed_in,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(setup),
+            None,
+            errors,
+            None,
+        )
+        .await;
     };
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| hash_code(c)).collect();
-    state.store().set_second_factor(signed_in.actor.user_id, Some(&secret), &hashes).await?;
+    state
+        .store()
+        .set_second_factor(signed_in.actor.user_id, Some(&secret), &hashes)
+        .await?;
     // The code that turned it on cannot be used again to sign in.
-    state.store().accept_totp_step(signed_in.actor.user_id, step).await?;
-    let flash = Some(Flash { kind: "ok", message: "Two-step verification is on.".into() });
-    render(&state, &signed_in, StatusCode::OK, None, Some(codes), BTreeMap::new(), flash).await
+    state
+        .store()
+        .accept_totp_step(signed_in.actor.user_id, step)
+        .await?;
+    let flash = Some(Flash {
+        kind: "ok",
+        message: "Two-step verification is on.".into(),
+    });
+    render(
+        &state,
+        &signed_in,
+        StatusCode::OK,
+        None,
+        Some(codes),
+        BTreeMap::new(),
+        flash,
+    )
+    .await
 }
 
 /// Turning it off needs the password again: a borrowed session alone cannot do it.
-pub async fn disable(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<TwoStepForm>) -> Result<Response, AdminError> {
+pub async fn disable(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<TwoStepForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
-    let ok = password_matches(signed_in.session.user.password_hash.clone(), form.password.clone()).await?;
+    let ok = password_matches(
+        signed_in.session.user.password_hash.clone(),
+        form.password.clone(),
+    )
+    .await?;
     if !ok {
         let mut errors = BTreeMap::new();
         errors.insert("password".to_owned(), "wrong password".to_owned());
-        return render(&state, &signed_in, StatusCode::UNAUTHORIZED, None, None, errors, None).await;
+        return render(
+            &state,
+            &signed_in,
+            StatusCode::UNAUTHORIZED,
+            None,
+            None,
+            errors,
+            None,
+        )
+        .await;
     }
-    state.store().set_second_factor(signed_in.actor.user_id, None, &[]).await?;
-    let flash = Some(Flash { kind: "ok", message: "Two-step verification is off.".into() });
-    render(&state, &signed_in, StatusCode::OK, None, None, BTreeMap::new(), flash).await
+    state
+        .store()
+        .set_second_factor(signed_in.actor.user_id, None, &[])
+        .await?;
+    let flash = Some(Flash {
+        kind: "ok",
+        message: "Two-step verification is off.".into(),
+    });
+    render(
+        &state,
+        &signed_in,
+        StatusCode::OK,
+        None,
+        None,
+        BTreeMap::new(),
+        flash,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -228,7 +381,11 @@ pub struct SecondStepForm {
 
 /// The second step of signing in: the session the password opened is still pending;
 /// a current code or an unused recovery code completes it (as a brand-new session).
-pub async fn second_step(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SecondStepForm>) -> Result<Response, AdminError> {
+pub async fn second_step(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SecondStepForm>,
+) -> Result<Response, AdminError> {
     check_form_token(&state, &headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let Some((pending_id, session)) = super::auth::pending_session(&state, &headers).await? else {
@@ -237,19 +394,48 @@ pub async fn second_step(State(state): State<AppState>, headers: HeaderMap, Form
     let user = session.user;
     let key = format!("account:{}", user.email);
     if let Some(seconds) = super::auth::retry_after_public(&state, &key).await? {
-        return super::auth::signin_error(&state, &form.csrf, &user.email, &next, true, StatusCode::TOO_MANY_REQUESTS, format!("Too many failed attempts: try again in {seconds} s.")).await;
+        return super::auth::signin_error(
+            &state,
+            &form.csrf,
+            &user.email,
+            &next,
+            true,
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed attempts: try again in {seconds} s."),
+        )
+        .await;
     }
-    let by_code = match user.totp_secret.as_deref().and_then(|s| matching_step(s, &form.code)) {
+    let by_code = match user
+        .totp_secret
+        .as_deref()
+        .and_then(|s| matching_step(s, &form.code))
+    {
         Some(step) => state.store().accept_totp_step(user.id, step).await?,
         None => false,
     };
-    let accepted = by_code || (!form.code.trim().is_empty() && state.store().use_recovery_code(user.id, &form.code).await?);
+    let accepted = by_code
+        || (!form.code.trim().is_empty()
+            && state.store().use_recovery_code(user.id, &form.code).await?);
     if !accepted {
         state.store().record_login_failure(&[key]).await?;
-        return super::auth::signin_error(&state, &form.csrf, &user.email, &next, true, StatusCode::UNAUTHORIZED, "That code is not right. Use the current code from your app, or a recovery code.".into()).await;
+        return super::auth::signin_error(
+            &state,
+            &form.csrf,
+            &user.email,
+            &next,
+            true,
+            StatusCode::UNAUTHORIZED,
+            "That code is not right. Use the current code from your app, or a recovery code."
+                .into(),
+        )
+        .await;
     }
     state.store().delete_session(&pending_id).await?;
     state.store().clear_login_failures(&key).await?;
-    tracing::info!(user_id = user.id, by_recovery_code = !by_code, "signed in with two steps");
+    tracing::info!(
+        user_id = user.id,
+        by_recovery_code = !by_code,
+        "signed in with two steps"
+    );
     start_session(&state, user.id, &next).await
 }

@@ -25,13 +25,21 @@ const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
 /// The cookie that carries the session id. On https it gets the `__Host-` prefix, which
 /// browsers only accept with `Secure`, `Path=/` and no `Domain`: no subdomain can set it.
 fn session_cookie(state: &AppState) -> &'static str {
-    if is_https(state) { "__Host-folio-session" } else { "folio-session" }
+    if is_https(state) {
+        "__Host-folio-session"
+    } else {
+        "folio-session"
+    }
 }
 
 /// A cookie for forms shown before there is a session (set-up, sign-in): the
 /// double-submit token that stops another site from signing a visitor in.
 fn form_cookie(state: &AppState) -> &'static str {
-    if is_https(state) { "__Host-folio-form" } else { "folio-form" }
+    if is_https(state) {
+        "__Host-folio-form"
+    } else {
+        "folio-form"
+    }
 }
 
 fn is_https(state: &AppState) -> bool {
@@ -49,15 +57,28 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age_seconds: i64, same_site: &str) -> HeaderValue {
+fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_seconds: i64,
+    same_site: &str,
+) -> HeaderValue {
     let secure = if is_https(state) { "; Secure" } else { "" };
-    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_seconds}{secure}");
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("folio-invalid=; Max-Age=0"))
+    let cookie = format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_seconds}{secure}"
+    );
+    HeaderValue::from_str(&cookie)
+        .unwrap_or_else(|_| HeaderValue::from_static("folio-invalid=; Max-Age=0"))
 }
 
 /// Compares secrets in time independent of where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A signed-in writer. A handler taking one is never reached without a live session:
@@ -70,7 +91,11 @@ pub struct AdminSession {
 impl AdminSession {
     /// Checks a form's CSRF token against the session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), AdminError> {
-        if same_secret(token, &self.session.csrf_token) { Ok(()) } else { Err(AdminError::Csrf) }
+        if same_secret(token, &self.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(AdminError::Csrf)
+        }
     }
 }
 
@@ -78,13 +103,20 @@ impl FromRequestParts<AppState> for AdminSession {
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdminError> {
-        let next = parts.uri.path_and_query().map_or("/admin/posts", |p| p.as_str()).to_owned();
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/admin/posts", |p| p.as_str())
+            .to_owned();
         let Some(id) = cookie_value(&parts.headers, session_cookie(state)) else {
             return Err(AdminError::SignIn { next });
         };
         match state.store().session(id).await? {
             Some(session) if !session.second_factor_pending => {
-                let actor = Actor { user_id: session.user.id, role: session.user.role };
+                let actor = Actor {
+                    user_id: session.user.id,
+                    role: session.user.role,
+                };
                 Ok(AdminSession { session, actor })
             }
             _ => Err(AdminError::SignIn { next }),
@@ -118,22 +150,41 @@ pub struct AdminView {
 }
 
 impl AdminView {
-    pub async fn of(state: &AppState, signed_in: &AdminSession, nav_active: &'static str, flash: Option<Flash>) -> AdminView {
-        let site_title = state.store().settings().await.map(|s| s.title).unwrap_or_else(|_| "Folio".into());
+    pub async fn of(
+        state: &AppState,
+        signed_in: &AdminSession,
+        nav_active: &'static str,
+        flash: Option<Flash>,
+    ) -> AdminView {
+        let site_title = state
+            .store()
+            .settings()
+            .await
+            .map(|s| s.title)
+            .unwrap_or_else(|_| "Folio".into());
         let user = &signed_in.session.user;
         AdminView {
             site_title,
             site_url: state.config().base_url.clone(),
             csrf: signed_in.session.csrf_token.clone(),
             nav_active,
-            user: Some(UserView { name: user.name.clone(), email: user.email.clone(), role: user.role.as_str() }),
+            user: Some(UserView {
+                name: user.name.clone(),
+                email: user.email.clone(),
+                role: user.role.as_str(),
+            }),
             can_manage_site: signed_in.actor.may_manage_site(),
             flash,
         }
     }
 
     pub(super) async fn anonymous(state: &AppState, csrf: String) -> AdminView {
-        let site_title = state.store().settings().await.map(|s| s.title).unwrap_or_else(|_| "Folio".into());
+        let site_title = state
+            .store()
+            .settings()
+            .await
+            .map(|s| s.title)
+            .unwrap_or_else(|_| "Folio".into());
         AdminView {
             site_title,
             site_url: state.config().base_url.clone(),
@@ -147,42 +198,83 @@ impl AdminView {
 }
 
 /// Renders an admin template with a status, never cached.
-pub fn page<C: Serialize>(status: StatusCode, template: &str, context: &C) -> Result<Response, AdminError> {
+pub fn page<C: Serialize>(
+    status: StatusCode,
+    template: &str,
+    context: &C,
+) -> Result<Response, AdminError> {
     let html = AdminTemplates::global()?.render(template, context)?;
-    Ok(no_store((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()))
+    Ok(no_store(
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+    ))
 }
 
 pub use crate::client::Peer;
 
 /// `/admin/`: set-up on a new site, the post list when signed in, else sign-in.
-pub async fn entry(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AdminError> {
+pub async fn entry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AdminError> {
     if state.store().count_users().await? == 0 {
         return Ok(no_store(Redirect::to("/admin/setup").into_response()));
     }
     let signed_in = match cookie_value(&headers, session_cookie(&state)) {
-        Some(id) => state.store().session(id).await?.is_some_and(|s| !s.second_factor_pending),
+        Some(id) => state
+            .store()
+            .session(id)
+            .await?
+            .is_some_and(|s| !s.second_factor_pending),
         None => false,
     };
-    Ok(no_store(Redirect::to(if signed_in { "/admin/posts" } else { "/admin/signin" }).into_response()))
+    Ok(no_store(
+        Redirect::to(if signed_in {
+            "/admin/posts"
+        } else {
+            "/admin/signin"
+        })
+        .into_response(),
+    ))
 }
 
 /// Argon2id of a new password, off the async threads (it takes tens of milliseconds).
 pub(super) async fn hash_password(password: String) -> Result<String, AdminError> {
-    Ok(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await.map_err(|_| AdminError::Internal)??)
+    Ok(
+        tokio::task::spawn_blocking(move || folio_store::hash_password(&password))
+            .await
+            .map_err(|_| AdminError::Internal)??,
+    )
 }
 
 /// Whether `password` is the one `stored` was made from (`false` without one), off the
 /// async threads.
-pub(super) async fn password_matches(stored: Option<String>, password: String) -> Result<bool, AdminError> {
-    tokio::task::spawn_blocking(move || stored.is_some_and(|h| folio_store::verify_password(&password, &h)))
-        .await
-        .map_err(|_| AdminError::Internal)
+pub(super) async fn password_matches(
+    stored: Option<String>,
+    password: String,
+) -> Result<bool, AdminError> {
+    tokio::task::spawn_blocking(move || {
+        stored.is_some_and(|h| folio_store::verify_password(&password, &h))
+    })
+    .await
+    .map_err(|_| AdminError::Internal)
 }
 
 /// The double-submit token of a pre-session form: reused from the cookie when present.
 pub(super) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     match cookie_value(headers, form_cookie(state)) {
-        Some(existing) if existing.len() >= 32 && existing.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => (existing.to_owned(), None),
+        Some(existing)
+            if existing.len() >= 32
+                && existing
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            (existing.to_owned(), None)
+        }
         _ => {
             let token = folio_store::random_token();
             let cookie = set_cookie(state, form_cookie(state), &token, 3600, "Strict");
@@ -191,7 +283,11 @@ pub(super) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Opti
     }
 }
 
-pub(super) fn check_form_token(state: &AppState, headers: &HeaderMap, submitted: &str) -> Result<(), AdminError> {
+pub(super) fn check_form_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    submitted: &str,
+) -> Result<(), AdminError> {
     match cookie_value(headers, form_cookie(state)) {
         Some(cookie) if same_secret(cookie, submitted) => Ok(()),
         _ => Err(AdminError::Csrf),
@@ -249,8 +345,16 @@ pub async fn setup_form(
         return Err(AdminError::Forbidden(SETUP_REFUSED.into()));
     }
     let (csrf, cookie) = form_token(&state, &headers);
-    let context = SetupPage { admin: AdminView::anonymous(&state, csrf).await, errors: Default::default(), values: SetupValues::default(), setup_token: token };
-    Ok(with_cookie(page(StatusCode::OK, "setup.html", &context)?, cookie))
+    let context = SetupPage {
+        admin: AdminView::anonymous(&state, csrf).await,
+        errors: Default::default(),
+        values: SetupValues::default(),
+        setup_token: token,
+    };
+    Ok(with_cookie(
+        page(StatusCode::OK, "setup.html", &context)?,
+        cookie,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -272,7 +376,11 @@ pub struct SetupForm {
 pub(super) fn check_password(password: &str, confirm: Option<&str>) -> Result<(), String> {
     let chars = password.chars().count();
     if !PASSWORD_CHARS.contains(&chars) {
-        return Err(format!("must be {} to {} characters long", PASSWORD_CHARS.start(), PASSWORD_CHARS.end()));
+        return Err(format!(
+            "must be {} to {} characters long",
+            PASSWORD_CHARS.start(),
+            PASSWORD_CHARS.end()
+        ));
     }
     if confirm.is_some_and(|c| c != password) {
         return Err("the two passwords differ".into());
@@ -294,18 +402,28 @@ pub async fn setup(
         return Err(AdminError::Forbidden(SETUP_REFUSED.into()));
     }
     let mut errors = std::collections::BTreeMap::new();
-    let name = PersonName::parse(&form.name).map_err(|e| errors.insert("name".to_owned(), e.to_string())).ok();
-    let email = Email::parse(&form.email).map_err(|e| errors.insert("email".to_owned(), e.to_string())).ok();
+    let name = PersonName::parse(&form.name)
+        .map_err(|e| errors.insert("name".to_owned(), e.to_string()))
+        .ok();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.insert("email".to_owned(), e.to_string()))
+        .ok();
     if let Err(why) = check_password(&form.password, None) {
         errors.insert("password".into(), why);
     } else if form.password != form.password_confirm {
-        errors.insert("password_confirm".into(), "does not match the password".into());
+        errors.insert(
+            "password_confirm".into(),
+            "does not match the password".into(),
+        );
     }
     let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
         let context = SetupPage {
             admin: AdminView::anonymous(&state, form.csrf.clone()).await,
             errors,
-            values: SetupValues { name: form.name, email: form.email },
+            values: SetupValues {
+                name: form.name,
+                email: form.email,
+            },
             setup_token: form.setup_token,
         };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "setup.html", &context);
@@ -313,11 +431,19 @@ pub async fn setup(
     let hash = hash_password(form.password).await?;
     let user = match state
         .store()
-        .create_first_owner(NewUser { email, name, role: Role::Owner, bio: String::new(), password_hash: Some(hash) })
+        .create_first_owner(NewUser {
+            email,
+            name,
+            role: Role::Owner,
+            bio: String::new(),
+            password_hash: Some(hash),
+        })
         .await
     {
         Ok(user) => user,
-        Err(folio_store::StoreError::Conflict { .. }) => return Ok(no_store(Redirect::to("/admin/signin").into_response())),
+        Err(folio_store::StoreError::Conflict { .. }) => {
+            return Ok(no_store(Redirect::to("/admin/signin").into_response()))
+        }
         Err(e) => return Err(e.into()),
     };
     tracing::info!(user_id = user.id, "owner created through the set-up page");
@@ -326,11 +452,24 @@ pub async fn setup(
 
 /// Signs a user in: a brand-new session id (never one the browser brought) in a
 /// cookie, then on to `next`.
-pub(super) async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AdminError> {
+pub(super) async fn start_session(
+    state: &AppState,
+    user_id: i64,
+    next: &str,
+) -> Result<Response, AdminError> {
     let lifetime = Duration::hours(SESSION_LIFETIME_HOURS);
-    let session = state.store().create_session(user_id, false, lifetime).await?;
+    let session = state
+        .store()
+        .create_session(user_id, false, lifetime)
+        .await?;
     let mut response = no_store(Redirect::to(next).into_response());
-    let cookie = set_cookie(state, session_cookie(state), &session.id, lifetime.num_seconds(), "Lax");
+    let cookie = set_cookie(
+        state,
+        session_cookie(state),
+        &session.id,
+        lifetime.num_seconds(),
+        "Lax",
+    );
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -362,14 +501,30 @@ pub async fn signin_form(
     }
     let next = safe_next(q.next.as_deref());
     if let Some(id) = cookie_value(&headers, session_cookie(&state)) {
-        if state.store().session(id).await?.is_some_and(|s| !s.second_factor_pending) {
+        if state
+            .store()
+            .session(id)
+            .await?
+            .is_some_and(|s| !s.second_factor_pending)
+        {
             return Ok(no_store(Redirect::to(&next).into_response()));
         }
     }
     let (csrf, cookie) = form_token(&state, &headers);
-    let notice = (q.m.as_deref() == Some("password")).then_some("Your password is changed. Sign in with it.");
-    let context = SigninPage { admin: AdminView::anonymous(&state, csrf).await, errors: Default::default(), values: SetupValues::default(), next, totp_required: false, notice };
-    Ok(with_cookie(page(StatusCode::OK, "signin.html", &context)?, cookie))
+    let notice = (q.m.as_deref() == Some("password"))
+        .then_some("Your password is changed. Sign in with it.");
+    let context = SigninPage {
+        admin: AdminView::anonymous(&state, csrf).await,
+        errors: Default::default(),
+        values: SetupValues::default(),
+        next,
+        totp_required: false,
+        notice,
+    };
+    Ok(with_cookie(
+        page(StatusCode::OK, "signin.html", &context)?,
+        cookie,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -387,7 +542,10 @@ pub struct SigninForm {
 /// Seconds until `key` may try again, if it has used up its failures.
 async fn retry_after(state: &AppState, key: &str, allowed: i64) -> Result<Option<i64>, AdminError> {
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let (failures, oldest) = state.store().login_failures(key, folio_store::now() - window).await?;
+    let (failures, oldest) = state
+        .store()
+        .login_failures(key, folio_store::now() - window)
+        .await?;
     if failures < allowed {
         return Ok(None);
     }
@@ -409,13 +567,20 @@ pub async fn signin(
     let next = safe_next(Some(&form.next));
     let email_key = format!("account:{}", form.email.trim().to_lowercase());
     let ip_key = peer.limit_key();
-    let refuse = |status: StatusCode, message: String, state: AppState, form: SigninForm, next: String| async move {
+    let refuse = |status: StatusCode,
+                  message: String,
+                  state: AppState,
+                  form: SigninForm,
+                  next: String| async move {
         let mut errors = std::collections::BTreeMap::new();
         errors.insert("form".to_owned(), message);
         let context = SigninPage {
             admin: AdminView::anonymous(&state, form.csrf.clone()).await,
             errors,
-            values: SetupValues { name: String::new(), email: form.email },
+            values: SetupValues {
+                name: String::new(),
+                email: form.email,
+            },
             next,
             totp_required: false,
             notice: None,
@@ -427,7 +592,14 @@ pub async fn signin(
         None => retry_after(&state, &ip_key, ADDRESS_FAILURES).await?,
     };
     if let Some(seconds) = wait {
-        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, format!("Too many failed attempts: try again in {seconds} s."), state, form, next).await?;
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed attempts: try again in {seconds} s."),
+            state,
+            form,
+            next,
+        )
+        .await?;
         if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -446,7 +618,10 @@ pub async fn signin(
     let verified = tokio::task::spawn_blocking(move || match stored {
         Some(hash) => folio_store::verify_password(&password, &hash),
         None => {
-            let dummy = DUMMY_HASH.get_or_init(|| folio_store::hash_password("not a real password, only for timing").unwrap_or_default());
+            let dummy = DUMMY_HASH.get_or_init(|| {
+                folio_store::hash_password("not a real password, only for timing")
+                    .unwrap_or_default()
+            });
             let _ = folio_store::verify_password(&password, dummy);
             false
         }
@@ -456,9 +631,24 @@ pub async fn signin(
     match (user, verified) {
         (Some(user), true) if user.totp_secret.is_some() => {
             // Right password; the session waits for the second step and grants nothing.
-            let pending = state.store().create_session(user.id, true, Duration::minutes(10)).await?;
-            let mut response = signin_error(&state, &form.csrf, &user.email, &next, true, StatusCode::OK, String::new()).await?;
-            response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, session_cookie(&state), &pending.id, 600, "Lax"));
+            let pending = state
+                .store()
+                .create_session(user.id, true, Duration::minutes(10))
+                .await?;
+            let mut response = signin_error(
+                &state,
+                &form.csrf,
+                &user.email,
+                &next,
+                true,
+                StatusCode::OK,
+                String::new(),
+            )
+            .await?;
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, session_cookie(&state), &pending.id, 600, "Lax"),
+            );
             Ok(response)
         }
         (Some(user), true) => {
@@ -467,8 +657,18 @@ pub async fn signin(
             start_session(&state, user.id, &next).await
         }
         _ => {
-            state.store().record_login_failure(&[email_key, ip_key]).await?;
-            refuse(StatusCode::UNAUTHORIZED, "Wrong email or password.".into(), state, form, next).await
+            state
+                .store()
+                .record_login_failure(&[email_key, ip_key])
+                .await?;
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                "Wrong email or password.".into(),
+                state,
+                form,
+                next,
+            )
+            .await
         }
     }
 }
@@ -491,7 +691,10 @@ pub(super) async fn signin_error(
     let context = SigninPage {
         admin: AdminView::anonymous(state, csrf.to_owned()).await,
         errors,
-        values: SetupValues { name: String::new(), email: email.to_owned() },
+        values: SetupValues {
+            name: String::new(),
+            email: email.to_owned(),
+        },
         next: next.to_owned(),
         totp_required,
         notice: None,
@@ -500,13 +703,26 @@ pub(super) async fn signin_error(
 }
 
 /// The session waiting for its second step, with its cookie id.
-pub(super) async fn pending_session(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, Session)>, AdminError> {
-    let Some(id) = cookie_value(headers, session_cookie(state)) else { return Ok(None) };
-    Ok(state.store().session(id).await?.filter(|s| s.second_factor_pending).map(|s| (id.to_owned(), s)))
+pub(super) async fn pending_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(String, Session)>, AdminError> {
+    let Some(id) = cookie_value(headers, session_cookie(state)) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store()
+        .session(id)
+        .await?
+        .filter(|s| s.second_factor_pending)
+        .map(|s| (id.to_owned(), s)))
 }
 
 /// Seconds until an account may try again (per-account limit).
-pub(super) async fn retry_after_public(state: &AppState, key: &str) -> Result<Option<i64>, AdminError> {
+pub(super) async fn retry_after_public(
+    state: &AppState,
+    key: &str,
+) -> Result<Option<i64>, AdminError> {
     retry_after(state, key, ACCOUNT_FAILURES).await
 }
 
@@ -517,12 +733,20 @@ pub struct CsrfForm {
 }
 
 /// Ends the session on the server (the cookie alone is worthless afterwards).
-pub async fn signout(State(state): State<AppState>, signed_in: AdminSession, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
+pub async fn signout(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     if let Some(id) = cookie_value(&headers, session_cookie(&state)) {
         state.store().delete_session(id).await?;
     }
     let mut response = no_store(Redirect::to("/admin/signin").into_response());
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, session_cookie(&state), "", 0, "Lax"));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, session_cookie(&state), "", 0, "Lax"),
+    );
     Ok(response)
 }

@@ -64,7 +64,10 @@ fn flash_for(key: Option<&str>) -> Option<Flash> {
         "deleted" => "Deleted.",
         _ => return None,
     };
-    Some(Flash { kind: "ok", message: message.to_owned() })
+    Some(Flash {
+        kind: "ok",
+        message: message.to_owned(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -126,10 +129,16 @@ pub async fn list(
 ) -> Result<Response, AdminError> {
     let status = match q.status.as_str() {
         "" => None,
-        raw => Some(PostStatus::parse(raw).map_err(|e| AdminError::BadRequest(format!("status {e}")))?),
+        raw => Some(
+            PostStatus::parse(raw).map_err(|e| AdminError::BadRequest(format!("status {e}")))?,
+        ),
     };
     let own_only = matches!(signed_in.actor.role, Role::Author | Role::Contributor);
-    let author = if own_only { Some(signed_in.actor.user_id) } else { q.author.parse::<i64>().ok() };
+    let author = if own_only {
+        Some(signed_in.actor.user_id)
+    } else {
+        q.author.parse::<i64>().ok()
+    };
     let filter = AdminFilter {
         kind,
         status,
@@ -143,9 +152,27 @@ pub async fn list(
     let authors = if own_only {
         Vec::new()
     } else {
-        state.store().list_users().await?.into_iter().map(|u| Named { id: u.id, name: u.name }).collect()
+        state
+            .store()
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| Named {
+                id: u.id,
+                name: u.name,
+            })
+            .collect()
     };
-    let tags = state.store().list_tags().await?.into_iter().map(|t| TagOption { slug: t.slug, name: t.name }).collect();
+    let tags = state
+        .store()
+        .list_tags()
+        .await?
+        .into_iter()
+        .map(|t| TagOption {
+            slug: t.slug,
+            name: t.name,
+        })
+        .collect();
     let nav = plural(kind);
     let mut filters = BTreeMap::new();
     filters.insert("status", q.status.clone());
@@ -155,7 +182,11 @@ pub async fn list(
     let context = ListPage {
         admin: AdminView::of(&state, &signed_in, nav, flash_for(q.m.as_deref())).await,
         kind: kind.as_str(),
-        kind_plural: if kind == PostKind::Post { "Posts" } else { "Pages" },
+        kind_plural: if kind == PostKind::Post {
+            "Posts"
+        } else {
+            "Pages"
+        },
         new_url: format!("/admin/{nav}/new"),
         posts: posts
             .iter()
@@ -221,7 +252,8 @@ struct EditorPage {
 const EDITOR_MEDIA: u32 = 24;
 
 fn local_input(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
 }
 
 fn editor_post(state: &AppState, post: &Post) -> EditorPost {
@@ -233,7 +265,12 @@ fn editor_post(state: &AppState, post: &Post) -> EditorPost {
         slug: s.slug.clone(),
         markdown: post.markdown.clone(),
         excerpt: post.custom_excerpt.clone(),
-        tags: s.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+        tags: s
+            .tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         feature_image: s.feature_image.clone().unwrap_or_default(),
         feature_image_alt: s.feature_image_alt.clone(),
         seo_title: post.seo_title.clone(),
@@ -268,12 +305,30 @@ struct Shown {
 
 impl Shown {
     fn plain(post: EditorPost) -> Shown {
-        Shown { post, status: StatusCode::OK, errors: BTreeMap::new(), preview_html: None, flash: None }
+        Shown {
+            post,
+            status: StatusCode::OK,
+            errors: BTreeMap::new(),
+            preview_html: None,
+            flash: None,
+        }
     }
 }
 
-async fn render_editor(state: &AppState, signed_in: &AdminSession, kind: PostKind, existing: Option<&Post>, shown: Shown) -> Result<Response, AdminError> {
-    let Shown { post: shown, status, errors, preview_html, flash } = shown;
+async fn render_editor(
+    state: &AppState,
+    signed_in: &AdminSession,
+    kind: PostKind,
+    existing: Option<&Post>,
+    shown: Shown,
+) -> Result<Response, AdminError> {
+    let Shown {
+        post: shown,
+        status,
+        errors,
+        preview_html,
+        flash,
+    } = shown;
     let action_url = match existing {
         Some(p) => edit_url(kind, p.summary.id),
         None => format!("/admin/{}/new", plural(kind)),
@@ -288,14 +343,27 @@ async fn render_editor(state: &AppState, signed_in: &AdminSession, kind: PostKin
         preview_html: preview_html.map(minijinja::Value::from_safe_string),
         can_publish: can_publish(&signed_in.actor, existing),
         message: None,
-        media: state.store().list_media(None, EDITOR_MEDIA).await?.iter().map(|m| super::media::media_item(m, signed_in)).collect(),
+        media: state
+            .store()
+            .list_media(None, EDITOR_MEDIA)
+            .await?
+            .iter()
+            .map(|m| super::media::media_item(m, signed_in))
+            .collect(),
         max_upload: folio_media::describe_limit(state.media().max_bytes()),
     };
     page(status, "editor.html", &context)
 }
 
-pub async fn new_form(State(state): State<AppState>, signed_in: AdminSession, AdminKind(kind): AdminKind) -> Result<Response, AdminError> {
-    let shown = EditorPost { status: "draft", ..Default::default() };
+pub async fn new_form(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    AdminKind(kind): AdminKind,
+) -> Result<Response, AdminError> {
+    let shown = EditorPost {
+        status: "draft",
+        ..Default::default()
+    };
     render_editor(&state, &signed_in, kind, None, Shown::plain(shown)).await
 }
 
@@ -304,14 +372,24 @@ pub struct FlashQuery {
     m: Option<String>,
 }
 
-async fn load_for(state: &AppState, actor: &Actor, kind: PostKind, id: i64, action: PostAction) -> Result<Post, AdminError> {
+async fn load_for(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    id: i64,
+    action: PostAction,
+) -> Result<Post, AdminError> {
     let post = match state.store().post_by_id(id).await {
         Ok(post) if post.summary.kind == kind => post,
         Ok(_) | Err(StoreError::NotFound) => return Err(AdminError::NotFound),
         Err(e) => return Err(e.into()),
     };
     if !actor.may(action, post.summary.author.id, post.summary.status) {
-        return Err(AdminError::Forbidden(format!("Your role ({}) may not do that to this {}.", actor.role.as_str(), kind.as_str())));
+        return Err(AdminError::Forbidden(format!(
+            "Your role ({}) may not do that to this {}.",
+            actor.role.as_str(),
+            kind.as_str()
+        )));
     }
     Ok(post)
 }
@@ -325,7 +403,17 @@ pub async fn edit_form(
 ) -> Result<Response, AdminError> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let shown = editor_post(&state, &post);
-    render_editor(&state, &signed_in, kind, Some(&post), Shown { flash: flash_for(q.m.as_deref()), ..Shown::plain(shown) }).await
+    render_editor(
+        &state,
+        &signed_in,
+        kind,
+        Some(&post),
+        Shown {
+            flash: flash_for(q.m.as_deref()),
+            ..Shown::plain(shown)
+        },
+    )
+    .await
 }
 
 /// The editor form as posted.
@@ -405,16 +493,30 @@ fn from_local_input(raw: &str) -> Option<String> {
 }
 
 fn write_from_form(form: &EditorForm, intent: Intent, now: DateTime<Utc>) -> PostWrite {
-    let tags = form.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    let tags = form
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
     let typed_time = from_local_input(&form.published_at);
     let (status, published_at) = match intent {
         Intent::Save | Intent::Preview => (None, typed_time),
         // "Publish now": now, unless the writer back-dated it on purpose.
         Intent::Publish => {
-            let backdated = typed_time.filter(|t| DateTime::parse_from_rfc3339(t).is_ok_and(|t| t.with_timezone(&Utc) <= now));
-            (Some("published".to_owned()), Some(backdated.unwrap_or_else(|| now.to_rfc3339())))
+            let backdated = typed_time.filter(|t| {
+                DateTime::parse_from_rfc3339(t).is_ok_and(|t| t.with_timezone(&Utc) <= now)
+            });
+            (
+                Some("published".to_owned()),
+                Some(backdated.unwrap_or_else(|| now.to_rfc3339())),
+            )
         }
-        Intent::Schedule => (Some("scheduled".to_owned()), typed_time.or(Some(String::new()))),
+        Intent::Schedule => (
+            Some("scheduled".to_owned()),
+            typed_time.or(Some(String::new())),
+        ),
         Intent::Unpublish => (Some("draft".to_owned()), typed_time),
     };
     PostWrite {
@@ -453,19 +555,29 @@ fn shown_from_form(form: &EditorForm, base: EditorPost) -> EditorPost {
 }
 
 /// Turns an API validation or permission failure into editor errors or a page.
-fn editor_errors(err: crate::ApiError) -> Result<(StatusCode, BTreeMap<String, String>), AdminError> {
+fn editor_errors(
+    err: crate::ApiError,
+) -> Result<(StatusCode, BTreeMap<String, String>), AdminError> {
     if err.status == StatusCode::FORBIDDEN {
         return Err(AdminError::Forbidden(err.message));
     }
     if err.status.is_server_error() {
-        return Err(if err.status == StatusCode::SERVICE_UNAVAILABLE { AdminError::Unavailable } else { AdminError::Internal });
+        return Err(if err.status == StatusCode::SERVICE_UNAVAILABLE {
+            AdminError::Unavailable
+        } else {
+            AdminError::Internal
+        });
     }
     let mut fields = err.fields;
     if fields.is_empty() {
         fields.insert("form".into(), err.message);
     }
     // The form has one tags field; name it for every tags[i] error.
-    let tag_errors: Vec<String> = fields.iter().filter(|(k, _)| k.starts_with("tags[")).map(|(k, v)| format!("{k}: {v}")).collect();
+    let tag_errors: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with("tags["))
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     if !tag_errors.is_empty() {
         fields.insert("tags".into(), tag_errors.join("; "));
     }
@@ -483,12 +595,27 @@ async fn submit(
     let intent = Intent::parse(&form.intent)?;
     let base = match &existing {
         Some(p) => editor_post(state, p),
-        None => EditorPost { status: "draft", ..Default::default() },
+        None => EditorPost {
+            status: "draft",
+            ..Default::default()
+        },
     };
     if intent == Intent::Preview {
-        let preview = folio_core::render_markdown(&form.markdown).html.into_string();
+        let preview = folio_core::render_markdown(&form.markdown)
+            .html
+            .into_string();
         let shown = shown_from_form(&form, base);
-        return render_editor(state, signed_in, kind, existing.as_ref(), Shown { preview_html: Some(preview), ..Shown::plain(shown) }).await;
+        return render_editor(
+            state,
+            signed_in,
+            kind,
+            existing.as_ref(),
+            Shown {
+                preview_html: Some(preview),
+                ..Shown::plain(shown)
+            },
+        )
+        .await;
     }
     let now = folio_store::now();
     let write = write_from_form(&form, intent, now);
@@ -502,13 +629,28 @@ async fn submit(
     };
     match result {
         Ok(post) => {
-            let target = format!("{}?m={}", edit_url(kind, post.summary.id), intent.flash_key());
+            let target = format!(
+                "{}?m={}",
+                edit_url(kind, post.summary.id),
+                intent.flash_key()
+            );
             Ok(no_store(Redirect::to(&target).into_response()))
         }
         Err(err) => {
             let (status, errors) = editor_errors(err)?;
             let shown = shown_from_form(&form, base);
-            render_editor(state, signed_in, kind, existing.as_ref(), Shown { status, errors, ..Shown::plain(shown) }).await
+            render_editor(
+                state,
+                signed_in,
+                kind,
+                existing.as_ref(),
+                Shown {
+                    status,
+                    errors,
+                    ..Shown::plain(shown)
+                },
+            )
+            .await
         }
     }
 }
@@ -543,12 +685,17 @@ pub async fn delete(
     signed_in.check_csrf(&form.csrf)?;
     load_for(&state, &signed_in.actor, kind, id, PostAction::Delete).await?;
     state.store().delete_post(id).await?;
-    Ok(no_store(Redirect::to(&format!("/admin/{}?m=deleted", plural(kind))).into_response()))
+    Ok(no_store(
+        Redirect::to(&format!("/admin/{}?m=deleted", plural(kind))).into_response(),
+    ))
 }
 
 /// JSON endpoints from the editor's script carry the CSRF token in a header.
 fn check_header_csrf(signed_in: &AdminSession, headers: &HeaderMap) -> Result<(), AdminError> {
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     signed_in.check_csrf(token)
 }
 
@@ -564,15 +711,23 @@ pub struct PreviewResponse {
 }
 
 /// Live preview: the Markdown through the very pipeline that renders posts.
-pub async fn preview(signed_in: AdminSession, headers: HeaderMap, Json(body): Json<PreviewRequest>) -> Result<Response, AdminError> {
+pub async fn preview(
+    signed_in: AdminSession,
+    headers: HeaderMap,
+    Json(body): Json<PreviewRequest>,
+) -> Result<Response, AdminError> {
     check_header_csrf(&signed_in, &headers)?;
     if body.markdown.chars().count() > MAX_MARKDOWN_CHARS {
-        return Err(AdminError::BadRequest(format!("the text is longer than {MAX_MARKDOWN_CHARS} characters")));
+        return Err(AdminError::BadRequest(format!(
+            "the text is longer than {MAX_MARKDOWN_CHARS} characters"
+        )));
     }
     let markdown = body.markdown;
-    let html = tokio::task::spawn_blocking(move || folio_core::render_markdown(&markdown).html.into_string())
-        .await
-        .map_err(|_| AdminError::Internal)?;
+    let html = tokio::task::spawn_blocking(move || {
+        folio_core::render_markdown(&markdown).html.into_string()
+    })
+    .await
+    .map_err(|_| AdminError::Internal)?;
     Ok(no_store(Json(PreviewResponse { html }).into_response()))
 }
 
@@ -598,7 +753,11 @@ pub async fn autosave(
         let body = serde_json::json!({"error": {"code": "not_a_draft", "message": "only drafts are autosaved; use Update to change a published post"}});
         return Ok(no_store((StatusCode::CONFLICT, Json(body)).into_response()));
     }
-    let write = PostWrite { title: body.title, markdown: body.markdown, ..Default::default() };
+    let write = PostWrite {
+        title: body.title,
+        markdown: body.markdown,
+        ..Default::default()
+    };
     let now = folio_store::now();
     let mut input = match post_input(kind, write, Some(&post), &signed_in.actor, now) {
         Ok(input) => input,
@@ -606,7 +765,10 @@ pub async fn autosave(
     };
     input.revision_note = folio_store::AUTOSAVE_NOTE.to_owned();
     let saved = state.store().update_post(id, input).await?;
-    Ok(no_store(Json(serde_json::json!({"saved_at": saved.summary.updated_at.to_rfc3339()})).into_response()))
+    Ok(no_store(
+        Json(serde_json::json!({"saved_at": saved.summary.updated_at.to_rfc3339()}))
+            .into_response(),
+    ))
 }
 
 #[derive(Serialize)]
@@ -615,8 +777,20 @@ struct TagSuggestion {
     slug: String,
 }
 
-pub async fn tags_json(State(state): State<AppState>, _signed_in: AdminSession) -> Result<Response, AdminError> {
-    let tags: Vec<TagSuggestion> = state.store().list_tags().await?.into_iter().map(|t| TagSuggestion { name: t.name, slug: t.slug }).collect();
+pub async fn tags_json(
+    State(state): State<AppState>,
+    _signed_in: AdminSession,
+) -> Result<Response, AdminError> {
+    let tags: Vec<TagSuggestion> = state
+        .store()
+        .list_tags()
+        .await?
+        .into_iter()
+        .map(|t| TagSuggestion {
+            name: t.name,
+            slug: t.slug,
+        })
+        .collect();
     Ok(no_store(Json(tags).into_response()))
 }
 
@@ -653,7 +827,10 @@ pub async fn revisions(
     let revisions = state.store().revisions(id).await?;
     let context = RevisionsPage {
         admin: AdminView::of(&state, &signed_in, plural(kind), None).await,
-        post: PostRef { title: post.summary.title.clone(), edit_url: base.clone() },
+        post: PostRef {
+            title: post.summary.title.clone(),
+            edit_url: base.clone(),
+        },
         revisions: revisions
             .into_iter()
             .map(|r| RevisionItem {
@@ -710,13 +887,22 @@ pub async fn revision(
     let base = edit_url(kind, id);
     let mut diff = Vec::new();
     if rev.title != post.summary.title {
-        diff.push(DiffLine { kind: "del", text: format!("# title: {}", rev.title) });
-        diff.push(DiffLine { kind: "add", text: format!("# title: {}", post.summary.title) });
+        diff.push(DiffLine {
+            kind: "del",
+            text: format!("# title: {}", rev.title),
+        });
+        diff.push(DiffLine {
+            kind: "add",
+            text: format!("# title: {}", post.summary.title),
+        });
     }
     diff.extend(line_diff(&rev.markdown, &post.markdown));
     let context = RevisionPage {
         admin: AdminView::of(&state, &signed_in, plural(kind), None).await,
-        post: PostRef { title: post.summary.title.clone(), edit_url: base.clone() },
+        post: PostRef {
+            title: post.summary.title.clone(),
+            edit_url: base.clone(),
+        },
         revision: RevisionItem {
             number: rev.number,
             created_display: display(rev.created_at),
@@ -740,22 +926,45 @@ pub async fn restore(
 ) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::Edit).await?;
-    restore_revision(&state, &signed_in.actor, &post, number).await.map_err(|e| match e.status {
-        StatusCode::FORBIDDEN => AdminError::Forbidden(e.message),
-        StatusCode::NOT_FOUND => AdminError::NotFound,
-        _ => AdminError::BadRequest(e.message),
-    })?;
-    Ok(no_store(Redirect::to(&format!("{}?m=restored", edit_url(kind, id))).into_response()))
+    restore_revision(&state, &signed_in.actor, &post, number)
+        .await
+        .map_err(|e| match e.status {
+            StatusCode::FORBIDDEN => AdminError::Forbidden(e.message),
+            StatusCode::NOT_FOUND => AdminError::NotFound,
+            _ => AdminError::BadRequest(e.message),
+        })?;
+    Ok(no_store(
+        Redirect::to(&format!("{}?m=restored", edit_url(kind, id))).into_response(),
+    ))
 }
 
 /// Shared by the admin page and the API: restores revision `number` of `post`.
-pub async fn restore_revision(state: &AppState, actor: &Actor, post: &Post, number: i64) -> Result<Post, crate::ApiError> {
-    let rev = state.store().revision(post.summary.id, number).await.map_err(|e| match e {
-        StoreError::NotFound => crate::ApiError::not_found("revision"),
-        e => e.into(),
-    })?;
-    let write = PostWrite { title: Some(rev.title), markdown: Some(rev.markdown), ..Default::default() };
-    let mut input = post_input(post.summary.kind, write, Some(post), actor, folio_store::now())?;
+pub async fn restore_revision(
+    state: &AppState,
+    actor: &Actor,
+    post: &Post,
+    number: i64,
+) -> Result<Post, crate::ApiError> {
+    let rev = state
+        .store()
+        .revision(post.summary.id, number)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => crate::ApiError::not_found("revision"),
+            e => e.into(),
+        })?;
+    let write = PostWrite {
+        title: Some(rev.title),
+        markdown: Some(rev.markdown),
+        ..Default::default()
+    };
+    let mut input = post_input(
+        post.summary.kind,
+        write,
+        Some(post),
+        actor,
+        folio_store::now(),
+    )?;
     input.revision_note = format!("restored from revision {number}");
     Ok(state.store().update_post(post.summary.id, input).await?)
 }

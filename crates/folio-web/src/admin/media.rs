@@ -42,7 +42,16 @@ pub fn media_item(media: &Media, signed_in: &AdminSession) -> MediaItem {
         thumb_url: thumb.url(),
         thumb_width: thumb.width,
         thumb_height: thumb.height,
-        name: if media.original_name.is_empty() { media.storage_key.rsplit('/').next().unwrap_or_default().to_owned() } else { media.original_name.clone() },
+        name: if media.original_name.is_empty() {
+            media
+                .storage_key
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        } else {
+            media.original_name.clone()
+        },
         alt: media.alt.clone(),
         markdown: markdown_for(media),
         dimensions: format!("{} × {}", media.width, media.height),
@@ -68,9 +77,21 @@ pub struct LibraryQuery {
     m: Option<String>,
 }
 
-async fn library(state: &AppState, signed_in: &AdminSession, before: Option<i64>, flash: Option<Flash>, error: Option<(StatusCode, String)>) -> Result<Response, AdminError> {
+async fn library(
+    state: &AppState,
+    signed_in: &AdminSession,
+    before: Option<i64>,
+    flash: Option<Flash>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, AdminError> {
     let entries = state.store().list_media(before, PAGE_SIZE).await?;
-    let next_url = (entries.len() == PAGE_SIZE as usize).then(|| entries.last().map(|m| format!("/admin/media?before={}", m.id))).flatten();
+    let next_url = (entries.len() == PAGE_SIZE as usize)
+        .then(|| {
+            entries
+                .last()
+                .map(|m| format!("/admin/media?before={}", m.id))
+        })
+        .flatten();
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
@@ -85,11 +106,24 @@ async fn library(state: &AppState, signed_in: &AdminSession, before: Option<i64>
     page(status, "media.html", &context)
 }
 
-pub async fn list(State(state): State<AppState>, signed_in: AdminSession, Query(q): Query<LibraryQuery>) -> Result<Response, AdminError> {
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Query(q): Query<LibraryQuery>,
+) -> Result<Response, AdminError> {
     let flash = match q.m.as_deref() {
-        Some("uploaded") => Some(Flash { kind: "ok", message: "Image uploaded.".into() }),
-        Some("exists") => Some(Flash { kind: "ok", message: "That image was already in the library.".into() }),
-        Some("deleted") => Some(Flash { kind: "ok", message: "Image deleted.".into() }),
+        Some("uploaded") => Some(Flash {
+            kind: "ok",
+            message: "Image uploaded.".into(),
+        }),
+        Some("exists") => Some(Flash {
+            kind: "ok",
+            message: "That image was already in the library.".into(),
+        }),
+        Some("deleted") => Some(Flash {
+            kind: "ok",
+            message: "Image deleted.".into(),
+        }),
         _ => None,
     };
     library(&state, &signed_in, q.before, flash, None).await
@@ -97,47 +131,100 @@ pub async fn list(State(state): State<AppState>, signed_in: AdminSession, Query(
 
 /// Whether the editor's script sent this (it asks for JSON); a plain form post gets a page.
 fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
 }
 
 /// An upload failure: JSON `{"error": {"message"}}` for the script, or the library page
 /// with the message, with the same status either way.
-async fn refuse(state: &AppState, signed_in: &AdminSession, json: bool, err: UploadError) -> Result<Response, AdminError> {
+async fn refuse(
+    state: &AppState,
+    signed_in: &AdminSession,
+    json: bool,
+    err: UploadError,
+) -> Result<Response, AdminError> {
     if json {
         return Ok(crate::ApiError::from(err).into_response());
     }
     let message = err.public_message();
-    library(state, signed_in, None, None, Some((err.status(), format!("The image was not uploaded: {message}.")))).await
+    library(
+        state,
+        signed_in,
+        None,
+        None,
+        Some((
+            err.status(),
+            format!("The image was not uploaded: {message}."),
+        )),
+    )
+    .await
 }
 
-pub async fn upload(State(state): State<AppState>, signed_in: AdminSession, headers: HeaderMap, multipart: Multipart) -> Result<Response, AdminError> {
+pub async fn upload(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AdminError> {
     let json = wants_json(&headers);
     let form = match UploadForm::read(multipart, state.media().max_bytes()).await {
         Ok(form) => form,
         Err(err) => return refuse(&state, &signed_in, json, err).await,
     };
-    let header_token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let token = if header_token.is_empty() { form.field("csrf") } else { header_token };
+    let header_token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let token = if header_token.is_empty() {
+        form.field("csrf")
+    } else {
+        header_token
+    };
     signed_in.check_csrf(token)?;
     let Some((original_name, bytes)) = form.file.clone() else {
         return refuse(&state, &signed_in, json, UploadError::NoFile).await;
     };
-    let upload = Upload { bytes, original_name, alt: form.field("alt").to_owned(), uploaded_by: signed_in.actor.user_id };
+    let upload = Upload {
+        bytes,
+        original_name,
+        alt: form.field("alt").to_owned(),
+        uploaded_by: signed_in.actor.user_id,
+    };
     match state.media().upload(state.store(), upload).await {
         Ok((media, created)) if json => {
-            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-            Ok(super::no_store((status, Json(media_out(&media))).into_response()))
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok(super::no_store(
+                (status, Json(media_out(&media))).into_response(),
+            ))
         }
-        Ok((_, created)) => Ok(Redirect::to(if created { "/admin/media?m=uploaded" } else { "/admin/media?m=exists" }).into_response()),
+        Ok((_, created)) => Ok(Redirect::to(if created {
+            "/admin/media?m=uploaded"
+        } else {
+            "/admin/media?m=exists"
+        })
+        .into_response()),
         Err(err) => refuse(&state, &signed_in, json, err).await,
     }
 }
 
-pub async fn delete(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let media = state.store().media_by_id(id).await?;
     if !signed_in.actor.may_delete_media(media.uploaded_by) {
-        return Err(AdminError::Forbidden("You may delete only images you uploaded.".into()));
+        return Err(AdminError::Forbidden(
+            "You may delete only images you uploaded.".into(),
+        ));
     }
     match state.media().remove(state.store(), &media).await {
         Ok(_) => Ok(Redirect::to("/admin/media?m=deleted").into_response()),

@@ -29,13 +29,34 @@ pub fn router() -> Router<AppState> {
     for kind in ["posts", "pages"] {
         router = router
             .route(&format!("/admin/{kind}"), get(editor::list))
-            .route(&format!("/admin/{kind}/new"), get(editor::new_form).post(editor::create))
-            .route(&format!("/admin/{kind}/{{id}}"), get(editor::edit_form).post(editor::save))
-            .route(&format!("/admin/{kind}/{{id}}/autosave"), post(editor::autosave))
-            .route(&format!("/admin/{kind}/{{id}}/delete"), post(editor::delete))
-            .route(&format!("/admin/{kind}/{{id}}/revisions"), get(editor::revisions))
-            .route(&format!("/admin/{kind}/{{id}}/revisions/{{number}}"), get(editor::revision))
-            .route(&format!("/admin/{kind}/{{id}}/revisions/{{number}}/restore"), post(editor::restore));
+            .route(
+                &format!("/admin/{kind}/new"),
+                get(editor::new_form).post(editor::create),
+            )
+            .route(
+                &format!("/admin/{kind}/{{id}}"),
+                get(editor::edit_form).post(editor::save),
+            )
+            .route(
+                &format!("/admin/{kind}/{{id}}/autosave"),
+                post(editor::autosave),
+            )
+            .route(
+                &format!("/admin/{kind}/{{id}}/delete"),
+                post(editor::delete),
+            )
+            .route(
+                &format!("/admin/{kind}/{{id}}/revisions"),
+                get(editor::revisions),
+            )
+            .route(
+                &format!("/admin/{kind}/{{id}}/revisions/{{number}}"),
+                get(editor::revision),
+            )
+            .route(
+                &format!("/admin/{kind}/{{id}}/revisions/{{number}}/restore"),
+                post(editor::restore),
+            );
     }
     router
         .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
@@ -54,11 +75,19 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tags.json", get(editor::tags_json))
         .route(
             "/admin/media",
-            get(media::list).post(media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+            get(media::list)
+                .post(media::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/admin/media/{id}/delete", post(media::delete))
-        .route("/admin/settings", get(pages::settings_form).post(pages::save_settings))
-        .route("/admin/tokens", get(pages::tokens).post(pages::create_token))
+        .route(
+            "/admin/settings",
+            get(pages::settings_form).post(pages::save_settings),
+        )
+        .route(
+            "/admin/tokens",
+            get(pages::tokens).post(pages::create_token),
+        )
         .route("/admin/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/admin/users", get(people::people))
         .route("/admin/users/invite", post(people::invite))
@@ -66,15 +95,23 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/deactivate", post(people::deactivate))
         .route("/admin/users/{id}/reactivate", post(people::reactivate))
         .route("/admin/users/{id}/reset-link", post(people::reset_link))
-        .route("/admin/reset/{token}", get(people::reset_form).post(people::reset))
-        .route("/admin/invite/{token}", get(people::accept_form).post(people::accept))
+        .route(
+            "/admin/reset/{token}",
+            get(people::reset_form).post(people::reset),
+        )
+        .route(
+            "/admin/invite/{token}",
+            get(people::accept_form).post(people::accept),
+        )
 }
 
 /// A failure in the admin area: a page for a person, never internals.
 #[derive(Debug)]
 pub enum AdminError {
     /// Not signed in: go to the sign-in page, then come back to `next`.
-    SignIn { next: String },
+    SignIn {
+        next: String,
+    },
     /// The form's CSRF token is missing or wrong.
     Csrf,
     Forbidden(String),
@@ -130,7 +167,10 @@ impl IntoResponse for AdminError {
         };
         let mut response = templates::error_page(status, heading, &message);
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
         }
         no_store(response)
     }
@@ -138,7 +178,10 @@ impl IntoResponse for AdminError {
 
 /// Admin pages are private and change with every action: never stored by any cache.
 pub fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
@@ -179,9 +222,19 @@ mod tests {
     #[test]
     fn next_stays_in_the_admin_area() {
         assert_eq!(safe_next(Some("/admin/posts/3")), "/admin/posts/3");
-        for evil in ["https://evil.example/", "//evil.example", "/\\evil.example", "/admin/../..//evil", "javascript:alert(1)", "/admin/x\r\nLocation: //evil"] {
+        for evil in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/admin/../..//evil",
+            "javascript:alert(1)",
+            "/admin/x\r\nLocation: //evil",
+        ] {
             let target = safe_next(Some(evil));
-            assert!(target.starts_with("/admin/") && !target.contains("//") && !target.contains('\n'), "{evil} → {target}");
+            assert!(
+                target.starts_with("/admin/") && !target.contains("//") && !target.contains('\n'),
+                "{evil} → {target}"
+            );
         }
         assert_eq!(safe_next(None), "/admin/posts");
     }

@@ -32,7 +32,12 @@ impl From<&SiteSettings> for SettingsValues {
             lang: s.lang.clone(),
             posts_per_page: s.posts_per_page.to_string(),
             timezone: s.timezone.clone(),
-            navigation: s.navigation.iter().map(|n| format!("{} | {}", n.label, n.url)).collect::<Vec<_>>().join("\n"),
+            navigation: s
+                .navigation
+                .iter()
+                .map(|n| format!("{} | {}", n.label, n.url))
+                .collect::<Vec<_>>()
+                .join("\n"),
             logo: s.logo.clone(),
             accent: s.accent.clone(),
         }
@@ -51,7 +56,9 @@ fn require_site_manager(signed_in: &AdminSession) -> Result<(), AdminError> {
     if signed_in.actor.may_manage_site() {
         Ok(())
     } else {
-        Err(AdminError::Forbidden("Only owners and admins may change the site's settings.".into()))
+        Err(AdminError::Forbidden(
+            "Only owners and admins may change the site's settings.".into(),
+        ))
     }
 }
 
@@ -67,8 +74,16 @@ pub async fn settings_form(
 ) -> Result<Response, AdminError> {
     require_site_manager(&signed_in)?;
     let settings = state.store().settings().await?;
-    let flash = (q.m.as_deref() == Some("saved")).then(|| Flash { kind: "ok", message: "Settings saved.".into() });
-    let context = SettingsPage { admin: AdminView::of(&state, &signed_in, "settings", flash).await, values: (&settings).into(), errors: BTreeMap::new(), accents: folio_store::ACCENTS };
+    let flash = (q.m.as_deref() == Some("saved")).then(|| Flash {
+        kind: "ok",
+        message: "Settings saved.".into(),
+    });
+    let context = SettingsPage {
+        admin: AdminView::of(&state, &signed_in, "settings", flash).await,
+        values: (&settings).into(),
+        errors: BTreeMap::new(),
+        accents: folio_store::ACCENTS,
+    };
     page(StatusCode::OK, "settings.html", &context)
 }
 
@@ -93,23 +108,42 @@ pub struct SettingsForm {
     accent: Option<String>,
 }
 
-pub async fn save_settings(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<SettingsForm>) -> Result<Response, AdminError> {
+pub async fn save_settings(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     require_site_manager(&signed_in)?;
     let mut errors = BTreeMap::new();
     let posts_per_page = match form.posts_per_page.trim().parse::<u32>() {
         Ok(n) => Some(n),
         Err(_) => {
-            errors.insert("posts_per_page".to_owned(), "must be a whole number between 1 and 100".to_owned());
+            errors.insert(
+                "posts_per_page".to_owned(),
+                "must be a whole number between 1 and 100".to_owned(),
+            );
             None
         }
     };
     let mut navigation = Vec::new();
-    for (i, line) in form.navigation.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+    for (i, line) in form
+        .navigation
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
         match line.split_once('|') {
-            Some((label, url)) => navigation.push(NavItemWrite { label: label.trim().to_owned(), url: url.trim().to_owned() }),
+            Some((label, url)) => navigation.push(NavItemWrite {
+                label: label.trim().to_owned(),
+                url: url.trim().to_owned(),
+            }),
             None => {
-                errors.insert("navigation".to_owned(), format!("line {}: write “Label | URL”", i + 1));
+                errors.insert(
+                    "navigation".to_owned(),
+                    format!("line {}: write “Label | URL”", i + 1),
+                );
             }
         }
     }
@@ -128,7 +162,11 @@ pub async fn save_settings(State(state): State<AppState>, signed_in: AdminSessio
         Ok(_) => None,
         Err(err) => {
             for (field, why) in err.fields {
-                let field = if field.starts_with("navigation") { "navigation".to_owned() } else { field };
+                let field = if field.starts_with("navigation") {
+                    "navigation".to_owned()
+                } else {
+                    field
+                };
                 errors.entry(field).or_insert(why);
             }
             None
@@ -145,11 +183,18 @@ pub async fn save_settings(State(state): State<AppState>, signed_in: AdminSessio
             logo: form.logo.unwrap_or_default(),
             accent: form.accent.unwrap_or_default(),
         };
-        let context = SettingsPage { admin: AdminView::of(&state, &signed_in, "settings", None).await, values, errors, accents: folio_store::ACCENTS };
+        let context = SettingsPage {
+            admin: AdminView::of(&state, &signed_in, "settings", None).await,
+            values,
+            errors,
+            accents: folio_store::ACCENTS,
+        };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", &context);
     };
     state.store().update_settings(patch).await?;
-    Ok(no_store(Redirect::to("/admin/settings?m=saved").into_response()))
+    Ok(no_store(
+        Redirect::to("/admin/settings?m=saved").into_response(),
+    ))
 }
 
 #[derive(Serialize)]
@@ -179,7 +224,10 @@ async fn render_tokens(
 ) -> Result<Response, AdminError> {
     let tokens = state.store().tokens_of(signed_in.actor.user_id).await?;
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %b %Y, %H:%M UTC").to_string();
-    let flash = new_token.as_ref().map(|_| Flash { kind: "ok", message: "Token created. Copy it now: it will not be shown again.".into() });
+    let flash = new_token.as_ref().map(|_| Flash {
+        kind: "ok",
+        message: "Token created. Copy it now: it will not be shown again.".into(),
+    });
     let context = TokensPage {
         admin: AdminView::of(state, signed_in, "tokens", flash).await,
         tokens: tokens
@@ -199,7 +247,10 @@ async fn render_tokens(
     page(status, "tokens.html", &context)
 }
 
-pub async fn tokens(State(state): State<AppState>, signed_in: AdminSession) -> Result<Response, AdminError> {
+pub async fn tokens(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+) -> Result<Response, AdminError> {
     render_tokens(&state, &signed_in, None, BTreeMap::new(), StatusCode::OK).await
 }
 
@@ -212,16 +263,40 @@ pub struct TokenForm {
 }
 
 /// Creates a token for the signed-in user and shows it once, on this response only.
-pub async fn create_token(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<TokenForm>) -> Result<Response, AdminError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let label = form.label.trim();
     if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
         let mut errors = BTreeMap::new();
-        errors.insert("label".to_owned(), "give the token a name of 1 to 100 characters".to_owned());
-        return render_tokens(&state, &signed_in, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        errors.insert(
+            "label".to_owned(),
+            "give the token a name of 1 to 100 characters".to_owned(),
+        );
+        return render_tokens(
+            &state,
+            &signed_in,
+            None,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
-    let token = state.store().create_token(signed_in.actor.user_id, label).await?;
-    render_tokens(&state, &signed_in, Some(token), BTreeMap::new(), StatusCode::CREATED).await
+    let token = state
+        .store()
+        .create_token(signed_in.actor.user_id, label)
+        .await?;
+    render_tokens(
+        &state,
+        &signed_in,
+        Some(token),
+        BTreeMap::new(),
+        StatusCode::CREATED,
+    )
+    .await
 }
 
 pub async fn revoke_token(
@@ -231,6 +306,9 @@ pub async fn revoke_token(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
-    state.store().revoke_token(signed_in.actor.user_id, id).await?;
+    state
+        .store()
+        .revoke_token(signed_in.actor.user_id, id)
+        .await?;
     Ok(no_store(Redirect::to("/admin/tokens").into_response()))
 }

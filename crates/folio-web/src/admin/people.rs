@@ -2,7 +2,10 @@
 //! and admins only; an admin manages editors, authors and contributors, the owner
 //! manages admins too, and nobody changes the owner or themselves here.
 
-use super::auth::{check_form_token, check_password, form_token, hash_password, page, start_session, with_cookie, AdminSession, AdminView, CsrfForm, Flash};
+use super::auth::{
+    check_form_token, check_password, form_token, hash_password, page, start_session, with_cookie,
+    AdminSession, AdminView, CsrfForm, Flash,
+};
 use super::{no_store, AdminError};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -36,7 +39,9 @@ fn require_manager(signed_in: &AdminSession) -> Result<(), AdminError> {
     if signed_in.actor.may_manage_site() {
         Ok(())
     } else {
-        Err(AdminError::Forbidden("Only owners and admins manage people.".into()))
+        Err(AdminError::Forbidden(
+            "Only owners and admins manage people.".into(),
+        ))
     }
 }
 
@@ -100,7 +105,15 @@ async fn render_people(
             manageable: may_manage(&actor, &u),
             is_you: u.id == actor.user_id,
             role_url: format!("/admin/users/{}/role", u.id),
-            active_url: format!("/admin/users/{}/{}", u.id, if u.deactivated { "reactivate" } else { "deactivate" }),
+            active_url: format!(
+                "/admin/users/{}/{}",
+                u.id,
+                if u.deactivated {
+                    "reactivate"
+                } else {
+                    "deactivate"
+                }
+            ),
             reset_url: format!("/admin/users/{}/reset-link", u.id),
             name: u.name,
             email: u.email,
@@ -113,13 +126,20 @@ async fn render_people(
         .pending_invites()
         .await?
         .into_iter()
-        .map(|i| InviteItem { email: i.email, role: i.role.as_str(), expires_display: i.expires_at.format("%-d %b %Y").to_string() })
+        .map(|i| InviteItem {
+            email: i.email,
+            role: i.role.as_str(),
+            expires_display: i.expires_at.format("%-d %b %Y").to_string(),
+        })
         .collect();
     let context = PeoplePage {
         admin: AdminView::of(state, signed_in, "users", flash).await,
         people,
         invites,
-        roles: assignable_roles(&actor).iter().map(|r| r.as_str()).collect(),
+        roles: assignable_roles(&actor)
+            .iter()
+            .map(|r| r.as_str())
+            .collect(),
         errors,
         values,
         new_link,
@@ -139,12 +159,30 @@ pub async fn people(
 ) -> Result<Response, AdminError> {
     require_manager(&signed_in)?;
     let flash = match q.m.as_deref() {
-        Some("role") => Some(Flash { kind: "ok", message: "Role changed.".into() }),
-        Some("deactivated") => Some(Flash { kind: "ok", message: "Deactivated: they are signed out and their tokens no longer work.".into() }),
-        Some("reactivated") => Some(Flash { kind: "ok", message: "Reactivated.".into() }),
+        Some("role") => Some(Flash {
+            kind: "ok",
+            message: "Role changed.".into(),
+        }),
+        Some("deactivated") => Some(Flash {
+            kind: "ok",
+            message: "Deactivated: they are signed out and their tokens no longer work.".into(),
+        }),
+        Some("reactivated") => Some(Flash {
+            kind: "ok",
+            message: "Reactivated.".into(),
+        }),
         _ => None,
     };
-    render_people(&state, &signed_in, StatusCode::OK, BTreeMap::new(), BTreeMap::new(), None, flash).await
+    render_people(
+        &state,
+        &signed_in,
+        StatusCode::OK,
+        BTreeMap::new(),
+        BTreeMap::new(),
+        None,
+        flash,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -157,15 +195,24 @@ pub struct InviteForm {
     role: String,
 }
 
-pub async fn invite(State(state): State<AppState>, signed_in: AdminSession, Form(form): Form<InviteForm>) -> Result<Response, AdminError> {
+pub async fn invite(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     require_manager(&signed_in)?;
     let mut errors = BTreeMap::new();
-    let email = Email::parse(&form.email).map_err(|e| errors.insert("email".to_owned(), e.to_string())).ok();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.insert("email".to_owned(), e.to_string()))
+        .ok();
     let role = match Role::parse(&form.role) {
         Ok(role) if assignable_roles(&signed_in.actor).contains(&role) => Some(role),
         Ok(role) => {
-            errors.insert("role".into(), format!("your role may not invite an {}", role.as_str()));
+            errors.insert(
+                "role".into(),
+                format!("your role may not invite an {}", role.as_str()),
+            );
             None
         }
         Err(e) => {
@@ -177,21 +224,66 @@ pub async fn invite(State(state): State<AppState>, signed_in: AdminSession, Form
     values.insert("email", form.email.clone());
     values.insert("role", form.role.clone());
     let (Some(email), Some(role)) = (email, role) else {
-        return render_people(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, errors, values, None, None).await;
+        return render_people(
+            &state,
+            &signed_in,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            values,
+            None,
+            None,
+        )
+        .await;
     };
-    match state.store().create_invite(&email, role, signed_in.actor.user_id, Duration::days(INVITE_DAYS)).await {
+    match state
+        .store()
+        .create_invite(
+            &email,
+            role,
+            signed_in.actor.user_id,
+            Duration::days(INVITE_DAYS),
+        )
+        .await
+    {
         Ok(token) => {
             let link = NewLink {
                 title: "Invitation link",
                 lead: format!("Send this link to the person you invited. It works once, for {INVITE_DAYS} days."),
                 url: state.absolute(&format!("/admin/invite/{token}")),
             };
-            let flash = Some(Flash { kind: "ok", message: format!("Invitation created for {}. Send them the link below.", email.as_str()) });
-            render_people(&state, &signed_in, StatusCode::CREATED, BTreeMap::new(), BTreeMap::new(), Some(link), flash).await
+            let flash = Some(Flash {
+                kind: "ok",
+                message: format!(
+                    "Invitation created for {}. Send them the link below.",
+                    email.as_str()
+                ),
+            });
+            render_people(
+                &state,
+                &signed_in,
+                StatusCode::CREATED,
+                BTreeMap::new(),
+                BTreeMap::new(),
+                Some(link),
+                flash,
+            )
+            .await
         }
         Err(StoreError::Conflict { .. }) => {
-            errors.insert("email".into(), "someone with this address already has an account".into());
-            render_people(&state, &signed_in, StatusCode::CONFLICT, errors, values, None, None).await
+            errors.insert(
+                "email".into(),
+                "someone with this address already has an account".into(),
+            );
+            render_people(
+                &state,
+                &signed_in,
+                StatusCode::CONFLICT,
+                errors,
+                values,
+                None,
+                None,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -201,7 +293,9 @@ async fn target(state: &AppState, signed_in: &AdminSession, id: i64) -> Result<U
     require_manager(signed_in)?;
     let user = state.store().user_by_id(id).await?;
     if !may_manage(&signed_in.actor, &user) {
-        return Err(AdminError::Forbidden("You may not change this person's account.".into()));
+        return Err(AdminError::Forbidden(
+            "You may not change this person's account.".into(),
+        ));
     }
     Ok(user)
 }
@@ -214,35 +308,66 @@ pub struct RoleForm {
     role: String,
 }
 
-pub async fn set_role(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<RoleForm>) -> Result<Response, AdminError> {
+pub async fn set_role(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     let role = Role::parse(&form.role).map_err(|e| AdminError::BadRequest(format!("role {e}")))?;
     if !assignable_roles(&signed_in.actor).contains(&role) {
-        return Err(AdminError::Forbidden(format!("Your role may not make anyone {}.", role.as_str())));
+        return Err(AdminError::Forbidden(format!(
+            "Your role may not make anyone {}.",
+            role.as_str()
+        )));
     }
     state.store().set_role(user.id, role).await?;
-    Ok(no_store(Redirect::to("/admin/users?m=role").into_response()))
+    Ok(no_store(
+        Redirect::to("/admin/users?m=role").into_response(),
+    ))
 }
 
-pub async fn deactivate(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
+pub async fn deactivate(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, false).await?;
-    Ok(no_store(Redirect::to("/admin/users?m=deactivated").into_response()))
+    Ok(no_store(
+        Redirect::to("/admin/users?m=deactivated").into_response(),
+    ))
 }
 
 /// A one-time link for someone the signed-in manager manages to choose a new password
 /// with, shown once on the people page. Nothing is sent anywhere: the manager passes it
 /// on, so there is no public "forgot password" form to probe for accounts.
-pub async fn reset_link(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
+pub async fn reset_link(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     if user.deactivated {
-        return Err(AdminError::BadRequest("Reactivate this account before making a password link for it.".into()));
+        return Err(AdminError::BadRequest(
+            "Reactivate this account before making a password link for it.".into(),
+        ));
     }
-    let token = state.store().create_password_reset(user.id, Duration::hours(crate::RESET_LINK_HOURS)).await?;
-    tracing::info!(user_id = user.id, by = signed_in.actor.user_id, "password reset link created");
+    let token = state
+        .store()
+        .create_password_reset(user.id, Duration::hours(crate::RESET_LINK_HOURS))
+        .await?;
+    tracing::info!(
+        user_id = user.id,
+        by = signed_in.actor.user_id,
+        "password reset link created"
+    );
     let link = NewLink {
         title: "Password link",
         lead: format!(
@@ -252,15 +377,34 @@ pub async fn reset_link(State(state): State<AppState>, signed_in: AdminSession, 
         ),
         url: state.absolute(&format!("/admin/reset/{token}")),
     };
-    let flash = Some(Flash { kind: "ok", message: format!("Password link created for {}.", user.name) });
-    render_people(&state, &signed_in, StatusCode::CREATED, BTreeMap::new(), BTreeMap::new(), Some(link), flash).await
+    let flash = Some(Flash {
+        kind: "ok",
+        message: format!("Password link created for {}.", user.name),
+    });
+    render_people(
+        &state,
+        &signed_in,
+        StatusCode::CREATED,
+        BTreeMap::new(),
+        BTreeMap::new(),
+        Some(link),
+        flash,
+    )
+    .await
 }
 
-pub async fn reactivate(State(state): State<AppState>, signed_in: AdminSession, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Result<Response, AdminError> {
+pub async fn reactivate(
+    State(state): State<AppState>,
+    signed_in: AdminSession,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, true).await?;
-    Ok(no_store(Redirect::to("/admin/users?m=reactivated").into_response()))
+    Ok(no_store(
+        Redirect::to("/admin/users?m=reactivated").into_response(),
+    ))
 }
 
 #[derive(Serialize)]
@@ -273,9 +417,14 @@ struct AcceptPage {
     action_url: String,
 }
 
-const INVITE_GONE: &str = "This invitation link has expired or was already used. Ask whoever invited you for a new one.";
+const INVITE_GONE: &str =
+    "This invitation link has expired or was already used. Ask whoever invited you for a new one.";
 
-pub async fn accept_form(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Result<Response, AdminError> {
+pub async fn accept_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AdminError> {
     let invite = match state.store().invite(&token).await {
         Ok(invite) => invite,
         Err(StoreError::NotFound) => return Err(AdminError::Gone(INVITE_GONE.into())),
@@ -290,7 +439,10 @@ pub async fn accept_form(State(state): State<AppState>, Path(token): Path<String
         values: BTreeMap::new(),
         action_url: format!("/admin/invite/{token}"),
     };
-    Ok(with_cookie(page(StatusCode::OK, "invite.html", &context)?, cookie))
+    Ok(with_cookie(
+        page(StatusCode::OK, "invite.html", &context)?,
+        cookie,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -305,7 +457,12 @@ pub struct AcceptForm {
     password_confirm: String,
 }
 
-pub async fn accept(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap, Form(form): Form<AcceptForm>) -> Result<Response, AdminError> {
+pub async fn accept(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response, AdminError> {
     check_form_token(&state, &headers, &form.csrf)?;
     let invite = match state.store().invite(&token).await {
         Ok(invite) => invite,
@@ -313,11 +470,16 @@ pub async fn accept(State(state): State<AppState>, Path(token): Path<String>, he
         Err(e) => return Err(e.into()),
     };
     let mut errors = BTreeMap::new();
-    let name = PersonName::parse(&form.name).map_err(|e| errors.insert("name".to_owned(), e.to_string())).ok();
+    let name = PersonName::parse(&form.name)
+        .map_err(|e| errors.insert("name".to_owned(), e.to_string()))
+        .ok();
     if let Err(why) = check_password(&form.password, None) {
         errors.insert("password".into(), why);
     } else if form.password != form.password_confirm {
-        errors.insert("password_confirm".into(), "does not match the password".into());
+        errors.insert(
+            "password_confirm".into(),
+            "does not match the password".into(),
+        );
     }
     let (Some(name), true) = (name, errors.is_empty()) else {
         let mut values = BTreeMap::new();
@@ -334,13 +496,34 @@ pub async fn accept(State(state): State<AppState>, Path(token): Path<String>, he
     };
     let email = Email::parse(&invite.email).map_err(|_| AdminError::Internal)?;
     let hash = hash_password(form.password).await?;
-    let user = match state.store().accept_invite(&token, NewUser { email, name, role: invite.role, bio: String::new(), password_hash: Some(hash) }).await {
+    let user = match state
+        .store()
+        .accept_invite(
+            &token,
+            NewUser {
+                email,
+                name,
+                role: invite.role,
+                bio: String::new(),
+                password_hash: Some(hash),
+            },
+        )
+        .await
+    {
         Ok(user) => user,
         Err(StoreError::NotFound) => return Err(AdminError::Gone(INVITE_GONE.into())),
-        Err(StoreError::Conflict { .. }) => return Err(AdminError::Gone("An account with this email already exists: sign in instead.".into())),
+        Err(StoreError::Conflict { .. }) => {
+            return Err(AdminError::Gone(
+                "An account with this email already exists: sign in instead.".into(),
+            ))
+        }
         Err(e) => return Err(e.into()),
     };
-    tracing::info!(user_id = user.id, role = user.role.as_str(), "invitation accepted");
+    tracing::info!(
+        user_id = user.id,
+        role = user.role.as_str(),
+        "invitation accepted"
+    );
     start_session(&state, user.id, "/admin/posts").await
 }
 
@@ -364,7 +547,11 @@ async fn reset_user(state: &AppState, token: &str) -> Result<User, AdminError> {
     }
 }
 
-pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Result<Response, AdminError> {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AdminError> {
     let user = reset_user(&state, &token).await?;
     let (csrf, cookie) = form_token(&state, &headers);
     let context = ResetPage {
@@ -374,7 +561,10 @@ pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>
         errors: BTreeMap::new(),
         action_url: format!("/admin/reset/{token}"),
     };
-    Ok(with_cookie(page(StatusCode::OK, "reset.html", &context)?, cookie))
+    Ok(with_cookie(
+        page(StatusCode::OK, "reset.html", &context)?,
+        cookie,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -389,14 +579,22 @@ pub struct ResetForm {
 
 /// Spends a reset link: the new password is set, every session of the user ends, and
 /// they are sent to sign in with it (a second step, if they have one, still applies).
-pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap, Form(form): Form<ResetForm>) -> Result<Response, AdminError> {
+pub async fn reset(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, AdminError> {
     check_form_token(&state, &headers, &form.csrf)?;
     let user = reset_user(&state, &token).await?;
     let mut errors = BTreeMap::new();
     if let Err(why) = check_password(&form.password, None) {
         errors.insert("password".to_owned(), why);
     } else if form.password != form.password_confirm {
-        errors.insert("password_confirm".to_owned(), "does not match the password".into());
+        errors.insert(
+            "password_confirm".to_owned(),
+            "does not match the password".into(),
+        );
     }
     if !errors.is_empty() {
         let context = ResetPage {
@@ -415,7 +613,12 @@ pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, hea
         Err(e) => return Err(e.into()),
     };
     // Whoever was locked out by wrong guesses may sign in with the new password at once.
-    state.store().clear_login_failures(&format!("account:{}", user.email)).await?;
+    state
+        .store()
+        .clear_login_failures(&format!("account:{}", user.email))
+        .await?;
     tracing::info!(user_id = user.id, "password changed through a reset link");
-    Ok(no_store(Redirect::to("/admin/signin?m=password").into_response()))
+    Ok(no_store(
+        Redirect::to("/admin/signin?m=password").into_response(),
+    ))
 }

@@ -3,7 +3,10 @@
 
 use super::extract::{ApiActor, ApiJson};
 use super::input::{post_input, settings_patch, PostWrite, SettingsWrite};
-use super::output::{post_out, settings_out, summary_out, user_out, Audience, PostList, PostOut, SettingsOut, UserOut};
+use super::output::{
+    post_out, settings_out, summary_out, user_out, Audience, PostList, PostOut, SettingsOut,
+    UserOut,
+};
 use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
@@ -26,10 +29,17 @@ pub struct AdminListQuery {
     limit: Option<u32>,
 }
 
-async fn list(state: &AppState, actor: &Actor, kind: PostKind, q: AdminListQuery) -> Result<Json<PostList>, ApiError> {
+async fn list(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    q: AdminListQuery,
+) -> Result<Json<PostList>, ApiError> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(raw) => Some(PostStatus::parse(raw).map_err(|why| ApiError::field(StatusCode::BAD_REQUEST, "bad_request", "status", &why.0))?),
+        Some(raw) => Some(PostStatus::parse(raw).map_err(|why| {
+            ApiError::field(StatusCode::BAD_REQUEST, "bad_request", "status", &why.0)
+        })?),
     };
     // Authors and contributors see only their own work.
     let only_author = match actor.role {
@@ -46,7 +56,10 @@ async fn list(state: &AppState, actor: &Actor, kind: PostKind, q: AdminListQuery
         limit: q.limit.unwrap_or(50),
     };
     let posts = state.store().list_admin(filter).await?;
-    Ok(Json(PostList { posts: posts.iter().map(|p| summary_out(state, p)).collect(), next_cursor: None }))
+    Ok(Json(PostList {
+        posts: posts.iter().map(|p| summary_out(state, p)).collect(),
+        next_cursor: None,
+    }))
 }
 
 async fn load(state: &AppState, kind: PostKind, id: i64) -> Result<Post, ApiError> {
@@ -57,33 +70,62 @@ async fn load(state: &AppState, kind: PostKind, id: i64) -> Result<Post, ApiErro
     }
 }
 
-async fn load_for(state: &AppState, actor: &Actor, kind: PostKind, id: i64, action: PostAction) -> Result<Post, ApiError> {
+async fn load_for(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    id: i64,
+    action: PostAction,
+) -> Result<Post, ApiError> {
     let post = load(state, kind, id).await?;
     if !actor.may(action, post.summary.author.id, post.summary.status) {
-        return Err(ApiError::forbidden(format!("your role may not {} this {}", match action {
-            PostAction::View => "view",
-            PostAction::Edit => "edit",
-            PostAction::Publish => "publish",
-            PostAction::Delete => "delete",
-        }, kind.as_str())));
+        return Err(ApiError::forbidden(format!(
+            "your role may not {} this {}",
+            match action {
+                PostAction::View => "view",
+                PostAction::Edit => "edit",
+                PostAction::Publish => "publish",
+                PostAction::Delete => "delete",
+            },
+            kind.as_str()
+        )));
     }
     Ok(post)
 }
 
-async fn create(state: &AppState, actor: &Actor, kind: PostKind, write: PostWrite) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+async fn create(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    write: PostWrite,
+) -> Result<(StatusCode, Json<PostOut>), ApiError> {
     let input = post_input(kind, write, None, actor, folio_store::now())?;
     let post = state.store().create_post(input).await?;
-    Ok((StatusCode::CREATED, Json(post_out(state, &post, Audience::Admin))))
+    Ok((
+        StatusCode::CREATED,
+        Json(post_out(state, &post, Audience::Admin)),
+    ))
 }
 
-async fn update(state: &AppState, actor: &Actor, kind: PostKind, id: i64, write: PostWrite) -> Result<Json<PostOut>, ApiError> {
+async fn update(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    id: i64,
+    write: PostWrite,
+) -> Result<Json<PostOut>, ApiError> {
     let existing = load_for(state, actor, kind, id, PostAction::Edit).await?;
     let input = post_input(kind, write, Some(&existing), actor, folio_store::now())?;
     let post = state.store().update_post(id, input).await?;
     Ok(Json(post_out(state, &post, Audience::Admin)))
 }
 
-async fn delete(state: &AppState, actor: &Actor, kind: PostKind, id: i64) -> Result<StatusCode, ApiError> {
+async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    id: i64,
+) -> Result<StatusCode, ApiError> {
     load_for(state, actor, kind, id, PostAction::Delete).await?;
     state.store().delete_post(id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -92,7 +134,11 @@ async fn delete(state: &AppState, actor: &Actor, kind: PostKind, id: i64) -> Res
 /// Posts of every status, newest first. Authors and contributors see their own.
 #[utoipa::path(get, path = "/api/v1/admin/posts", tag = "admin", params(AdminListQuery), security(("token" = [])),
     responses((status = 200, body = PostList), (status = 401, body = ErrorBody)))]
-pub async fn list_posts(State(state): State<AppState>, ApiActor(actor): ApiActor, Query(q): Query<AdminListQuery>) -> Result<Json<PostList>, ApiError> {
+pub async fn list_posts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<AdminListQuery>,
+) -> Result<Json<PostList>, ApiError> {
     list(&state, &actor, PostKind::Post, q).await
 }
 
@@ -100,14 +146,22 @@ pub async fn list_posts(State(state): State<AppState>, ApiActor(actor): ApiActor
 #[utoipa::path(post, path = "/api/v1/admin/posts", tag = "admin", request_body = PostWrite, security(("token" = [])),
     responses((status = 201, body = PostOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_post(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(write): ApiJson<PostWrite>) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+pub async fn create_post(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(write): ApiJson<PostWrite>,
+) -> Result<(StatusCode, Json<PostOut>), ApiError> {
     create(&state, &actor, PostKind::Post, write).await
 }
 
 /// One post, any status.
 #[utoipa::path(get, path = "/api/v1/admin/posts/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = PostOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_post(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<Json<PostOut>, ApiError> {
+pub async fn get_post(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<PostOut>, ApiError> {
     let post = load_for(&state, &actor, PostKind::Post, id, PostAction::View).await?;
     Ok(Json(post_out(&state, &post, Audience::Admin)))
 }
@@ -116,21 +170,34 @@ pub async fn get_post(State(state): State<AppState>, ApiActor(actor): ApiActor, 
 #[utoipa::path(patch, path = "/api/v1/admin/posts/{id}", tag = "admin", params(("id" = i64, Path)), request_body = PostWrite, security(("token" = [])),
     responses((status = 200, body = PostOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update_post(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(write): ApiJson<PostWrite>) -> Result<Json<PostOut>, ApiError> {
+pub async fn update_post(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(write): ApiJson<PostWrite>,
+) -> Result<Json<PostOut>, ApiError> {
     update(&state, &actor, PostKind::Post, id, write).await
 }
 
 /// Deletes a post.
 #[utoipa::path(delete, path = "/api/v1/admin/posts/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_post(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+pub async fn delete_post(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
     delete(&state, &actor, PostKind::Post, id).await
 }
 
 /// Pages of every status, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/pages", tag = "admin", params(AdminListQuery), security(("token" = [])),
     responses((status = 200, body = PostList), (status = 401, body = ErrorBody)))]
-pub async fn list_pages(State(state): State<AppState>, ApiActor(actor): ApiActor, Query(q): Query<AdminListQuery>) -> Result<Json<PostList>, ApiError> {
+pub async fn list_pages(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<AdminListQuery>,
+) -> Result<Json<PostList>, ApiError> {
     list(&state, &actor, PostKind::Page, q).await
 }
 
@@ -138,14 +205,22 @@ pub async fn list_pages(State(state): State<AppState>, ApiActor(actor): ApiActor
 #[utoipa::path(post, path = "/api/v1/admin/pages", tag = "admin", request_body = PostWrite, security(("token" = [])),
     responses((status = 201, body = PostOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_page(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(write): ApiJson<PostWrite>) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+pub async fn create_page(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(write): ApiJson<PostWrite>,
+) -> Result<(StatusCode, Json<PostOut>), ApiError> {
     create(&state, &actor, PostKind::Page, write).await
 }
 
 /// One page, any status.
 #[utoipa::path(get, path = "/api/v1/admin/pages/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = PostOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_page(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<Json<PostOut>, ApiError> {
+pub async fn get_page(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<PostOut>, ApiError> {
     let post = load_for(&state, &actor, PostKind::Page, id, PostAction::View).await?;
     Ok(Json(post_out(&state, &post, Audience::Admin)))
 }
@@ -154,40 +229,66 @@ pub async fn get_page(State(state): State<AppState>, ApiActor(actor): ApiActor, 
 #[utoipa::path(patch, path = "/api/v1/admin/pages/{id}", tag = "admin", params(("id" = i64, Path)), request_body = PostWrite, security(("token" = [])),
     responses((status = 200, body = PostOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update_page(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(write): ApiJson<PostWrite>) -> Result<Json<PostOut>, ApiError> {
+pub async fn update_page(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(write): ApiJson<PostWrite>,
+) -> Result<Json<PostOut>, ApiError> {
     update(&state, &actor, PostKind::Page, id, write).await
 }
 
 /// Deletes a page.
 #[utoipa::path(delete, path = "/api/v1/admin/pages/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_page(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+pub async fn delete_page(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
     delete(&state, &actor, PostKind::Page, id).await
 }
 
 /// The site's settings.
 #[utoipa::path(get, path = "/api/v1/admin/settings", tag = "admin", security(("token" = [])),
     responses((status = 200, body = SettingsOut), (status = 401, body = ErrorBody)))]
-pub async fn get_settings(State(state): State<AppState>, ApiActor(_actor): ApiActor) -> Result<Json<SettingsOut>, ApiError> {
+pub async fn get_settings(
+    State(state): State<AppState>,
+    ApiActor(_actor): ApiActor,
+) -> Result<Json<SettingsOut>, ApiError> {
     Ok(Json(settings_out(&state.store().settings().await?)))
 }
 
 /// Changes the given settings (owners and admins only).
 #[utoipa::path(patch, path = "/api/v1/admin/settings", tag = "admin", request_body = SettingsWrite, security(("token" = [])),
     responses((status = 200, body = SettingsOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update_settings(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(write): ApiJson<SettingsWrite>) -> Result<Json<SettingsOut>, ApiError> {
+pub async fn update_settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(write): ApiJson<SettingsWrite>,
+) -> Result<Json<SettingsOut>, ApiError> {
     if !actor.may_manage_site() {
-        return Err(ApiError::forbidden("only owners and admins may change settings"));
+        return Err(ApiError::forbidden(
+            "only owners and admins may change settings",
+        ));
     }
     let patch = settings_patch(write)?;
-    Ok(Json(settings_out(&state.store().update_settings(patch).await?)))
+    Ok(Json(settings_out(
+        &state.store().update_settings(patch).await?,
+    )))
 }
 
 /// The user the token belongs to.
 #[utoipa::path(get, path = "/api/v1/admin/me", tag = "admin", security(("token" = [])),
     responses((status = 200, body = UserOut), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<UserOut>, ApiError> {
-    Ok(Json(user_out(&state, &state.store().user_by_id(actor.user_id).await?)))
+pub async fn me(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<UserOut>, ApiError> {
+    Ok(Json(user_out(
+        &state,
+        &state.store().user_by_id(actor.user_id).await?,
+    )))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -207,18 +308,36 @@ pub struct RevisionList {
     pub revisions: Vec<RevisionOut>,
 }
 
-async fn list_revisions(state: &AppState, actor: &Actor, kind: PostKind, id: i64) -> Result<Json<RevisionList>, ApiError> {
+async fn list_revisions(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    id: i64,
+) -> Result<Json<RevisionList>, ApiError> {
     load_for(state, actor, kind, id, PostAction::View).await?;
     let revisions = state.store().revisions(id).await?;
     Ok(Json(RevisionList {
         revisions: revisions
             .into_iter()
-            .map(|r| RevisionOut { number: r.number, title: r.title, markdown: r.markdown, saved_by: r.saved_by, note: r.note, created_at: r.created_at })
+            .map(|r| RevisionOut {
+                number: r.number,
+                title: r.title,
+                markdown: r.markdown,
+                saved_by: r.saved_by,
+                note: r.note,
+                created_at: r.created_at,
+            })
             .collect(),
     }))
 }
 
-async fn restore(state: &AppState, actor: &Actor, kind: PostKind, id: i64, number: i64) -> Result<Json<PostOut>, ApiError> {
+async fn restore(
+    state: &AppState,
+    actor: &Actor,
+    kind: PostKind,
+    id: i64,
+    number: i64,
+) -> Result<Json<PostOut>, ApiError> {
     let post = load_for(state, actor, kind, id, PostAction::Edit).await?;
     let restored = crate::admin::restore_revision(state, actor, &post, number).await?;
     Ok(Json(post_out(state, &restored, Audience::Admin)))
@@ -227,7 +346,11 @@ async fn restore(state: &AppState, actor: &Actor, kind: PostKind, id: i64, numbe
 /// A post's revisions (one per save), newest first.
 #[utoipa::path(get, path = "/api/v1/admin/posts/{id}/revisions", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = RevisionList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn post_revisions(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<Json<RevisionList>, ApiError> {
+pub async fn post_revisions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<RevisionList>, ApiError> {
     list_revisions(&state, &actor, PostKind::Post, id).await
 }
 
@@ -235,14 +358,22 @@ pub async fn post_revisions(State(state): State<AppState>, ApiActor(actor): ApiA
 #[utoipa::path(post, path = "/api/v1/admin/posts/{id}/revisions/{number}/restore", tag = "admin",
     params(("id" = i64, Path), ("number" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = PostOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn restore_post_revision(State(state): State<AppState>, ApiActor(actor): ApiActor, Path((id, number)): Path<(i64, i64)>) -> Result<Json<PostOut>, ApiError> {
+pub async fn restore_post_revision(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, number)): Path<(i64, i64)>,
+) -> Result<Json<PostOut>, ApiError> {
     restore(&state, &actor, PostKind::Post, id, number).await
 }
 
 /// A page's revisions, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/pages/{id}/revisions", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = RevisionList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn page_revisions(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<Json<RevisionList>, ApiError> {
+pub async fn page_revisions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<RevisionList>, ApiError> {
     list_revisions(&state, &actor, PostKind::Page, id).await
 }
 
@@ -250,6 +381,10 @@ pub async fn page_revisions(State(state): State<AppState>, ApiActor(actor): ApiA
 #[utoipa::path(post, path = "/api/v1/admin/pages/{id}/revisions/{number}/restore", tag = "admin",
     params(("id" = i64, Path), ("number" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = PostOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn restore_page_revision(State(state): State<AppState>, ApiActor(actor): ApiActor, Path((id, number)): Path<(i64, i64)>) -> Result<Json<PostOut>, ApiError> {
+pub async fn restore_page_revision(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, number)): Path<(i64, i64)>,
+) -> Result<Json<PostOut>, ApiError> {
     restore(&state, &actor, PostKind::Page, id, number).await
 }

@@ -22,12 +22,22 @@ impl FromRequestParts<AppState> for ApiActor {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(ApiError::unauthorized)?;
-        let (scheme, token) = value.trim().split_once(' ').ok_or_else(ApiError::unauthorized)?;
+        let (scheme, token) = value
+            .trim()
+            .split_once(' ')
+            .ok_or_else(ApiError::unauthorized)?;
         if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
             return Err(ApiError::unauthorized());
         }
-        let owner = state.store().authenticate_token(token.trim()).await?.ok_or_else(ApiError::unauthorized)?;
-        Ok(ApiActor(Actor { user_id: owner.user_id, role: owner.role }))
+        let owner = state
+            .store()
+            .authenticate_token(token.trim())
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(ApiActor(Actor {
+            user_id: owner.user_id,
+            role: owner.role,
+        }))
     }
 }
 
@@ -53,24 +63,43 @@ fn json_error(rejection: JsonRejection) -> ApiError {
             "unsupported_media_type",
             "send the body as JSON with Content-Type: application/json",
         ),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {}", serde_reason(&e.body_text())))
-        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!(
+                "the body is not valid JSON: {}",
+                serde_reason(&e.body_text())
+            ),
+        ),
         JsonRejection::JsonDataError(e) => {
             let text = serde_reason(&e.body_text());
             let (field, reason) = field_of(&text);
-            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &field, &reason)
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                &field,
+                &reason,
+            )
         }
-        JsonRejection::BytesRejection(_) => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is too large or could not be read")
-        }
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the body could not be read"),
+        JsonRejection::BytesRejection(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the body is too large or could not be read",
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the body could not be read",
+        ),
     }
 }
 
 /// The serde part of axum's rejection text.
 fn serde_reason(text: &str) -> String {
-    text.split_once("type: ").map(|(_, rest)| rest).unwrap_or(text).to_owned()
+    text.split_once("type: ")
+        .map(|(_, rest)| rest)
+        .unwrap_or(text)
+        .to_owned()
 }
 
 /// Splits `"title: invalid type: ..."` into the field and the reason, and finds the
@@ -80,12 +109,18 @@ fn field_of(text: &str) -> (String, String) {
     if let Some(start) = text.find('`') {
         if text.contains("missing field") || text.contains("unknown field") {
             let name = text[start + 1..].split('`').next().unwrap_or_default();
-            let reason = if text.contains("missing field") { "is required".to_owned() } else { "is not a known field".to_owned() };
+            let reason = if text.contains("missing field") {
+                "is required".to_owned()
+            } else {
+                "is not a known field".to_owned()
+            };
             return (name.to_owned(), reason);
         }
     }
     match text.split_once(": ") {
-        Some((path, reason)) if !path.contains(' ') && path != "." => (path.to_owned(), strip_position(reason)),
+        Some((path, reason)) if !path.contains(' ') && path != "." => {
+            (path.to_owned(), strip_position(reason))
+        }
         _ => ("body".to_owned(), strip_position(text)),
     }
 }
@@ -96,9 +131,20 @@ mod tests {
 
     #[test]
     fn finds_the_field_in_serde_messages() {
-        assert_eq!(field_of("title: invalid type: integer `5`, expected a string at line 1 column 11"),
-            ("title".into(), "invalid type: integer `5`, expected a string".into()));
-        assert_eq!(field_of("missing field `title` at line 1 column 2"), ("title".into(), "is required".into()));
-        assert_eq!(field_of("unknown field `titel`, expected one of `title`"), ("titel".into(), "is not a known field".into()));
+        assert_eq!(
+            field_of("title: invalid type: integer `5`, expected a string at line 1 column 11"),
+            (
+                "title".into(),
+                "invalid type: integer `5`, expected a string".into()
+            )
+        );
+        assert_eq!(
+            field_of("missing field `title` at line 1 column 2"),
+            ("title".into(), "is required".into())
+        );
+        assert_eq!(
+            field_of("unknown field `titel`, expected one of `title`"),
+            ("titel".into(), "is not a known field".into())
+        );
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::ApiError;
 use chrono::{DateTime, Duration, Utc};
-use folio_core::{Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, Slug, TagName};
+use folio_core::{
+    Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, Slug, TagName,
+};
 use folio_store::{NavItem, Post, PostInput, SettingsPatch};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -49,7 +51,9 @@ fn one_line(text: &str, max: usize) -> Result<String, Invalid> {
     let text = text.trim();
     max_chars(text, max)?;
     if text.chars().any(char::is_control) {
-        return Err(Invalid::new("must be on one line, without control characters"));
+        return Err(Invalid::new(
+            "must be on one line, without control characters",
+        ));
     }
     Ok(text.to_owned())
 }
@@ -58,11 +62,16 @@ fn one_line(text: &str, max: usize) -> Result<String, Invalid> {
 pub(crate) fn url_or_path(raw: &str) -> Result<String, Invalid> {
     let url = raw.trim();
     let shape = Invalid::new("must be a site path starting with / or an http(s) URL");
-    if url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\')) {
+    if url.len() > 2048
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\'))
+    {
         return Err(shape);
     }
     let is_path = url.starts_with('/') && !url.starts_with("//");
-    let is_web = (url.starts_with("https://") || url.starts_with("http://")) && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+    let is_web = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
     if is_path || is_web {
         Ok(url.to_owned())
     } else {
@@ -104,7 +113,10 @@ pub fn post_input(
             None
         }
     };
-    let markdown = write.markdown.or_else(|| existing.map(|p| p.markdown.clone())).unwrap_or_default();
+    let markdown = write
+        .markdown
+        .or_else(|| existing.map(|p| p.markdown.clone()))
+        .unwrap_or_default();
     errors.check("markdown", max_chars(&markdown, MAX_MARKDOWN_CHARS));
     let slug = match write.slug.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -124,7 +136,14 @@ pub fn post_input(
             }
             parsed
         }
-        None => old.map(|s| s.tags.iter().filter_map(|t| TagName::parse(&t.name).ok()).collect()).unwrap_or_default(),
+        None => old
+            .map(|s| {
+                s.tags
+                    .iter()
+                    .filter_map(|t| TagName::parse(&t.name).ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     let status = match write.status.as_deref() {
         Some(raw) => errors.check("status", PostStatus::parse(raw)),
@@ -139,7 +158,10 @@ pub fn post_input(
         Some(PostStatus::Published) => match published_at {
             None => published_at = Some(now),
             Some(at) if at > now + Duration::minutes(1) => {
-                errors.add("published_at", "is in the future; use status \"scheduled\" to publish later");
+                errors.add(
+                    "published_at",
+                    "is in the future; use status \"scheduled\" to publish later",
+                );
             }
             Some(_) => {}
         },
@@ -147,35 +169,73 @@ pub fn post_input(
             None if write.published_at.is_none() && !errors.0.contains_key("published_at") => {
                 errors.add("published_at", "is required for a scheduled post")
             }
-            Some(at) if at <= now => errors.add("published_at", "must be in the future for a scheduled post"),
+            Some(at) if at <= now => {
+                errors.add("published_at", "must be in the future for a scheduled post")
+            }
             _ => {}
         },
         _ => {}
     }
     let custom_excerpt = match write.excerpt {
-        Some(e) => errors.check("excerpt", max_chars(e.trim(), 1000).map(|_| e.trim().to_owned())).unwrap_or_default(),
-        None => existing.map(|p| p.custom_excerpt.clone()).unwrap_or_default(),
+        Some(e) => errors
+            .check(
+                "excerpt",
+                max_chars(e.trim(), 1000).map(|_| e.trim().to_owned()),
+            )
+            .unwrap_or_default(),
+        None => existing
+            .map(|p| p.custom_excerpt.clone())
+            .unwrap_or_default(),
     };
     let feature_image = match write.feature_image.as_deref().map(str::trim) {
         Some("") => None,
         Some(raw) => errors.check("feature_image", url_or_path(raw)),
         None => old.and_then(|s| s.feature_image.clone()),
     };
-    let text_field = |errors: &mut FieldErrors, field: &str, given: Option<String>, current: Option<String>, max: usize| {
+    let text_field = |errors: &mut FieldErrors,
+                      field: &str,
+                      given: Option<String>,
+                      current: Option<String>,
+                      max: usize| {
         match given {
             Some(v) => errors.check(field, one_line(&v, max)).unwrap_or_default(),
             None => current.unwrap_or_default(),
         }
     };
-    let feature_image_alt = text_field(&mut errors, "feature_image_alt", write.feature_image_alt, old.map(|s| s.feature_image_alt.clone()), 300);
-    let seo_title = text_field(&mut errors, "seo_title", write.seo_title, existing.map(|p| p.seo_title.clone()), 300);
-    let seo_description = text_field(&mut errors, "seo_description", write.seo_description, existing.map(|p| p.seo_description.clone()), 500);
+    let feature_image_alt = text_field(
+        &mut errors,
+        "feature_image_alt",
+        write.feature_image_alt,
+        old.map(|s| s.feature_image_alt.clone()),
+        300,
+    );
+    let seo_title = text_field(
+        &mut errors,
+        "seo_title",
+        write.seo_title,
+        existing.map(|p| p.seo_title.clone()),
+        300,
+    );
+    let seo_description = text_field(
+        &mut errors,
+        "seo_description",
+        write.seo_description,
+        existing.map(|p| p.seo_description.clone()),
+        500,
+    );
     let canonical_url = match write.canonical_url.as_deref().map(str::trim) {
         Some("") => String::new(),
-        Some(raw) => errors.check("canonical_url", absolute_url(raw)).unwrap_or_default(),
-        None => existing.map(|p| p.canonical_url.clone()).unwrap_or_default(),
+        Some(raw) => errors
+            .check("canonical_url", absolute_url(raw))
+            .unwrap_or_default(),
+        None => existing
+            .map(|p| p.canonical_url.clone())
+            .unwrap_or_default(),
     };
-    let author_id = write.author_id.or(old.map(|s| s.author.id)).unwrap_or(actor.user_id);
+    let author_id = write
+        .author_id
+        .or(old.map(|s| s.author.id))
+        .unwrap_or(actor.user_id);
 
     let (Some(title), Some(status)) = (title, status) else {
         return Err(ApiError::invalid(errors));
@@ -204,12 +264,19 @@ pub fn post_input(
 }
 
 /// The role checks of a save: who may write for whom, and who may publish.
-fn authorize(actor: &Actor, existing: Option<&Post>, status: PostStatus, author_id: i64) -> Result<(), ApiError> {
+fn authorize(
+    actor: &Actor,
+    existing: Option<&Post>,
+    status: PostStatus,
+    author_id: i64,
+) -> Result<(), ApiError> {
     let acts_for_others = matches!(actor.role, Role::Owner | Role::Admin | Role::Editor);
     match existing {
         None => {
             if author_id != actor.user_id && !acts_for_others {
-                return Err(ApiError::forbidden("your role may not write on behalf of another user"));
+                return Err(ApiError::forbidden(
+                    "your role may not write on behalf of another user",
+                ));
             }
             if !actor.may_create(status) {
                 return Err(ApiError::forbidden(format!(
@@ -224,7 +291,9 @@ fn authorize(actor: &Actor, existing: Option<&Post>, status: PostStatus, author_
                 return Err(ApiError::forbidden("your role may not edit this post"));
             }
             if author_id != s.author.id && !acts_for_others {
-                return Err(ApiError::forbidden("your role may not give a post to another user"));
+                return Err(ApiError::forbidden(
+                    "your role may not give a post to another user",
+                ));
             }
             let changes_visibility = status != s.status || status != PostStatus::Draft;
             if changes_visibility && !actor.may(PostAction::Publish, s.author.id, s.status) {
@@ -267,28 +336,66 @@ pub struct NavItemWrite {
 
 fn language_tag(raw: &str) -> Result<String, Invalid> {
     let ok = raw.split('-').enumerate().all(|(i, part)| {
-        let len_ok = if i == 0 { (2..=3).contains(&part.len()) } else { (1..=8).contains(&part.len()) };
-        len_ok && part.bytes().all(|b| b.is_ascii_alphanumeric()) && (i > 0 || part.bytes().all(|b| b.is_ascii_alphabetic()))
+        let len_ok = if i == 0 {
+            (2..=3).contains(&part.len())
+        } else {
+            (1..=8).contains(&part.len())
+        };
+        len_ok
+            && part.bytes().all(|b| b.is_ascii_alphanumeric())
+            && (i > 0 || part.bytes().all(|b| b.is_ascii_alphabetic()))
     });
-    if ok { Ok(raw.to_owned()) } else { Err(Invalid::new("must be a language tag such as en or pt-BR")) }
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(Invalid::new("must be a language tag such as en or pt-BR"))
+    }
 }
 
 fn timezone_name(raw: &str) -> Result<String, Invalid> {
     let ok = !raw.is_empty()
         && raw.len() <= 64
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
-    if ok { Ok(raw.to_owned()) } else { Err(Invalid::new("must be an IANA time zone name such as Europe/Paris")) }
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(Invalid::new(
+            "must be an IANA time zone name such as Europe/Paris",
+        ))
+    }
 }
 
 pub fn settings_patch(write: SettingsWrite) -> Result<SettingsPatch, ApiError> {
     let mut errors = FieldErrors::new();
     let title = write.title.and_then(|t| {
-        errors.check("title", one_line(&t, 200).and_then(|t| if t.is_empty() { Err(Invalid::new("must not be empty")) } else { Ok(t) }))
+        errors.check(
+            "title",
+            one_line(&t, 200).and_then(|t| {
+                if t.is_empty() {
+                    Err(Invalid::new("must not be empty"))
+                } else {
+                    Ok(t)
+                }
+            }),
+        )
     });
-    let description = write.description.and_then(|d| errors.check("description", one_line(&d, 500)));
-    let lang = write.lang.and_then(|l| errors.check("lang", language_tag(l.trim())));
+    let description = write
+        .description
+        .and_then(|d| errors.check("description", one_line(&d, 500)));
+    let lang = write
+        .lang
+        .and_then(|l| errors.check("lang", language_tag(l.trim())));
     let posts_per_page = write.posts_per_page.and_then(|n| {
-        errors.check("posts_per_page", if (1..=100).contains(&n) { Ok(n) } else { Err(Invalid::new("must be between 1 and 100")) })
+        errors.check(
+            "posts_per_page",
+            if (1..=100).contains(&n) {
+                Ok(n)
+            } else {
+                Err(Invalid::new("must be between 1 and 100"))
+            },
+        )
     });
     let navigation = write.navigation.map(|items| {
         if items.len() > 20 {
@@ -298,26 +405,61 @@ pub fn settings_patch(write: SettingsWrite) -> Result<SettingsPatch, ApiError> {
             .into_iter()
             .enumerate()
             .filter_map(|(i, item)| {
-                let label = errors.check(&format!("navigation[{i}].label"), one_line(&item.label, 60).and_then(|l| {
-                    if l.is_empty() { Err(Invalid::new("must not be empty")) } else { Ok(l) }
-                }))?;
+                let label = errors.check(
+                    &format!("navigation[{i}].label"),
+                    one_line(&item.label, 60).and_then(|l| {
+                        if l.is_empty() {
+                            Err(Invalid::new("must not be empty"))
+                        } else {
+                            Ok(l)
+                        }
+                    }),
+                )?;
                 let url = errors.check(&format!("navigation[{i}].url"), url_or_path(&item.url))?;
                 Some(NavItem { label, url })
             })
             .collect()
     });
-    let timezone = write.timezone.and_then(|z| errors.check("timezone", timezone_name(z.trim())));
+    let timezone = write
+        .timezone
+        .and_then(|z| errors.check("timezone", timezone_name(z.trim())));
     let logo = write.logo.and_then(|l| {
         let l = l.trim();
-        errors.check("logo", if l.is_empty() { Ok(String::new()) } else { url_or_path(l) })
+        errors.check(
+            "logo",
+            if l.is_empty() {
+                Ok(String::new())
+            } else {
+                url_or_path(l)
+            },
+        )
     });
     let accent = write.accent.and_then(|a| {
         let a = a.trim();
         let known = folio_store::ACCENTS.contains(&a);
-        errors.check("accent", if known { Ok(a.to_owned()) } else { Err(Invalid::new(format!("must be one of {}", folio_store::ACCENTS.join(", ")))) })
+        errors.check(
+            "accent",
+            if known {
+                Ok(a.to_owned())
+            } else {
+                Err(Invalid::new(format!(
+                    "must be one of {}",
+                    folio_store::ACCENTS.join(", ")
+                )))
+            },
+        )
     });
     errors.into_result().map_err(ApiError::invalid)?;
-    Ok(SettingsPatch { title, description, lang, posts_per_page, navigation, timezone, logo, accent })
+    Ok(SettingsPatch {
+        title,
+        description,
+        lang,
+        posts_per_page,
+        navigation,
+        timezone,
+        logo,
+        accent,
+    })
 }
 
 #[cfg(test)]
@@ -325,7 +467,10 @@ mod tests {
     use super::*;
 
     fn owner() -> Actor {
-        Actor { user_id: 1, role: Role::Owner }
+        Actor {
+            user_id: 1,
+            role: Role::Owner,
+        }
     }
 
     fn write(json: serde_json::Value) -> PostWrite {
@@ -342,8 +487,20 @@ mod tests {
             Utc::now(),
         )
         .expect_err("invalid");
-        for field in ["title", "slug", "status", "published_at", "tags[1]", "feature_image", "canonical_url"] {
-            assert!(err.fields.contains_key(field), "{field} not named in {:?}", err.fields);
+        for field in [
+            "title",
+            "slug",
+            "status",
+            "published_at",
+            "tags[1]",
+            "feature_image",
+            "canonical_url",
+        ] {
+            assert!(
+                err.fields.contains_key(field),
+                "{field} not named in {:?}",
+                err.fields
+            );
         }
         assert_eq!(err.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -351,34 +508,90 @@ mod tests {
     #[test]
     fn scheduling_needs_a_future_date() {
         let now = Utc::now();
-        let past = post_input(PostKind::Post, write(serde_json::json!({"title": "t", "status": "scheduled", "published_at": "2000-01-01T00:00:00Z"})), None, &owner(), now);
+        let past = post_input(
+            PostKind::Post,
+            write(
+                serde_json::json!({"title": "t", "status": "scheduled", "published_at": "2000-01-01T00:00:00Z"}),
+            ),
+            None,
+            &owner(),
+            now,
+        );
         assert!(past.expect_err("past").fields.contains_key("published_at"));
-        let missing = post_input(PostKind::Post, write(serde_json::json!({"title": "t", "status": "scheduled"})), None, &owner(), now);
-        assert!(missing.expect_err("missing").fields.contains_key("published_at"));
+        let missing = post_input(
+            PostKind::Post,
+            write(serde_json::json!({"title": "t", "status": "scheduled"})),
+            None,
+            &owner(),
+            now,
+        );
+        assert!(missing
+            .expect_err("missing")
+            .fields
+            .contains_key("published_at"));
         let future = (now + Duration::days(1)).to_rfc3339();
-        let ok = post_input(PostKind::Post, write(serde_json::json!({"title": "t", "status": "scheduled", "published_at": future})), None, &owner(), now);
+        let ok = post_input(
+            PostKind::Post,
+            write(serde_json::json!({"title": "t", "status": "scheduled", "published_at": future})),
+            None,
+            &owner(),
+            now,
+        );
         assert!(ok.is_ok());
     }
 
     #[test]
     fn publishing_defaults_the_date_to_now() {
         let now = Utc::now();
-        let input = post_input(PostKind::Post, write(serde_json::json!({"title": "t", "status": "published"})), None, &owner(), now).expect("valid");
+        let input = post_input(
+            PostKind::Post,
+            write(serde_json::json!({"title": "t", "status": "published"})),
+            None,
+            &owner(),
+            now,
+        )
+        .expect("valid");
         assert_eq!(input.published_at, Some(now));
     }
 
     #[test]
     fn contributors_cannot_publish() {
-        let c = Actor { user_id: 5, role: Role::Contributor };
-        let err = post_input(PostKind::Post, write(serde_json::json!({"title": "t", "status": "published"})), None, &c, Utc::now()).expect_err("forbidden");
+        let c = Actor {
+            user_id: 5,
+            role: Role::Contributor,
+        };
+        let err = post_input(
+            PostKind::Post,
+            write(serde_json::json!({"title": "t", "status": "published"})),
+            None,
+            &c,
+            Utc::now(),
+        )
+        .expect_err("forbidden");
         assert_eq!(err.status, axum::http::StatusCode::FORBIDDEN);
-        assert!(post_input(PostKind::Post, write(serde_json::json!({"title": "t"})), None, &c, Utc::now()).is_ok());
+        assert!(post_input(
+            PostKind::Post,
+            write(serde_json::json!({"title": "t"})),
+            None,
+            &c,
+            Utc::now()
+        )
+        .is_ok());
     }
 
     #[test]
     fn settings_are_validated() {
-        let err = settings_patch(SettingsWrite { lang: Some("english!".into()), posts_per_page: Some(0), ..Default::default() }).expect_err("invalid");
+        let err = settings_patch(SettingsWrite {
+            lang: Some("english!".into()),
+            posts_per_page: Some(0),
+            ..Default::default()
+        })
+        .expect_err("invalid");
         assert!(err.fields.contains_key("lang") && err.fields.contains_key("posts_per_page"));
-        assert!(settings_patch(SettingsWrite { lang: Some("pt-BR".into()), ..Default::default() }).is_ok());
+        assert!(settings_patch(SettingsWrite {
+            lang: Some("pt-BR".into()),
+            ..Default::default()
+        })
+        .is_ok());
     }
 }

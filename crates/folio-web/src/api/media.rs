@@ -91,14 +91,30 @@ pub fn media_out(media: &Media) -> MediaOut {
         renditions: media
             .renditions
             .iter()
-            .map(|r| RenditionOut { url: r.url(), mime: r.mime.clone(), width: r.width, height: r.height, bytes: r.bytes })
+            .map(|r| RenditionOut {
+                url: r.url(),
+                mime: r.mime.clone(),
+                width: r.width,
+                height: r.height,
+                bytes: r.bytes,
+            })
             .collect(),
     }
 }
 
 /// `![alt](url)`, with the characters that would end the alt text escaped.
 pub fn markdown_for(media: &Media) -> String {
-    let alt: String = media.alt.chars().flat_map(|c| if matches!(c, '[' | ']' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    let alt: String = media
+        .alt
+        .chars()
+        .flat_map(|c| {
+            if matches!(c, '[' | ']' | '\\') {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
     format!("![{alt}]({})", media.url)
 }
 
@@ -133,28 +149,51 @@ impl From<UploadError> for ApiError {
     responses((status = 201, body = MediaOut), (status = 200, body = MediaOut, description = "already in the library"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 507, body = ErrorBody)))]
-pub async fn upload(State(state): State<AppState>, ApiActor(actor): ApiActor, multipart: Multipart) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
     let form = UploadForm::read(multipart, state.media().max_bytes()).await?;
     let (original_name, bytes) = form.file.clone().ok_or(UploadError::NoFile)?;
-    let upload = Upload { bytes, original_name, alt: form.field("alt").to_owned(), uploaded_by: actor.user_id };
+    let upload = Upload {
+        bytes,
+        original_name,
+        alt: form.field("alt").to_owned(),
+        uploaded_by: actor.user_id,
+    };
     let (media, created) = state.media().upload(state.store(), upload).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(media_out(&media))))
 }
 
 /// The media library, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/media", tag = "admin", params(MediaQuery), security(("token" = [])),
     responses((status = 200, body = MediaList), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiActor(_): ApiActor, Query(q): Query<MediaQuery>) -> Result<Json<MediaList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(_): ApiActor,
+    Query(q): Query<MediaQuery>,
+) -> Result<Json<MediaList>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
     let media = state.store().list_media(q.before, limit).await?;
-    Ok(Json(MediaList { media: media.iter().map(media_out).collect() }))
+    Ok(Json(MediaList {
+        media: media.iter().map(media_out).collect(),
+    }))
 }
 
 /// One entry of the media library.
 #[utoipa::path(get, path = "/api/v1/admin/media/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = MediaOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<i64>) -> Result<Json<MediaOut>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<MediaOut>, ApiError> {
     let media = state.store().media_by_id(id).await.map_err(not_found)?;
     Ok(Json(media_out(&media)))
 }
@@ -162,15 +201,25 @@ pub async fn get(State(state): State<AppState>, ApiActor(_): ApiActor, Path(id):
 /// Deletes an entry and its files. Posts that show the image lose it.
 #[utoipa::path(delete, path = "/api/v1/admin/media/{id}", tag = "admin", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
     let media = state.store().media_by_id(id).await.map_err(not_found)?;
     if !actor.may_delete_media(media.uploaded_by) {
-        return Err(ApiError::forbidden("you may delete only images you uploaded"));
+        return Err(ApiError::forbidden(
+            "you may delete only images you uploaded",
+        ));
     }
-    state.media().remove(state.store(), &media).await.map_err(|e| match e {
-        UploadError::Store(folio_store::StoreError::NotFound) => ApiError::not_found("media"),
-        e => e.into(),
-    })?;
+    state
+        .media()
+        .remove(state.store(), &media)
+        .await
+        .map_err(|e| match e {
+            UploadError::Store(folio_store::StoreError::NotFound) => ApiError::not_found("media"),
+            e => e.into(),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }
 

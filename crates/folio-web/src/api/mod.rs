@@ -41,7 +41,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("folio token").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("folio token")
+                    .build(),
+            ),
         );
     }
 }
@@ -53,9 +58,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(public::get_post))
         .routes(routes!(public::list_tags))
         .routes(routes!(admin::list_posts, admin::create_post))
-        .routes(routes!(admin::get_post, admin::update_post, admin::delete_post))
+        .routes(routes!(
+            admin::get_post,
+            admin::update_post,
+            admin::delete_post
+        ))
         .routes(routes!(admin::list_pages, admin::create_page))
-        .routes(routes!(admin::get_page, admin::update_page, admin::delete_page))
+        .routes(routes!(
+            admin::get_page,
+            admin::update_page,
+            admin::delete_page
+        ))
         .routes(routes!(admin::post_revisions))
         .routes(routes!(admin::restore_post_revision))
         .routes(routes!(admin::page_revisions))
@@ -64,7 +77,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::me))
         // Uploads stream past the default body limit; `UploadForm::read` enforces the
         // configured one and answers 413 itself.
-        .routes(routes!(media::upload, media::list).layer(axum::extract::DefaultBodyLimit::disable()))
+        .routes(
+            routes!(media::upload, media::list).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(media::get, media::delete))
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
         .route("/api/{*rest}", axum::routing::any(api_not_found))

@@ -130,7 +130,14 @@ fn author_out(state: &AppState, s: &PostSummary) -> AuthorOut {
 }
 
 fn tags_out(state: &AppState, s: &PostSummary) -> Vec<TagOut> {
-    s.tags.iter().map(|t| TagOut { name: t.name.clone(), slug: t.slug.clone(), url: state.absolute(&tag_path(&t.slug)) }).collect()
+    s.tags
+        .iter()
+        .map(|t| TagOut {
+            name: t.name.clone(),
+            slug: t.slug.clone(),
+            url: state.absolute(&tag_path(&t.slug)),
+        })
+        .collect()
 }
 
 /// Whether the answer includes the writer's source fields.
@@ -211,7 +218,14 @@ pub fn settings_out(s: &SiteSettings) -> SettingsOut {
         description: s.description.clone(),
         lang: s.lang.clone(),
         posts_per_page: s.posts_per_page,
-        navigation: s.navigation.iter().map(|n| NavItemOut { label: n.label.clone(), url: n.url.clone() }).collect(),
+        navigation: s
+            .navigation
+            .iter()
+            .map(|n| NavItemOut {
+                label: n.label.clone(),
+                url: n.url.clone(),
+            })
+            .collect(),
         timezone: s.timezone.clone(),
         logo: s.logo.clone(),
         accent: s.accent.clone(),

@@ -23,26 +23,47 @@ pub struct ListQuery {
 /// Published posts, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/posts", tag = "public", params(ListQuery),
     responses((status = 200, body = PostList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_posts(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<PostList>, ApiError> {
+pub async fn list_posts(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<PostList>, ApiError> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
-            ApiError::field(StatusCode::BAD_REQUEST, "bad_request", "cursor", "is not a cursor this API gave out")
+            ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "cursor",
+                "is not a cursor this API gave out",
+            )
         })?),
     };
     let limit = q.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::field(StatusCode::BAD_REQUEST, "bad_request", "limit", "must be between 1 and 100"));
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "limit",
+            "must be between 1 and 100",
+        ));
     }
     let listing = match q.tag.as_deref() {
         Some(slug) => {
-            let tag = state.store().tag_by_slug(slug).await.map_err(|_| ApiError::not_found("tag"))?;
+            let tag = state
+                .store()
+                .tag_by_slug(slug)
+                .await
+                .map_err(|_| ApiError::not_found("tag"))?;
             state.store().list_tag(tag.id, cursor, limit).await?
         }
         None => state.store().list_home(cursor, limit).await?,
     };
     Ok(Json(PostList {
-        posts: listing.posts.iter().map(|p| summary_out(&state, p)).collect(),
+        posts: listing
+            .posts
+            .iter()
+            .map(|p| summary_out(&state, p))
+            .collect(),
         next_cursor: listing.next.map(|c| c.encode()),
     }))
 }
@@ -50,11 +71,18 @@ pub async fn list_posts(State(state): State<AppState>, Query(q): Query<ListQuery
 /// One published post or page by its slug.
 #[utoipa::path(get, path = "/api/v1/posts/{slug}", tag = "public", params(("slug" = String, Path)),
     responses((status = 200, body = PostOut), (status = 404, body = ErrorBody)))]
-pub async fn get_post(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<PostOut>, ApiError> {
-    let post = state.store().public_post_by_slug(&slug).await.map_err(|e| match e {
-        folio_store::StoreError::NotFound => ApiError::not_found("post"),
-        e => e.into(),
-    })?;
+pub async fn get_post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<PostOut>, ApiError> {
+    let post = state
+        .store()
+        .public_post_by_slug(&slug)
+        .await
+        .map_err(|e| match e {
+            folio_store::StoreError::NotFound => ApiError::not_found("post"),
+            e => e.into(),
+        })?;
     Ok(Json(post_out(&state, &post, Audience::Public)))
 }
 
@@ -62,5 +90,7 @@ pub async fn get_post(State(state): State<AppState>, Path(slug): Path<String>) -
 #[utoipa::path(get, path = "/api/v1/tags", tag = "public", responses((status = 200, body = TagList)))]
 pub async fn list_tags(State(state): State<AppState>) -> Result<Json<TagList>, ApiError> {
     let tags = state.store().list_tags().await?;
-    Ok(Json(TagList { tags: tags.iter().map(|t| tag_info_out(&state, t)).collect() }))
+    Ok(Json(TagList {
+        tags: tags.iter().map(|t| tag_info_out(&state, t)).collect(),
+    }))
 }

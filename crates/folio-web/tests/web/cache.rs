@@ -20,9 +20,14 @@ async fn second_request_is_a_hit_and_etags_give_304() {
     let revalidated = app.get_with("/cached/", ("if-none-match", &etag)).await;
     assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
     assert!(revalidated.body.is_empty());
-    let changed = app.get_with("/cached/", ("if-none-match", "\"something-else\"")).await;
+    let changed = app
+        .get_with("/cached/", ("if-none-match", "\"something-else\""))
+        .await;
     assert_eq!(changed.status, StatusCode::OK);
-    assert_eq!(first.header("cache-control"), "public, max-age=0, must-revalidate");
+    assert_eq!(
+        first.header("cache-control"),
+        "public, max-age=0, must-revalidate"
+    );
 }
 
 #[tokio::test]
@@ -31,25 +36,59 @@ async fn every_write_makes_affected_pages_fresh() {
     let post = app.publish("Before edit", "body one", &["Topic"]).await;
     let id = post["id"].as_i64().expect("id");
     let url = path_of(&post["url"]);
-    let pages = [url.as_str(), "/", "/tag/topic/", "/author/olive-owner/", "/feed.xml", "/sitemap.xml"];
+    let pages = [
+        url.as_str(),
+        "/",
+        "/tag/topic/",
+        "/author/olive-owner/",
+        "/feed.xml",
+        "/sitemap.xml",
+    ];
     for p in pages {
         app.get(p).await;
-        assert_eq!(app.get(p).await.header("x-folio-cache"), "hit", "{p} cached");
+        assert_eq!(
+            app.get(p).await.header("x-folio-cache"),
+            "hit",
+            "{p} cached"
+        );
     }
 
     // Editing a post.
-    assert_eq!(app.patch(id, json!({"title": "After edit"})).await.status, StatusCode::OK);
-    for p in [url.as_str(), "/", "/tag/topic/", "/author/olive-owner/", "/feed.xml"] {
+    assert_eq!(
+        app.patch(id, json!({"title": "After edit"})).await.status,
+        StatusCode::OK
+    );
+    for p in [
+        url.as_str(),
+        "/",
+        "/tag/topic/",
+        "/author/olive-owner/",
+        "/feed.xml",
+    ] {
         let r = app.get(p).await;
         assert!(r.body.contains("After edit"), "{p} still stale");
     }
 
     // Renaming the author.
-    app.state.store().update_user_profile(app.owner_id, &PersonName::parse("Olive Renamed").expect("name"), "").await.expect("rename");
+    app.state
+        .store()
+        .update_user_profile(
+            app.owner_id,
+            &PersonName::parse("Olive Renamed").expect("name"),
+            "",
+        )
+        .await
+        .expect("rename");
     assert!(app.get(&url).await.body.contains("Olive Renamed"));
 
     // Changing settings.
-    app.api(Method::PATCH, "/api/v1/admin/settings", Some(&app.owner), Some(json!({"title": "New Site Title"}))).await;
+    app.api(
+        Method::PATCH,
+        "/api/v1/admin/settings",
+        Some(&app.owner),
+        Some(json!({"title": "New Site Title"})),
+    )
+    .await;
     assert!(app.get("/").await.body.contains("New Site Title"));
     assert!(app.get(&url).await.body.contains("New Site Title"));
 
@@ -80,5 +119,10 @@ async fn a_disabled_cache_still_gives_etags() {
     let b = app.get("/uncached/").await;
     assert_eq!(b.header("x-folio-cache"), "miss");
     assert_eq!(a.header("etag"), b.header("etag"));
-    assert_eq!(app.get_with("/uncached/", ("if-none-match", a.header("etag"))).await.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        app.get_with("/uncached/", ("if-none-match", a.header("etag")))
+            .await
+            .status,
+        StatusCode::NOT_MODIFIED
+    );
 }

@@ -33,9 +33,13 @@ pub fn config_in(dir: &tempfile::TempDir) -> WebConfig {
 
 /// A PNG with smooth gradients (so it compresses like a picture, not like noise).
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128]));
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut out, image::ImageFormat::Png).expect("encode png");
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
     out.into_inner()
 }
 
@@ -83,7 +87,10 @@ impl Reply {
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -99,8 +106,16 @@ impl TestApp {
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let state = AppState::new(store, config_in(&dir)).expect("theme loads");
-        let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        TestApp { state, router, owner: String::new(), owner_id: 0, db: db.into(), dir: dir.into() }
+        let router = folio_web::router(state.clone())
+            .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        TestApp {
+            state,
+            router,
+            owner: String::new(),
+            owner_id: 0,
+            db: db.into(),
+            dir: dir.into(),
+        }
     }
 
     /// An app like [`TestApp::new`] with Redis behind its page cache.
@@ -121,9 +136,18 @@ impl TestApp {
             }
             None => None,
         };
-        let state = AppState::with_shared(store, config_in(&self.dir), shared).expect("theme loads");
-        let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        TestApp { state, router, owner: self.owner.clone(), owner_id: self.owner_id, db: self.db.clone(), dir: self.dir.clone() }
+        let state =
+            AppState::with_shared(store, config_in(&self.dir), shared).expect("theme loads");
+        let router = folio_web::router(state.clone())
+            .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        TestApp {
+            state,
+            router,
+            owner: self.owner.clone(),
+            owner_id: self.owner_id,
+            db: self.db.clone(),
+            dir: self.dir.clone(),
+        }
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
@@ -134,7 +158,8 @@ impl TestApp {
         let mut config = config_in(&dir);
         adjust(&mut config);
         let state = AppState::new(store, config).expect("theme loads");
-        let router = folio_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        let router = folio_web::router(state.clone())
+            .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
         TestApp::from_parts(state, router, db, dir).await
     }
 
@@ -144,8 +169,20 @@ impl TestApp {
     }
 
     /// An app from parts a test assembled itself, with its owner made.
-    pub async fn from_parts(state: AppState, router: axum::Router, db: TestDatabase, dir: tempfile::TempDir) -> TestApp {
-        let mut app = TestApp { state, router, owner: String::new(), owner_id: 0, db: db.into(), dir: dir.into() };
+    pub async fn from_parts(
+        state: AppState,
+        router: axum::Router,
+        db: TestDatabase,
+        dir: tempfile::TempDir,
+    ) -> TestApp {
+        let mut app = TestApp {
+            state,
+            router,
+            owner: String::new(),
+            owner_id: 0,
+            db: db.into(),
+            dir: dir.into(),
+        };
         let (id, token) = app.user(Role::Owner, "Olive Owner").await;
         app.owner = token;
         app.owner_id = id;
@@ -185,7 +222,12 @@ impl TestApp {
             })
             .await
             .expect("create user");
-        let token = self.state.store().create_token(user.id, "test").await.expect("token");
+        let token = self
+            .state
+            .store()
+            .create_token(user.id, "test")
+            .await
+            .expect("token");
         (user.id, token)
     }
 
@@ -195,7 +237,8 @@ impl TestApp {
 
     /// Sends a request as if from another address.
     pub async fn send_from(&self, peer: std::net::SocketAddr, request: Request<Body>) -> Reply {
-        let router = folio_web::router(self.state.clone()).layer(axum::extract::connect_info::MockConnectInfo(peer));
+        let router = folio_web::router(self.state.clone())
+            .layer(axum::extract::connect_info::MockConnectInfo(peer));
         self.send_with(router, request).await
     }
 
@@ -203,19 +246,42 @@ impl TestApp {
         let response = router.oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
     }
 
     pub async fn get_with(&self, uri: &str, header: (&str, &str)) -> Reply {
-        self.send(Request::get(uri).header(header.0, header.1).body(Body::empty()).expect("request")).await
+        self.send(
+            Request::get(uri)
+                .header(header.0, header.1)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
     }
 
-    pub async fn api(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn api(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(uri);
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
@@ -248,7 +314,14 @@ impl TestApp {
 
     /// Creates a post as the owner and returns its JSON.
     pub async fn post(&self, body: Value) -> Value {
-        let reply = self.api(Method::POST, "/api/v1/admin/posts", Some(&self.owner), Some(body)).await;
+        let reply = self
+            .api(
+                Method::POST,
+                "/api/v1/admin/posts",
+                Some(&self.owner),
+                Some(body),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         reply.json()
     }
@@ -258,11 +331,21 @@ impl TestApp {
     }
 
     pub async fn patch(&self, id: i64, body: Value) -> Reply {
-        self.api(Method::PATCH, &format!("/api/v1/admin/posts/{id}"), Some(&self.owner), Some(body)).await
+        self.api(
+            Method::PATCH,
+            &format!("/api/v1/admin/posts/{id}"),
+            Some(&self.owner),
+            Some(body),
+        )
+        .await
     }
 }
 
 /// The site path of an absolute URL of the test site.
 pub fn path_of(url: &Value) -> String {
-    url.as_str().expect("url string").strip_prefix(BASE).expect("url on the test site").to_owned()
+    url.as_str()
+        .expect("url string")
+        .strip_prefix(BASE)
+        .expect("url on the test site")
+        .to_owned()
 }

@@ -3,10 +3,10 @@
 
 mod account;
 mod admin;
+mod admin_matrix;
 mod api;
 mod browser;
 mod cache;
-mod admin_matrix;
 mod helpers;
 mod import;
 mod media;

@@ -11,13 +11,20 @@ use std::path::Path;
 /// Every file under `dir`, as paths relative to it.
 fn files_under(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                out.push(path.strip_prefix(root).expect("under root").display().to_string());
+                out.push(
+                    path.strip_prefix(root)
+                        .expect("under root")
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }
@@ -31,7 +38,14 @@ fn files_under(dir: &Path) -> Vec<String> {
 async fn an_upload_is_stored_under_folio_names_with_renditions_and_served_for_a_year() {
     let app = TestApp::new().await;
     let original = png(1200, 800);
-    let reply = app.upload(&app.owner, "../../My Holiday <script>.png", &original, "A gradient").await;
+    let reply = app
+        .upload(
+            &app.owner,
+            "../../My Holiday <script>.png",
+            &original,
+            "A gradient",
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let media = reply.json();
     let url = media["url"].as_str().expect("url");
@@ -39,16 +53,40 @@ async fn an_upload_is_stored_under_folio_names_with_renditions_and_served_for_a_
     let prefix = format!("/media/{}/{}/", now.format("%Y"), now.format("%m"));
     assert!(url.starts_with(&prefix) && url.ends_with(".png"), "{url}");
     assert!(!url.contains("Holiday") && !url.contains(".."), "{url}");
-    assert_eq!((media["width"].as_u64(), media["height"].as_u64()), (Some(1200), Some(800)));
+    assert_eq!(
+        (media["width"].as_u64(), media["height"].as_u64()),
+        (Some(1200), Some(800))
+    );
     assert_eq!(media["original_name"], "My Holiday <script>.png");
     assert_eq!(media["markdown"], format!("![A gradient]({url})"));
-    let widths: Vec<u64> = media["renditions"].as_array().expect("renditions").iter().filter(|r| r["mime"] == "image/png").map(|r| r["width"].as_u64().expect("width")).collect();
-    assert_eq!(widths, vec![1200, 480, 960], "original first, then the narrower copies");
-    assert!(media["srcset"].as_str().expect("srcset").contains("-480w.png 480w"), "{media}");
+    let widths: Vec<u64> = media["renditions"]
+        .as_array()
+        .expect("renditions")
+        .iter()
+        .filter(|r| r["mime"] == "image/png")
+        .map(|r| r["width"].as_u64().expect("width"))
+        .collect();
+    assert_eq!(
+        widths,
+        vec![1200, 480, 960],
+        "original first, then the narrower copies"
+    );
+    assert!(
+        media["srcset"]
+            .as_str()
+            .expect("srcset")
+            .contains("-480w.png 480w"),
+        "{media}"
+    );
 
     // Every file is under a name Folio made, in the media folder, and nothing else is.
     let stored = files_under(&app.media_dir());
-    let listed: Vec<String> = media["renditions"].as_array().expect("renditions").iter().map(|r| path_of_media(&r["url"])).collect();
+    let listed: Vec<String> = media["renditions"]
+        .as_array()
+        .expect("renditions")
+        .iter()
+        .map(|r| path_of_media(&r["url"]))
+        .collect();
     let mut expected = listed.clone();
     expected.sort();
     assert_eq!(stored, expected);
@@ -56,7 +94,10 @@ async fn an_upload_is_stored_under_folio_names_with_renditions_and_served_for_a_
     let file = app.get(url).await;
     assert_eq!(file.status, StatusCode::OK);
     assert_eq!(file.header("content-type"), "image/png");
-    assert_eq!(file.header("cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        file.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(file.header("x-content-type-options"), "nosniff");
     let decoded = image::load_from_memory(&file.bytes).expect("a PNG");
     assert_eq!((decoded.width(), decoded.height()), (1200, 800));
@@ -64,39 +105,90 @@ async fn an_upload_is_stored_under_folio_names_with_renditions_and_served_for_a_
     let again = app.get_with(url, ("if-none-match", &etag)).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
 
-    let narrow = media["renditions"].as_array().expect("renditions").iter().find(|r| r["width"] == 480).expect("480w").clone();
+    let narrow = media["renditions"]
+        .as_array()
+        .expect("renditions")
+        .iter()
+        .find(|r| r["width"] == 480)
+        .expect("480w")
+        .clone();
     let file = app.get(narrow["url"].as_str().expect("url")).await;
     assert_eq!(file.status, StatusCode::OK, "{narrow}");
-    assert_eq!(image::load_from_memory(&file.bytes).expect("decodes").width(), 480);
+    assert_eq!(
+        image::load_from_memory(&file.bytes)
+            .expect("decodes")
+            .width(),
+        480
+    );
 
     // The same image again is the same entry, not a second one.
     let twice = app.upload(&app.owner, "copy.png", &original, "").await;
     assert_eq!(twice.status, StatusCode::OK, "{}", twice.body);
     assert_eq!(twice.json()["id"], media["id"]);
-    let list = app.api(Method::GET, "/api/v1/admin/media", Some(&app.owner), None).await.json();
+    let list = app
+        .api(Method::GET, "/api/v1/admin/media", Some(&app.owner), None)
+        .await
+        .json();
     assert_eq!(list["media"].as_array().expect("list").len(), 1);
 }
 
 fn path_of_media(url: &Value) -> String {
-    url.as_str().expect("url").strip_prefix("/media/").expect("a media url").to_owned()
+    url.as_str()
+        .expect("url")
+        .strip_prefix("/media/")
+        .expect("a media url")
+        .to_owned()
 }
 
 #[tokio::test]
 async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind() {
     let app = TestApp::with_config(|c| c.media_max_bytes = 64 * 1024).await;
     let cases: [(&str, Vec<u8>, u16, &str); 4] = [
-        ("page.png", b"<html><script>alert(1)</script></html>".to_vec(), 415, "images may be JPEG, PNG, GIF or WebP"),
-        ("big.png", vec![0x89; 100 * 1024], 413, "larger than the upload limit of 64 KB"),
-        ("cut.png", png(300, 200)[..200].to_vec(), 422, "could not be read"),
-        ("fake.gif", [b"GIF89a".as_slice(), &[0xff, 0xff, 0xff, 0xff], &[0; 64]].concat(), 422, "pixels"),
+        (
+            "page.png",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            415,
+            "images may be JPEG, PNG, GIF or WebP",
+        ),
+        (
+            "big.png",
+            vec![0x89; 100 * 1024],
+            413,
+            "larger than the upload limit of 64 KB",
+        ),
+        (
+            "cut.png",
+            png(300, 200)[..200].to_vec(),
+            422,
+            "could not be read",
+        ),
+        (
+            "fake.gif",
+            [b"GIF89a".as_slice(), &[0xff, 0xff, 0xff, 0xff], &[0; 64]].concat(),
+            422,
+            "pixels",
+        ),
     ];
     for (name, bytes, status, reason) in cases {
         let reply = app.upload(&app.owner, name, &bytes, "").await;
         assert_eq!(reply.status.as_u16(), status, "{name}: {}", reply.body);
         let error = &reply.json()["error"];
-        assert!(error["fields"]["file"].as_str().unwrap_or_default().contains(reason), "{name}: {error}");
+        assert!(
+            error["fields"]["file"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(reason),
+            "{name}: {error}"
+        );
     }
-    let reply = app.api(Method::POST, "/api/v1/admin/media", Some(&app.owner), Some(json!({"file": "x"}))).await;
+    let reply = app
+        .api(
+            Method::POST,
+            "/api/v1/admin/media",
+            Some(&app.owner),
+            Some(json!({"file": "x"})),
+        )
+        .await;
     assert!(reply.status.is_client_error(), "{}", reply.body);
     let (content_type, body) = crate::helpers::multipart(&[("alt", "no file")], None);
     let request = axum::http::Request::post("/api/v1/admin/media")
@@ -105,13 +197,25 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind() {
         .body(axum::body::Body::from(body))
         .expect("request");
     let reply = app.send(request).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     assert!(reply.body.contains("field named `file`"), "{}", reply.body);
     let anonymous = app.upload("not-a-token", "a.png", &png(10, 10), "").await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 
-    assert!(files_under(&app.media_dir()).is_empty(), "{:?}", files_under(&app.media_dir()));
-    let list = app.api(Method::GET, "/api/v1/admin/media", Some(&app.owner), None).await.json();
+    assert!(
+        files_under(&app.media_dir()).is_empty(),
+        "{:?}",
+        files_under(&app.media_dir())
+    );
+    let list = app
+        .api(Method::GET, "/api/v1/admin/media", Some(&app.owner), None)
+        .await
+        .json();
     assert_eq!(list["media"], json!([]));
 }
 
@@ -120,7 +224,14 @@ async fn media_urls_that_folio_could_not_have_made_are_not_found() {
     let app = TestApp::new().await;
     std::fs::create_dir_all(app.media_dir()).expect("media dir");
     std::fs::write(app.media_dir().join("secret.png"), b"x").expect("write");
-    for path in ["/media/../folio.db", "/media/%2e%2e/folio.db", "/media/2026/11/ABC.png", "/media/2026/11/a.svg", "/media/.hidden.png", "/media/2026/11/nothing.png"] {
+    for path in [
+        "/media/../folio.db",
+        "/media/%2e%2e/folio.db",
+        "/media/2026/11/ABC.png",
+        "/media/2026/11/a.svg",
+        "/media/.hidden.png",
+        "/media/2026/11/nothing.png",
+    ] {
         let reply = app.get(path).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
         assert!(!reply.body.contains("SQLite"), "{path}");
@@ -133,31 +244,68 @@ async fn only_the_uploader_or_an_editor_deletes_and_the_files_go_with_the_entry(
     let (_, contributor) = app.user(Role::Contributor, "Cora Contributor").await;
     let (_, other) = app.user(Role::Author, "Arno Author").await;
     let (_, editor) = app.user(Role::Editor, "Edda Editor").await;
-    let media = app.upload(&contributor, "a.png", &png(600, 400), "").await.json();
+    let media = app
+        .upload(&contributor, "a.png", &png(600, 400), "")
+        .await
+        .json();
     let id = media["id"].as_i64().expect("id");
     let url = media["url"].as_str().expect("url").to_owned();
 
-    let denied = app.api(Method::DELETE, &format!("/api/v1/admin/media/{id}"), Some(&other), None).await;
+    let denied = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/admin/media/{id}"),
+            Some(&other),
+            None,
+        )
+        .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.body);
     assert_eq!(app.get(&url).await.status, StatusCode::OK);
 
-    let deleted = app.api(Method::DELETE, &format!("/api/v1/admin/media/{id}"), Some(&editor), None).await;
+    let deleted = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/admin/media/{id}"),
+            Some(&editor),
+            None,
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND);
     assert!(files_under(&app.media_dir()).is_empty());
-    let gone = app.api(Method::DELETE, &format!("/api/v1/admin/media/{id}"), Some(&editor), None).await;
+    let gone = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/admin/media/{id}"),
+            Some(&editor),
+            None,
+        )
+        .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 
     // One's own upload may be deleted by a contributor.
-    let own = app.upload(&contributor, "b.png", &png(300, 300), "").await.json();
-    let reply = app.api(Method::DELETE, &format!("/api/v1/admin/media/{}", own["id"]), Some(&contributor), None).await;
+    let own = app
+        .upload(&contributor, "b.png", &png(300, 300), "")
+        .await
+        .json();
+    let reply = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/admin/media/{}", own["id"]),
+            Some(&contributor),
+            None,
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
 }
 
 #[tokio::test]
 async fn pages_offer_library_images_responsively() {
     let app = TestApp::new().await;
-    let media = app.upload(&app.owner, "wide.png", &png(1600, 900), "Dusk").await.json();
+    let media = app
+        .upload(&app.owner, "wide.png", &png(1600, 900), "Dusk")
+        .await
+        .json();
     let url = media["url"].as_str().expect("url");
     let post = app
         .post(json!({
@@ -172,21 +320,42 @@ async fn pages_offer_library_images_responsively() {
     assert_eq!(page.status, StatusCode::OK);
     let srcset = media["srcset"].as_str().expect("srcset");
     // The body image, rendered at save time…
-    assert!(page.body.contains(&format!("<img src=\"{url}\" srcset=\"{srcset}\"")), "{}", page.body);
-    assert!(page.body.contains("width=\"1600\" height=\"900\" loading=\"lazy\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("<img src=\"{url}\" srcset=\"{srcset}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("width=\"1600\" height=\"900\" loading=\"lazy\""),
+        "{}",
+        page.body
+    );
     // …and the feature image, in the post header and on the home page's card.
     assert!(page.body.contains(&format!("srcset=\"{srcset}\" sizes=\"(max-width: 70rem) 100vw, 68rem\" width=\"1600\" height=\"900\" alt=\"Dusk over water\"")), "{}", page.body);
     let home = app.get("/").await;
-    assert!(home.body.contains(&format!("srcset=\"{srcset}\"")), "{}", home.body);
+    assert!(
+        home.body.contains(&format!("srcset=\"{srcset}\"")),
+        "{}",
+        home.body
+    );
     if let Some(webp) = media["webp_srcset"].as_str() {
-        assert!(page.body.contains(&format!("<source type=\"image/webp\" srcset=\"{webp}\"")), "{}", page.body);
+        assert!(
+            page.body
+                .contains(&format!("<source type=\"image/webp\" srcset=\"{webp}\"")),
+            "{}",
+            page.body
+        );
     }
 }
 
 #[tokio::test]
 async fn the_admin_library_uploads_by_form_and_by_script_with_csrf() {
     let app = TestApp::new().await;
-    let (_, email) = app.writer(Role::Author, "Ada Author", "a long passphrase here").await;
+    let (_, email) = app
+        .writer(Role::Author, "Ada Author", "a long passphrase here")
+        .await;
     let mut browser = Browser::new(&app);
     browser.sign_in(&email, "a long passphrase here").await;
     let library = browser.get("/admin/media").await;
@@ -195,32 +364,81 @@ async fn the_admin_library_uploads_by_form_and_by_script_with_csrf() {
     let image = png(800, 600);
 
     // Without the session's token nothing is stored.
-    let forged = browser.post_multipart("/admin/media", &[("csrf", "forged")], Some(("a.png", &image)), None).await;
+    let forged = browser
+        .post_multipart(
+            "/admin/media",
+            &[("csrf", "forged")],
+            Some(("a.png", &image)),
+            None,
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert!(files_under(&app.media_dir()).is_empty());
 
     // A plain form post (JavaScript off) lands back on the library.
-    let posted = browser.post_multipart("/admin/media", &[("csrf", &csrf), ("alt", "Chart")], Some(("chart.png", &image)), None).await;
+    let posted = browser
+        .post_multipart(
+            "/admin/media",
+            &[("csrf", &csrf), ("alt", "Chart")],
+            Some(("chart.png", &image)),
+            None,
+        )
+        .await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
     assert_eq!(posted.header("location"), "/admin/media?m=uploaded");
     let library = browser.get("/admin/media?m=uploaded").await;
-    assert!(library.body.contains("chart.png") && library.body.contains("800 × 600"), "{}", library.body);
+    assert!(
+        library.body.contains("chart.png") && library.body.contains("800 × 600"),
+        "{}",
+        library.body
+    );
 
     // The editor's script asks for JSON and sends the token in a header.
-    let scripted = browser.post_multipart("/admin/media", &[], Some(("other.png", &png(400, 300))), Some(&csrf)).await;
+    let scripted = browser
+        .post_multipart(
+            "/admin/media",
+            &[],
+            Some(("other.png", &png(400, 300))),
+            Some(&csrf),
+        )
+        .await;
     assert_eq!(scripted.status, StatusCode::CREATED, "{}", scripted.body);
-    assert!(scripted.json()["markdown"].as_str().expect("markdown").starts_with("![]("));
+    assert!(scripted.json()["markdown"]
+        .as_str()
+        .expect("markdown")
+        .starts_with("![]("));
 
     // A refused file says why, as JSON for the script and on the page for a form.
     let cut = png(300, 200)[..200].to_vec();
-    let refused = browser.post_multipart("/admin/media", &[], Some(("x.png", &cut)), Some(&csrf)).await;
+    let refused = browser
+        .post_multipart("/admin/media", &[], Some(("x.png", &cut)), Some(&csrf))
+        .await;
     assert_eq!(refused.status.as_u16(), 422, "{}", refused.body);
-    assert!(refused.json()["error"]["message"].as_str().expect("message").contains("could not be read"));
-    let refused = browser.post_multipart("/admin/media", &[("csrf", &csrf)], Some(("notes.txt", b"plain words")), None).await;
+    assert!(refused.json()["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("could not be read"));
+    let refused = browser
+        .post_multipart(
+            "/admin/media",
+            &[("csrf", &csrf)],
+            Some(("notes.txt", b"plain words")),
+            None,
+        )
+        .await;
     assert_eq!(refused.status.as_u16(), 415, "{}", refused.body);
-    assert!(refused.body.contains("The image was not uploaded: images may be JPEG, PNG, GIF or WebP"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("The image was not uploaded: images may be JPEG, PNG, GIF or WebP"),
+        "{}",
+        refused.body
+    );
 
     // The editor offers the library's images.
     let editor = browser.get("/admin/posts/new").await;
-    assert!(editor.body.contains("chart.png"), "the editor lists library images");
+    assert!(
+        editor.body.contains("chart.png"),
+        "the editor lists library images"
+    );
 }

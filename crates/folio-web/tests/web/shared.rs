@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn redis_url() -> String {
-    std::env::var("FOLIO_TEST_REDIS_URL").expect("FOLIO_TEST_REDIS_URL (run `scripts/services start`)")
+    std::env::var("FOLIO_TEST_REDIS_URL")
+        .expect("FOLIO_TEST_REDIS_URL (run `scripts/services start`)")
 }
 
 /// A `redis-server` owned by the test, killed when dropped.
@@ -22,7 +23,11 @@ struct OwnRedis {
 
 impl OwnRedis {
     fn start() -> OwnRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
         let mut redis = OwnRedis { port, child: None };
         redis.resume();
         redis
@@ -35,14 +40,29 @@ impl OwnRedis {
     /// Starts the server (again) on the same port and waits until it answers.
     fn resume(&mut self) {
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--enable-debug-command",
+                "yes",
+            ])
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server (installed by scripts/services)");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.cli(&["ping"]) != "PONG" {
-            assert!(Instant::now() < deadline, "redis-server did not start on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -55,8 +75,12 @@ impl OwnRedis {
     }
 
     fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli").args(["-p", &self.port.to_string()]).args(args).output();
-        out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default()
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output();
+        out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -68,12 +92,18 @@ impl Drop for OwnRedis {
 
 /// Waits until every app's shared tier has connected.
 async fn connected(apps: &[&TestApp]) {
-    let up = within(Duration::from_secs(5), async || apps.iter().all(|app| app.state.cache().shared().is_some_and(|s| s.is_up()))).await;
+    let up = within(Duration::from_secs(5), async || {
+        apps.iter()
+            .all(|app| app.state.cache().shared().is_some_and(|s| s.is_up()))
+    })
+    .await;
     assert!(up.is_some(), "the shared tier did not connect to Redis");
 }
 
 async fn publish(app: &TestApp, title: &str) -> i64 {
-    let post = app.post(json!({"title": title, "markdown": format!("About {title}."), "status": "published"})).await;
+    let post = app
+        .post(json!({"title": title, "markdown": format!("About {title}."), "status": "published"}))
+        .await;
     post["id"].as_i64().expect("id")
 }
 
@@ -99,18 +129,46 @@ async fn a_page_rendered_by_one_replica_is_served_by_the_others_from_redis() {
     assert_eq!(first.header("x-folio-cache"), "miss");
     // The copy for Redis is written in the background: wait until it is there.
     let site = a.state.store().site_id().await.expect("site id");
-    let port = redis_url().rsplit(':').next().unwrap_or("6379").trim_end_matches('/').to_owned();
+    let port = redis_url()
+        .rsplit(':')
+        .next()
+        .unwrap_or("6379")
+        .trim_end_matches('/')
+        .to_owned();
     let stored = within(Duration::from_secs(2), async || {
-        let keys = Command::new("redis-cli").args(["-p", &port, "--scan", "--pattern", &format!("folio:{site}:page:*")]).output();
+        let keys = Command::new("redis-cli")
+            .args([
+                "-p",
+                &port,
+                "--scan",
+                "--pattern",
+                &format!("folio:{site}:page:*"),
+            ])
+            .output();
         keys.is_ok_and(|k| !k.stdout.is_empty())
     })
     .await;
-    assert!(stored.is_some(), "replica A did not store the page in Redis");
-    assert_eq!(b.get("/shared-pages/").await.header("x-folio-cache"), "shared", "B got A's page from Redis");
+    assert!(
+        stored.is_some(),
+        "replica A did not store the page in Redis"
+    );
+    assert_eq!(
+        b.get("/shared-pages/").await.header("x-folio-cache"),
+        "shared",
+        "B got A's page from Redis"
+    );
     let again = b.get("/shared-pages/").await;
-    assert_eq!(again.header("x-folio-cache"), "hit", "then from its own memory");
+    assert_eq!(
+        again.header("x-folio-cache"),
+        "hit",
+        "then from its own memory"
+    );
     assert_eq!(again.body, first.body);
-    assert_eq!(again.header("etag"), first.header("etag"), "the same validator on every replica");
+    assert_eq!(
+        again.header("etag"),
+        first.header("etag"),
+        "the same validator on every replica"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +181,11 @@ async fn sites_sharing_a_redis_never_see_each_others_pages() {
     assert!(page.body.contains("Only here"));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let theirs = other.get("/").await;
-    assert_eq!(theirs.header("x-folio-cache"), "miss", "same path and generation, other site");
+    assert_eq!(
+        theirs.header("x-folio-cache"),
+        "miss",
+        "same path and generation, other site"
+    );
     assert!(!theirs.body.contains("Only here"));
 }
 
@@ -132,17 +194,41 @@ async fn an_edit_through_one_replica_is_served_fresh_by_another_within_a_second(
     let a = TestApp::with_shared(&redis_url()).await;
     let b = a.replica(Some(&redis_url())).await;
     // Only the announcements run: no database poller, so nothing else can tell B.
-    let _sync = (folio_web::spawn_generation_sync(&a.state), folio_web::spawn_generation_sync(&b.state));
+    let _sync = (
+        folio_web::spawn_generation_sync(&a.state),
+        folio_web::spawn_generation_sync(&b.state),
+    );
     let id = publish(&a, "First title").await;
-    b.state.store().refresh_generation().await.expect("generation");
+    b.state
+        .store()
+        .refresh_generation()
+        .await
+        .expect("generation");
     assert!(b.get("/").await.body.contains("First title"));
-    assert_eq!(b.get("/").await.header("x-folio-cache"), "hit", "B now holds the home page");
+    assert_eq!(
+        b.get("/").await.header("x-folio-cache"),
+        "hit",
+        "B now holds the home page"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await; // the subscriptions are up
 
-    let edit = a.api(axum::http::Method::PATCH, &format!("/api/v1/admin/posts/{id}"), Some(&a.owner), Some(json!({"title": "Second title"}))).await;
+    let edit = a
+        .api(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/admin/posts/{id}"),
+            Some(&a.owner),
+            Some(json!({"title": "Second title"})),
+        )
+        .await;
     assert_eq!(edit.status, 200, "{}", edit.body);
-    let fresh = within(Duration::from_secs(1), async || b.get("/").await.body.contains("Second title")).await;
-    assert!(fresh.is_some(), "replica B still served the old title a second after the edit");
+    let fresh = within(Duration::from_secs(1), async || {
+        b.get("/").await.body.contains("Second title")
+    })
+    .await;
+    assert!(
+        fresh.is_some(),
+        "replica B still served the old title a second after the edit"
+    );
 }
 
 #[tokio::test]
@@ -151,7 +237,11 @@ async fn redis_stopping_hanging_and_returning_never_reaches_readers() {
     let a = TestApp::with_shared(&redis.url()).await;
     let b = a.replica(Some(&redis.url())).await;
     publish(&a, "Still here").await;
-    b.state.store().refresh_generation().await.expect("generation"); // no poller runs here
+    b.state
+        .store()
+        .refresh_generation()
+        .await
+        .expect("generation"); // no poller runs here
     connected(&[&a, &b]).await;
 
     // Stopped: every page still answers, rendered or from the process's own memory.
@@ -173,15 +263,25 @@ async fn redis_stopping_hanging_and_returning_never_reaches_readers() {
         b.get(&path).await.header("x-folio-cache") == "shared"
     })
     .await;
-    assert!(back.is_some(), "pages were not shared again after Redis came back");
+    assert!(
+        back.is_some(),
+        "pages were not shared again after Redis came back"
+    );
 
     // Hanging: a Redis that does not answer costs a bounded wait, never an error.
-    let sleeper = Command::new("redis-cli").args(["-p", &redis.port.to_string(), "debug", "sleep", "3"]).spawn().expect("redis-cli");
+    let sleeper = Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "debug", "sleep", "3"])
+        .spawn()
+        .expect("redis-cli");
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     let reply = b.get("/?while-redis-sleeps").await;
     assert_eq!(reply.status, 200);
     assert!(reply.body.contains("Still here"));
-    assert!(started.elapsed() < Duration::from_millis(1500), "a hung Redis held a reader for {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "a hung Redis held a reader for {:?}",
+        started.elapsed()
+    );
     drop(sleeper);
 }

@@ -9,11 +9,18 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 
 async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> String {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    exchange(stream, format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")).await
+    exchange(
+        stream,
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+    .await
 }
 
 /// Writes one request on a fresh connection and reads the whole answer.
-async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut stream: S, request: String) -> String {
+async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut stream: S,
+    request: String,
+) -> String {
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut out = String::new();
     stream.read_to_string(&mut out).await.expect("read");
@@ -24,7 +31,9 @@ async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s
 async fn serves_over_tcp_and_shuts_down_gracefully() {
     let app = TestApp::new().await;
     app.publish("Over the wire", "hello", &[]).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
@@ -41,24 +50,46 @@ async fn serves_over_tcp_and_shuts_down_gracefully() {
     // none sends HEAD, so these two alone are counted there.
     for _ in 0..2 {
         let head = http(addr, "HEAD", "/over-the-wire/").await;
-        assert!(head.starts_with("HTTP/1.1 200") && head.contains("x-folio-cache: hit"), "{head}");
+        assert!(
+            head.starts_with("HTTP/1.1 200") && head.contains("x-folio-cache: hit"),
+            "{head}"
+        );
     }
     let metrics = http_get(addr, "/metrics").await;
     assert!(metrics.contains("folio_http_requests_total"), "{metrics}");
-    assert!(metrics.contains("folio_http_requests_total{route=\"/{slug}/\",method=\"HEAD\",status=\"200\"} 2"), "a hit counts under the route: {metrics}");
-    assert!(metrics.contains("folio_http_request_duration_seconds_bucket"), "{metrics}");
-    assert!(metrics.contains("folio_page_cache_lookups_total"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "folio_http_requests_total{route=\"/{slug}/\",method=\"HEAD\",status=\"200\"} 2"
+        ),
+        "a hit counts under the route: {metrics}"
+    );
+    assert!(
+        metrics.contains("folio_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("folio_page_cache_lookups_total"),
+        "{metrics}"
+    );
 
     stop.send(()).expect("signal");
     let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
-    assert!(matches!(result, Ok(Ok(Ok(())))), "server stopped cleanly: {result:?}");
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+    assert!(
+        matches!(result, Ok(Ok(Ok(())))),
+        "server stopped cleanly: {result:?}"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
 }
 
 #[tokio::test]
 async fn shutdown_lets_an_in_flight_request_finish() {
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
@@ -66,7 +97,8 @@ async fn shutdown_lets_an_in_flight_request_finish() {
     }));
 
     // A write whose body is still arriving when the shutdown begins.
-    let body = serde_json::json!({"title": "Written during shutdown", "status": "published"}).to_string();
+    let body =
+        serde_json::json!({"title": "Written during shutdown", "status": "published"}).to_string();
     let (first, rest) = body.split_at(10);
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = format!(
@@ -84,10 +116,20 @@ async fn shutdown_lets_an_in_flight_request_finish() {
     stream.write_all(rest.as_bytes()).await.expect("write rest");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.expect("read");
-    assert!(answer.starts_with("HTTP/1.1 201"), "the in-flight request completed: {answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the in-flight request completed: {answer}"
+    );
     let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
-    assert!(matches!(result, Ok(Ok(Ok(())))), "then the server stopped: {result:?}");
-    let post = app.state.store().public_post_by_slug("written-during-shutdown").await;
+    assert!(
+        matches!(result, Ok(Ok(Ok(())))),
+        "then the server stopped: {result:?}"
+    );
+    let post = app
+        .state
+        .store()
+        .public_post_by_slug("written-during-shutdown")
+        .await;
     assert!(post.is_ok(), "and what it acknowledged is stored");
 }
 
@@ -103,18 +145,34 @@ async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine
         let _ = stopped.await;
     }));
     let get = |path: std::path::PathBuf, target: &'static str, extra: &'static str| async move {
-        let stream = tokio::net::UnixStream::connect(path).await.expect("connect");
-        exchange(stream, format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n")).await
+        let stream = tokio::net::UnixStream::connect(path)
+            .await
+            .expect("connect");
+        exchange(
+            stream,
+            format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n"),
+        )
+        .await
     };
-    assert!(get(path.clone(), "/readyz", "").await.starts_with("HTTP/1.1 200"));
+    assert!(get(path.clone(), "/readyz", "")
+        .await
+        .starts_with("HTTP/1.1 200"));
     // Set-up without a token is for this machine only: a socket's peer is this machine,
     // unless it relays for someone else (no proxy is trusted here).
     let local = get(path.clone(), "/admin/setup", "").await;
     assert!(local.starts_with("HTTP/1.1 200"), "{local}");
-    let relayed = get(path.clone(), "/admin/setup", "X-Forwarded-For: 203.0.113.9\r\n").await;
+    let relayed = get(
+        path.clone(),
+        "/admin/setup",
+        "X-Forwarded-For: 203.0.113.9\r\n",
+    )
+    .await;
     assert!(relayed.starts_with("HTTP/1.1 403"), "{relayed}");
 
     stop.send(()).expect("signal");
     let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
-    assert!(matches!(result, Ok(Ok(Ok(())))), "server stopped cleanly: {result:?}");
+    assert!(
+        matches!(result, Ok(Ok(Ok(())))),
+        "server stopped cleanly: {result:?}"
+    );
 }
