@@ -77,26 +77,70 @@ fn feed_response(content_type: &'static str, body: String) -> Response {
         .into_response()
 }
 
-/// Rewrites site-relative `src` and `href` values (`/media/x.png`) to absolute URLs,
-/// so feed readers, which have no page to resolve them against, can follow them. The
-/// input is sanitizer output, whose attributes are always double-quoted.
+/// Rewrites site-relative URLs (`/media/x.png`) in `src`, `href` and every candidate of
+/// `srcset` to absolute ones, so feed readers, which have no page to resolve them
+/// against, can follow them. The input is sanitizer output: text never holds a raw `<`,
+/// and attribute values are double-quoted and never hold a raw `"`.
 pub fn absolutize(html: &str, base_url: &str) -> String {
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(i) = rest.find("=\"/") {
-        let (before, after) = rest.split_at(i);
-        out.push_str(before);
-        let is_url_attr =
-            before.ends_with(" src") || before.ends_with(" href") || before.ends_with(" srcset");
-        let protocol_relative = after.as_bytes().get(3) == Some(&b'/');
-        out.push_str("=\"");
-        if is_url_attr && !protocol_relative {
-            out.push_str(base_url);
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut copied = 0;
+    let mut in_tag = false;
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (in_tag, bytes[i]) {
+            (false, b'<') => in_tag = true,
+            (true, b'>') => in_tag = false,
+            (true, b'"') => {
+                let start = i + 1;
+                let end = html[start..].find('"').map_or(html.len(), |n| start + n);
+                let name = attribute_name(&html[..i]);
+                if matches!(name, "src" | "href" | "srcset") {
+                    out.push_str(&html[copied..start]);
+                    let value = &html[start..end];
+                    if name == "srcset" {
+                        let candidates: Vec<String> = value
+                            .split(',')
+                            .map(|c| {
+                                let url = c.trim_start();
+                                let space = &c[..c.len() - url.len()];
+                                format!("{space}{}", absolute(url, base_url))
+                            })
+                            .collect();
+                        out.push_str(&candidates.join(","));
+                    } else {
+                        out.push_str(&absolute(value, base_url));
+                    }
+                    copied = end;
+                }
+                i = end;
+            }
+            _ => {}
         }
-        rest = &after[2..];
+        i += 1;
     }
-    out.push_str(rest);
+    out.push_str(&html[copied..]);
     out
+}
+
+/// The name of the attribute whose `="` ends `before`.
+fn attribute_name(before: &str) -> &str {
+    let Some(before) = before.strip_suffix('=') else {
+        return "";
+    };
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .map_or(0, |n| n + 1);
+    &before[start..]
+}
+
+/// `url` with the site's base in front when it is a site path (not `//host/…`).
+fn absolute(url: &str, base_url: &str) -> String {
+    if url.starts_with('/') && !url.starts_with("//") {
+        format!("{base_url}{url}")
+    } else {
+        url.to_owned()
+    }
 }
 
 fn published(post: &Post) -> DateTime<Utc> {
@@ -395,5 +439,30 @@ mod tests {
         assert!(out.contains(r#"href="//cdn.example/y""#));
         assert!(out.contains(r#"href="https://e.com/""#));
         assert!(out.contains(r#"title="/not-a-url""#));
+    }
+
+    #[test]
+    fn absolutizes_every_srcset_candidate_and_nothing_outside_tags() {
+        let html = concat!(
+            r#"<picture><source type="image/webp" srcset="/media/a-480w.webp 480w, /media/a-960w.webp 960w">"#,
+            r#"<img srcset="/media/a-480w.jpg 480w,/media/a-960w.jpg 960w, https://cdn.example/a.jpg 2x" "#,
+            r#"src="/media/a.jpg" alt="x > y" title="a &quot;quoted&quot; src=&quot;/z&quot;"></picture>"#,
+            r#"<p>text with src="/not/an/attribute" in it</p>"#,
+        );
+        let out = absolutize(html, "https://blog.example");
+        assert!(out.contains(r#"srcset="https://blog.example/media/a-480w.webp 480w, https://blog.example/media/a-960w.webp 960w""#), "{out}");
+        assert!(out.contains(r#"srcset="https://blog.example/media/a-480w.jpg 480w,https://blog.example/media/a-960w.jpg 960w, https://cdn.example/a.jpg 2x""#), "{out}");
+        assert!(
+            out.contains(r#"src="https://blog.example/media/a.jpg" alt="x > y""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"title="a &quot;quoted&quot; src=&quot;/z&quot;""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<p>text with src="/not/an/attribute" in it</p>"#),
+            "{out}"
+        );
     }
 }
