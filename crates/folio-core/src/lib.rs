@@ -11,6 +11,7 @@ pub mod model;
 pub mod permissions;
 pub mod safe_html;
 pub mod slug;
+pub mod zone;
 
 pub use field::{FieldErrors, Invalid};
 pub use markdown::{render_markdown, render_markdown_with, ImageSet, ImageSets, Rendered};
@@ -18,3 +19,4 @@ pub use model::{Email, PersonName, PostKind, PostStatus, PostTitle, Role, TagNam
 pub use permissions::{Actor, PostAction};
 pub use safe_html::SafeHtml;
 pub use slug::Slug;
+pub use zone::SiteZone;

@@ -66,6 +66,11 @@ pub struct SettingsPatch {
 }
 
 impl SiteSettings {
+    /// The zone dates are shown in (UTC when the stored name is not one the database knows).
+    pub fn zone(&self) -> folio_core::SiteZone {
+        folio_core::SiteZone::from_setting(&self.timezone)
+    }
+
     fn apply(&mut self, patch: SettingsPatch) {
         let SettingsPatch {
             title,

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use folio_core::ImageSets;
+use folio_core::{ImageSets, SiteZone};
 use folio_store::{Cursor, Listing, PostSummary, SiteSettings};
 use serde::{Deserialize, Serialize};
 
@@ -95,13 +95,14 @@ async fn listing_page(
     base_path: &str,
     listing: &Listing,
     first: bool,
+    zone: SiteZone,
 ) -> Result<ListingPage, PageError> {
     let images = feature_images(state, &listing.posts).await?;
     Ok(ListingPage {
         posts: listing
             .posts
             .iter()
-            .map(|p| summary_view(state, p, &images))
+            .map(|p| summary_view(state, p, &images, zone))
             .collect(),
         older_url: listing
             .next
@@ -165,7 +166,7 @@ async fn home(
         site: SiteView::new(&state, &settings),
         meta,
         current_path: "/".into(),
-        page: listing_page(&state, "/", &listing, after.is_none()).await?,
+        page: listing_page(&state, "/", &listing, after.is_none(), settings.zone()).await?,
     };
     render(&state, "index.html", &context)
 }
@@ -195,7 +196,7 @@ async fn post(
     };
     let settings = state.store().settings().await?;
     let images = feature_images(&state, std::slice::from_ref(&post.summary)).await?;
-    let view = post_view(&state, &post, &images);
+    let view = post_view(&state, &post, &images, settings.zone());
     let s = &post.summary;
     let title = if post.seo_title.is_empty() {
         s.title.clone()
@@ -303,7 +304,8 @@ async fn tag(
                 url: state.absolute(&path),
                 feed_url: state.absolute(&format!("{path}feed.xml")),
             },
-            listing: listing_page(&state, &path, &listing, after.is_none()).await?,
+            listing: listing_page(&state, &path, &listing, after.is_none(), settings.zone())
+                .await?,
         },
     };
     render(&state, "tag.html", &context)
@@ -352,7 +354,8 @@ async fn author(
                 url: state.absolute(&path),
                 bio: user.bio.clone(),
             },
-            listing: listing_page(&state, &path, &listing, after.is_none()).await?,
+            listing: listing_page(&state, &path, &listing, after.is_none(), settings.zone())
+                .await?,
         },
     };
     render(&state, "author.html", &context)
@@ -407,7 +410,7 @@ async fn search(
             total: results.len(),
             results: results
                 .iter()
-                .map(|p| summary_view(&state, p, &images))
+                .map(|p| summary_view(&state, p, &images, settings.zone()))
                 .collect(),
             query,
         },

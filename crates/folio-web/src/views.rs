@@ -6,7 +6,7 @@ use crate::theme::{safe, ThemeError};
 use crate::AppState;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use folio_core::ImageSets;
+use folio_core::{ImageSets, SiteZone};
 use folio_store::{NavItem, Post, PostSummary, SiteSettings};
 use minijinja::Value;
 use serde::Serialize;
@@ -142,8 +142,10 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub fn display_date(t: DateTime<Utc>) -> String {
-    t.format("%-d %B %Y").to_string()
+/// The date a reader sees, on the site's wall clock (a post published at 23:30 UTC is
+/// dated the next day in Paris).
+pub fn display_date(t: DateTime<Utc>, zone: SiteZone) -> String {
+    zone.format(t, "%-d %B %Y")
 }
 
 fn reading_minutes(words: i64) -> i64 {
@@ -202,14 +204,19 @@ pub fn feeds_under(state: &AppState, base: &str, title: &str) -> Vec<FeedLink> {
     ]
 }
 
-pub fn summary_view(state: &AppState, p: &PostSummary, images: &ImageSets) -> SummaryView {
+pub fn summary_view(
+    state: &AppState,
+    p: &PostSummary,
+    images: &ImageSets,
+    zone: SiteZone,
+) -> SummaryView {
     let published = p.published_at.unwrap_or(p.updated_at);
     SummaryView {
         title: p.title.clone(),
         url: state.absolute(&post_path(&p.slug)),
         excerpt: p.excerpt.clone(),
         published_at: iso(published),
-        published_display: display_date(published),
+        published_display: display_date(published, zone),
         reading_minutes: reading_minutes(p.word_count),
         author: Link {
             name: p.author.name.clone(),
@@ -233,7 +240,7 @@ pub fn summary_view(state: &AppState, p: &PostSummary, images: &ImageSets) -> Su
     }
 }
 
-pub fn post_view(state: &AppState, post: &Post, images: &ImageSets) -> PostView {
+pub fn post_view(state: &AppState, post: &Post, images: &ImageSets, zone: SiteZone) -> PostView {
     let s = &post.summary;
     let published = s.published_at.unwrap_or(s.updated_at);
     PostView {
@@ -242,9 +249,9 @@ pub fn post_view(state: &AppState, post: &Post, images: &ImageSets) -> PostView 
         html: safe(&post.html),
         excerpt: s.excerpt.clone(),
         published_at: iso(published),
-        published_display: display_date(published),
+        published_display: display_date(published, zone),
         updated_at: iso(s.updated_at),
-        updated_display: display_date(s.updated_at),
+        updated_display: display_date(s.updated_at, zone),
         reading_minutes: reading_minutes(s.word_count),
         is_page: s.kind == folio_core::PostKind::Page,
         author: AuthorView {

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use folio_core::{Actor, PostAction, PostKind, PostStatus, Role};
+use folio_core::{Actor, PostAction, PostKind, PostStatus, Role, SiteZone};
 use folio_store::{AdminFilter, Post, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,8 +49,9 @@ fn edit_url(kind: PostKind, id: i64) -> String {
     format!("/admin/{}/{id}", plural(kind))
 }
 
-fn display(t: DateTime<Utc>) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
+/// A time as the admin shows it: the site's wall clock and its zone's abbreviation.
+pub(super) fn display(t: DateTime<Utc>, zone: SiteZone) -> String {
+    zone.format(t, "%-d %b %Y, %H:%M %Z")
 }
 
 /// Messages shown after a redirect, chosen by a fixed key: nothing a link could inject.
@@ -149,6 +150,7 @@ pub async fn list(
         limit: 100,
     };
     let posts = state.store().list_admin(filter).await?;
+    let zone = state.store().settings().await?.zone();
     let authors = if own_only {
         Vec::new()
     } else {
@@ -197,8 +199,8 @@ pub async fn list(
                 url: state.absolute(&post_path(&p.slug)),
                 edit_url: edit_url(kind, p.id),
                 author_name: p.author.name.clone(),
-                updated_display: display(p.updated_at),
-                published_display: p.published_at.map(display).unwrap_or_default(),
+                updated_display: display(p.updated_at, zone),
+                published_display: p.published_at.map(|t| display(t, zone)).unwrap_or_default(),
                 tags: p.tags.iter().map(|t| t.name.clone()).collect(),
             })
             .collect(),
@@ -225,7 +227,10 @@ struct EditorPost {
     seo_description: String,
     canonical_url: String,
     status: &'static str,
+    /// The publication time as the `datetime-local` input shows it, in the site's zone.
     published_at_local: String,
+    /// The stored publication time, for the status line.
+    published_display: String,
     url: String,
     revisions_url: Option<String>,
     delete_url: Option<String>,
@@ -242,6 +247,8 @@ struct EditorPage {
     errors: BTreeMap<String, String>,
     preview_html: Option<minijinja::Value>,
     can_publish: bool,
+    /// The site's time zone, in which the editor shows and reads times.
+    zone: &'static str,
     message: Option<String>,
     /// The newest images of the library, to insert or pick as feature image.
     media: Vec<super::media::MediaItem>,
@@ -251,12 +258,13 @@ struct EditorPage {
 /// How many library images the editor offers.
 const EDITOR_MEDIA: u32 = 24;
 
-fn local_input(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+/// A `datetime-local` value (`2026-11-28T09:30`) on the site's wall clock.
+fn local_input(t: Option<DateTime<Utc>>, zone: SiteZone) -> String {
+    t.map(|t| zone.format(t, "%Y-%m-%dT%H:%M"))
         .unwrap_or_default()
 }
 
-fn editor_post(state: &AppState, post: &Post) -> EditorPost {
+fn editor_post(state: &AppState, post: &Post, zone: SiteZone) -> EditorPost {
     let s = &post.summary;
     let base = edit_url(s.kind, s.id);
     EditorPost {
@@ -277,7 +285,8 @@ fn editor_post(state: &AppState, post: &Post) -> EditorPost {
         seo_description: post.seo_description.clone(),
         canonical_url: post.canonical_url.clone(),
         status: s.status.as_str(),
-        published_at_local: local_input(s.published_at),
+        published_at_local: local_input(s.published_at, zone),
+        published_display: s.published_at.map(|t| display(t, zone)).unwrap_or_default(),
         url: state.absolute(&post_path(&s.slug)),
         revisions_url: Some(format!("{base}/revisions")),
         delete_url: Some(format!("{base}/delete")),
@@ -333,6 +342,7 @@ async fn render_editor(
         Some(p) => edit_url(kind, p.summary.id),
         None => format!("/admin/{}/new", plural(kind)),
     };
+    let zone = state.store().settings().await?.zone();
     let context = EditorPage {
         admin: AdminView::of(state, signed_in, plural(kind), flash).await,
         kind: kind.as_str(),
@@ -342,6 +352,7 @@ async fn render_editor(
         errors,
         preview_html: preview_html.map(minijinja::Value::from_safe_string),
         can_publish: can_publish(&signed_in.actor, existing),
+        zone: zone.name(),
         message: None,
         media: state
             .store()
@@ -402,7 +413,8 @@ pub async fn edit_form(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, AdminError> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
-    let shown = editor_post(&state, &post);
+    let zone = state.store().settings().await?.zone();
+    let shown = editor_post(&state, &post, zone);
     render_editor(
         &state,
         &signed_in,
@@ -478,21 +490,33 @@ impl Intent {
     }
 }
 
-/// `2026-11-28T09:30` from a `datetime-local` input, read as UTC; RFC 3339 passes.
-fn from_local_input(raw: &str) -> Option<String> {
+/// The publication time a form asks for, as RFC 3339: `2026-11-28T09:30` from a
+/// `datetime-local` input is read on the site's wall clock; RFC 3339 passes as it is
+/// (and anything else too, for the validation to name). The value the editor showed for
+/// the stored time means that time, to the second: saving a post never moves it.
+fn from_local_input(raw: &str, stored: Option<DateTime<Utc>>, zone: SiteZone) -> Option<String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
     }
+    if let Some(stored) = stored.filter(|&t| local_input(Some(t), zone) == raw) {
+        return Some(stored.to_rfc3339());
+    }
     for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
-            return Some(t.and_utc().to_rfc3339());
+            return Some(zone.instant(t).to_rfc3339());
         }
     }
     Some(raw.to_owned())
 }
 
-fn write_from_form(form: &EditorForm, intent: Intent, now: DateTime<Utc>) -> PostWrite {
+fn write_from_form(
+    form: &EditorForm,
+    intent: Intent,
+    now: DateTime<Utc>,
+    stored: Option<DateTime<Utc>>,
+    zone: SiteZone,
+) -> PostWrite {
     let tags = form
         .tags
         .split(',')
@@ -500,7 +524,7 @@ fn write_from_form(form: &EditorForm, intent: Intent, now: DateTime<Utc>) -> Pos
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .collect();
-    let typed_time = from_local_input(&form.published_at);
+    let typed_time = from_local_input(&form.published_at, stored, zone);
     let (status, published_at) = match intent {
         Intent::Save | Intent::Preview => (None, typed_time),
         // "Publish now": now, unless the writer back-dated it on purpose.
@@ -593,8 +617,9 @@ async fn submit(
 ) -> Result<Response, AdminError> {
     signed_in.check_csrf(&form.csrf)?;
     let intent = Intent::parse(&form.intent)?;
+    let zone = state.store().settings().await?.zone();
     let base = match &existing {
-        Some(p) => editor_post(state, p),
+        Some(p) => editor_post(state, p, zone),
         None => EditorPost {
             status: "draft",
             ..Default::default()
@@ -618,7 +643,8 @@ async fn submit(
         .await;
     }
     let now = folio_store::now();
-    let write = write_from_form(&form, intent, now);
+    let stored_time = existing.as_ref().and_then(|p| p.summary.published_at);
+    let write = write_from_form(&form, intent, now, stored_time, zone);
     let result = match post_input(kind, write, existing.as_ref(), &signed_in.actor, now) {
         Ok(input) => match &existing {
             Some(p) => state.store().update_post(p.summary.id, input).await,
@@ -825,6 +851,7 @@ pub async fn revisions(
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let base = edit_url(kind, id);
     let revisions = state.store().revisions(id).await?;
+    let zone = state.store().settings().await?.zone();
     let context = RevisionsPage {
         admin: AdminView::of(&state, &signed_in, plural(kind), None).await,
         post: PostRef {
@@ -835,7 +862,7 @@ pub async fn revisions(
             .into_iter()
             .map(|r| RevisionItem {
                 number: r.number,
-                created_display: display(r.created_at),
+                created_display: display(r.created_at, zone),
                 author_name: r.saved_by.unwrap_or_else(|| "(deleted user)".into()),
                 note: r.note,
                 url: format!("{base}/revisions/{}", r.number),
@@ -884,6 +911,7 @@ pub async fn revision(
 ) -> Result<Response, AdminError> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let rev = state.store().revision(id, number).await?;
+    let zone = state.store().settings().await?.zone();
     let base = edit_url(kind, id);
     let mut diff = Vec::new();
     if rev.title != post.summary.title {
@@ -905,7 +933,7 @@ pub async fn revision(
         },
         revision: RevisionItem {
             number: rev.number,
-            created_display: display(rev.created_at),
+            created_display: display(rev.created_at, zone),
             author_name: rev.saved_by.unwrap_or_else(|| "(deleted user)".into()),
             note: rev.note,
             url: format!("{base}/revisions/{number}"),

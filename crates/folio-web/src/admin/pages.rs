@@ -50,6 +50,8 @@ struct SettingsPage {
     values: SettingsValues,
     errors: BTreeMap<String, String>,
     accents: &'static [&'static str],
+    /// Every IANA zone name, offered as the time zone field's suggestions.
+    zones: Vec<&'static str>,
 }
 
 fn require_site_manager(signed_in: &AdminSession) -> Result<(), AdminError> {
@@ -83,6 +85,7 @@ pub async fn settings_form(
         values: (&settings).into(),
         errors: BTreeMap::new(),
         accents: folio_store::ACCENTS,
+        zones: folio_core::SiteZone::all_names().collect(),
     };
     page(StatusCode::OK, "settings.html", &context)
 }
@@ -188,6 +191,7 @@ pub async fn save_settings(
             values,
             errors,
             accents: folio_store::ACCENTS,
+            zones: folio_core::SiteZone::all_names().collect(),
         };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", &context);
     };
@@ -223,7 +227,8 @@ async fn render_tokens(
     status: StatusCode,
 ) -> Result<Response, AdminError> {
     let tokens = state.store().tokens_of(signed_in.actor.user_id).await?;
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %b %Y, %H:%M UTC").to_string();
+    let zone = state.store().settings().await?.zone();
+    let fmt = |t| super::editor::display(t, zone);
     let flash = new_token.as_ref().map(|_| Flash {
         kind: "ok",
         message: "Token created. Copy it now: it will not be shown again.".into(),

@@ -4,7 +4,8 @@
 use crate::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use folio_core::{
-    Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, Slug, TagName,
+    Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, SiteZone, Slug,
+    TagName,
 };
 use folio_store::{NavItem, Post, PostInput, SettingsPatch};
 use serde::Deserialize;
@@ -166,7 +167,8 @@ pub fn post_input(
             Some(_) => {}
         },
         Some(PostStatus::Scheduled) => match published_at {
-            None if write.published_at.is_none() && !errors.0.contains_key("published_at") => {
+            // Also when sent empty: a scheduled post without a time would never go out.
+            None if !errors.0.contains_key("published_at") => {
                 errors.add("published_at", "is required for a scheduled post")
             }
             Some(at) if at <= now => {
@@ -318,7 +320,8 @@ pub struct SettingsWrite {
     /// 1 to 100.
     pub posts_per_page: Option<u32>,
     pub navigation: Option<Vec<NavItemWrite>>,
-    /// IANA time zone name such as `Europe/Paris`.
+    /// IANA time zone name such as `Europe/Paris` (any case), for dates on the site and
+    /// times in the editor; stored times stay UTC.
     pub timezone: Option<String>,
     /// An image for the site header: a path such as `/media/2026/11/….png` or an
     /// http(s) URL; empty removes it.
@@ -353,18 +356,7 @@ fn language_tag(raw: &str) -> Result<String, Invalid> {
 }
 
 fn timezone_name(raw: &str) -> Result<String, Invalid> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 64
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
-    if ok {
-        Ok(raw.to_owned())
-    } else {
-        Err(Invalid::new(
-            "must be an IANA time zone name such as Europe/Paris",
-        ))
-    }
+    SiteZone::parse(raw).map(|zone| zone.name().to_owned())
 }
 
 pub fn settings_patch(write: SettingsWrite) -> Result<SettingsPatch, ApiError> {

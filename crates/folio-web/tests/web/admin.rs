@@ -2,8 +2,9 @@
 
 use crate::browser::Browser;
 use crate::helpers::TestApp;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use folio_core::Role;
+use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -890,4 +891,231 @@ async fn long_passwords_are_never_truncated() {
         );
     }
     b.sign_in(&email, &long).await;
+}
+
+#[tokio::test]
+async fn the_editor_refuses_to_schedule_without_a_time() {
+    let app = TestApp::new().await;
+    let (_, email) = app.writer(Role::Editor, "Eve Editor", PASSWORD).await;
+    let mut b = Browser::new(&app);
+    let csrf = b.sign_in(&email, PASSWORD).await;
+    let form = |time: &'static str| {
+        [
+            ("title", "Someday"),
+            ("markdown", "Body"),
+            ("published_at", time),
+            ("intent", "schedule"),
+        ]
+    };
+    for time in ["", "  "] {
+        let mut fields = form(time).to_vec();
+        fields.push(("csrf", &csrf));
+        let r = b.post("/admin/posts/new", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{time:?}");
+        assert!(
+            r.body.contains("is required for a scheduled post"),
+            "{}",
+            r.body
+        );
+    }
+    // The API answers the same empty time the same way.
+    let api = app
+        .api(
+            Method::POST,
+            "/api/v1/admin/posts",
+            Some(&app.owner),
+            Some(json!({"title": "x", "status": "scheduled", "published_at": ""})),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api.json()["error"]["fields"]["published_at"],
+        "is required for a scheduled post"
+    );
+    let stored = app
+        .state
+        .store()
+        .list_admin(folio_store::AdminFilter {
+            kind: folio_core::PostKind::Post,
+            status: None,
+            tag_slug: None,
+            author_id: None,
+            title_contains: None,
+            before_id: None,
+            limit: 10,
+        })
+        .await
+        .expect("list");
+    assert!(stored.is_empty(), "nothing was written: {stored:?}");
+}
+
+#[tokio::test]
+async fn saving_a_published_post_in_the_editor_keeps_its_time_to_the_second() {
+    let app = TestApp::new().await;
+    let (_, email) = app.writer(Role::Editor, "Eve Editor", PASSWORD).await;
+    let post = app
+        .post(
+            json!({"title": "Exact", "markdown": "v1", "status": "published",
+            "published_at": "2024-05-01T10:15:42Z"}),
+        )
+        .await;
+    let id = post["id"].as_i64().expect("id");
+    let mut b = Browser::new(&app);
+    let csrf = b.sign_in(&email, PASSWORD).await;
+    let edit = format!("/admin/posts/{id}");
+    let form = b.get(&edit).await;
+    assert!(
+        form.body.contains(r#"value="2024-05-01T10:15""#),
+        "the input shows the minute"
+    );
+    let saved = b
+        .post(
+            &edit,
+            &[
+                ("title", "Exact"),
+                ("markdown", "v2"),
+                ("published_at", "2024-05-01T10:15"),
+                ("intent", "save"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stored = app.state.store().post_by_id(id).await.expect("post");
+    assert_eq!(stored.markdown, "v2");
+    assert_eq!(
+        stored.summary.published_at.map(|t| t.to_rfc3339()),
+        Some("2024-05-01T10:15:42+00:00".to_owned()),
+        "the seconds survive a save"
+    );
+    // A time the writer changed is taken as typed.
+    let moved = b
+        .post(
+            &edit,
+            &[
+                ("title", "Exact"),
+                ("markdown", "v2"),
+                ("published_at", "2024-05-01T10:16"),
+                ("intent", "save"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let stored = app.state.store().post_by_id(id).await.expect("post");
+    assert_eq!(
+        stored.summary.published_at.map(|t| t.to_rfc3339()),
+        Some("2024-05-01T10:16:00+00:00".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn times_are_shown_and_read_in_the_sites_time_zone() {
+    let app = TestApp::new().await;
+    let (_, email) = app.writer(Role::Admin, "Ada Admin", PASSWORD).await;
+    let mut b = Browser::new(&app);
+    let csrf = b.sign_in(&email, PASSWORD).await;
+    let settings = |zone: &'static str| {
+        [
+            ("title", "Site"),
+            ("description", ""),
+            ("lang", "en"),
+            ("posts_per_page", "10"),
+            ("timezone", zone),
+            ("navigation", "Home | /"),
+        ]
+    };
+    // A zone the database does not know is refused, here and in the API, and nothing changes.
+    let mut fields = settings("Mars/Olympus").to_vec();
+    fields.push(("csrf", &csrf));
+    let bad = b.post("/admin/settings", &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("IANA time zone"), "{}", bad.body);
+    let api = app
+        .api(
+            Method::PATCH,
+            "/api/v1/admin/settings",
+            Some(&app.owner),
+            Some(json!({"timezone": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(api.json()["error"]["fields"]["timezone"].is_string());
+    assert_eq!(
+        app.state
+            .store()
+            .settings()
+            .await
+            .expect("settings")
+            .timezone,
+        "UTC"
+    );
+
+    let mut fields = settings("Europe/Paris").to_vec();
+    fields.push(("csrf", &csrf));
+    let ok = b.post("/admin/settings", &fields).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+
+    // 09:30 on a Paris clock in July is 07:30 UTC (chrono-tz knows summer time up to 2037).
+    let scheduled = b
+        .post(
+            "/admin/posts/new",
+            &[
+                ("title", "In Paris"),
+                ("markdown", "Body"),
+                ("published_at", "2036-07-01T09:30"),
+                ("intent", "schedule"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        scheduled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        scheduled.body
+    );
+    let edit = scheduled
+        .header("location")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let id: i64 = edit
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let stored = app.state.store().post_by_id(id).await.expect("post");
+    assert_eq!(
+        stored.summary.published_at.map(|t| t.to_rfc3339()),
+        Some("2036-07-01T07:30:00+00:00".to_owned())
+    );
+    let form = b.get(&edit).await;
+    assert!(
+        form.body.contains(r#"value="2036-07-01T09:30""#),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("Publish at (Europe/Paris)"));
+    assert!(form.body.contains("1 Jul 2036, 09:30 CEST"));
+    let list = b.get("/admin/posts").await;
+    assert!(
+        list.body.contains("1 Jul 2036, 09:30 CEST"),
+        "{}",
+        list.body
+    );
+
+    // Readers see the date on the site's clock: 23:30 UTC on 31 December is New Year's Day.
+    app.post(
+        json!({"title": "Late", "markdown": "x", "status": "published",
+        "published_at": "2024-12-31T23:30:00Z"}),
+    )
+    .await;
+    let page = app.get("/late/").await;
+    assert!(page.body.contains("1 January 2025"), "{}", page.body);
+    assert!(
+        page.body.contains("2024-12-31T23:30:00Z"),
+        "machine-readable times stay UTC"
+    );
 }

@@ -212,7 +212,11 @@ fn routes_in_source() -> Vec<String> {
         .split("\"/admin")
         .skip(1)
         .filter_map(|rest| rest.split_once('"'))
-        .map(|(path, _)| format!("/admin{path}").replace("{{", "{").replace("}}", "}"))
+        .map(|(path, _)| {
+            format!("/admin{path}")
+                .replace("{{", "{")
+                .replace("}}", "}")
+        })
         .collect();
     routes.sort();
     routes.dedup();
