@@ -260,3 +260,27 @@ def test_rolling_update_replica_kill_and_scaling_under_load_fail_no_request(imag
     finally:
         stack.down()
         run("docker", "rmi", images["FOLIO_IMAGE"].rsplit(":", 1)[0] + ":rollout-test", check=False)
+
+
+def test_compose_secrets_follow_a_change_of_database_and_say_so(tmp_path):
+    """Run again for PostgreSQL, scripts/compose-secrets points the URL there (keeping the
+    password) and says so; run again without asking, it keeps the URL and says which."""
+    env = dict(os.environ, FOLIO_SECRETS_DIR=str(tmp_path))
+    env.pop("DB_SCHEME", None)
+    run("scripts/compose-secrets", env=env)
+    password = (tmp_path / "db_password").read_text().strip()
+    url = tmp_path / "folio_database_url"
+    assert url.read_text() == f"mysql://folio:{password}@db:3306/folio"
+
+    moved = run("scripts/compose-secrets", env=dict(env, DB_SCHEME="postgres"))
+    assert url.read_text() == f"postgres://folio:{password}@db:5432/folio"
+    assert "now points at postgres://db:5432/folio (it pointed at mysql://db:3306/folio)" in moved.stderr
+    assert password not in moved.stderr + moved.stdout, "the password is never printed"
+
+    kept = run("scripts/compose-secrets", env=env)
+    assert url.read_text() == f"postgres://folio:{password}@db:5432/folio"
+    assert "kept folio_database_url, which points at postgres://db:5432/folio" in kept.stderr
+
+    refused = run("scripts/compose-secrets", env=dict(env, DB_SCHEME="oracle"), check=False)
+    assert refused.returncode == 1 and "DB_SCHEME must be mysql or postgres" in refused.stderr
+    assert url.read_text() == f"postgres://folio:{password}@db:5432/folio"

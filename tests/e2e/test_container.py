@@ -48,11 +48,15 @@ def names():
         return name
 
     yield make
-    for kind, name in reversed(made):
+    # Containers first: a volume still mounted by one cannot be removed.
+    for kind, name in sorted(made, key=lambda made: made[0] != "container"):
         if kind == "container":
             docker("rm", "-f", "-v", name, check=False)
         else:
             docker("volume", "rm", "-f", name, check=False)
+    left = [name for kind, name in made
+            if docker(kind, "inspect", name, check=False).returncode == 0]
+    assert not left, f"left behind: {left}"
 
 
 def health(container: str) -> str:
