@@ -46,7 +46,7 @@ pub struct WebConfig {
     /// Largest image upload, in bytes; a larger request body is refused with 413.
     pub media_max_bytes: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client`]).
-    pub trusted_proxies: client::TrustedProxies,
+    pub trusted_proxies: folio_app::config::TrustedProxies,
     /// How long a reader's request (GET or HEAD) may take before it is answered 503
     /// with Retry-After: a slow database must not pile readers up. Writes are never cut
     /// short (their outcome would be unknown to the writer).

@@ -4,7 +4,7 @@ use crate::cli::{
     Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand,
     UserCreateArgs, UserResetArgs,
 };
-use crate::config::{Config, Listen};
+use folio_app::config::{Config, Listen};
 use anyhow::{bail, Context};
 use base64::Engine as _;
 use folio_core::{Email, PersonName, Role};
@@ -18,7 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Password length bounds (OWASP ASVS V2.1: at least 12, at most 128, never truncated).
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
 
-pub async fn run(cli: Cli, loaded: crate::config::Loaded) -> anyhow::Result<ExitCode> {
+pub async fn run(cli: Cli, loaded: folio_app::config::Loaded) -> anyhow::Result<ExitCode> {
     let config = loaded.config;
     crate::logging::init(config.log_format, &config.log);
     for warning in &loaded.warnings {

@@ -4,7 +4,6 @@
 
 pub mod cli;
 pub mod commands;
-pub mod config;
 mod logging;
 
 use clap::Parser;
@@ -14,7 +13,7 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     // Before the runtime: FOLIO_WORKER_THREADS sizes it.
-    let loaded = match config::Config::load(cli.config.as_deref()) {
+    let loaded = match folio_app::Config::load(cli.config.as_deref()) {
         Ok(loaded) => loaded,
         Err(err) => {
             eprintln!("folio: {err}");

@@ -1,7 +1,7 @@
 //! Log output: human-readable text by default, one JSON object per line with
 //! `FOLIO_LOG_FORMAT=json`. Request spans carry the request id into every line.
 
-use crate::config::LogFormat;
+use folio_app::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(format: LogFormat, filter: &str) {

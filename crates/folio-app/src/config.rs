@@ -4,7 +4,7 @@
 //! with a message that names the variable (or the file and key) it came from.
 
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 /// How log lines are written.
@@ -73,7 +73,7 @@ pub struct Config {
     /// Largest image upload, in megabytes.
     pub media_max_mb: u64,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: folio_web::client::TrustedProxies,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -410,7 +410,7 @@ impl Config {
             file_cfg.trusted_proxies,
             "trusted_proxies",
         ) {
-            Some(s) => folio_web::client::TrustedProxies::parse(&s.value)
+            Some(s) => TrustedProxies::parse(&s.value)
                 .map_err(|why| err(s.from, why))?,
             None => Default::default(),
         };
@@ -450,6 +450,78 @@ fn parse_base_url(raw: &str) -> Result<String, String> {
         ));
     }
     Ok(url.to_owned())
+}
+
+/// Addresses and networks whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses a comma- or space-separated list of addresses and CIDR networks, such as
+    /// `127.0.0.1, 10.0.0.0/8, fd00::/8`. The error names the entry that is wrong.
+    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        for entry in list
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let (addr, prefix) = match entry.split_once('/') {
+                Some((a, p)) => (a, Some(p)),
+                None => (entry, None),
+            };
+            let ip: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("{entry:?} is not an IP address or network"))?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                None => max,
+                Some(p) => p
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .ok_or_else(|| format!("{entry:?} has a prefix length outside 0–{max}"))?,
+            };
+            nets.push((ip, prefix));
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0
+            .iter()
+            .any(|(net, prefix)| match (canonical(*net), ip) {
+                (IpAddr::V4(n), IpAddr::V4(a)) => {
+                    masked(u128::from(u32::from(n)), *prefix, 32)
+                        == masked(u128::from(u32::from(a)), *prefix, 32)
+                }
+                (IpAddr::V6(n), IpAddr::V6(a)) => {
+                    masked(u128::from(n), *prefix, 128) == masked(u128::from(a), *prefix, 128)
+                }
+                _ => false,
+            })
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) compare as IPv4.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
+    if prefix == 0 {
+        return 0;
+    }
+    let shift = u32::from(width - prefix);
+    (bits >> shift) << shift
 }
 
 #[cfg(test)]
@@ -643,4 +715,40 @@ mod tests {
         .expect("refused");
         assert_eq!(e.source_name, "FOLIO_DATABASE_URL");
     }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn parses_addresses_and_networks_and_names_a_bad_entry() {
+        let t = TrustedProxies::parse("127.0.0.1, 10.0.0.0/8 fd00::/8").expect("parses");
+        assert!(
+            t.contains(ip("127.0.0.1"))
+                && t.contains(ip("10.200.3.4"))
+                && t.contains(ip("fd12::1"))
+        );
+        assert!(
+            t.contains(ip("::ffff:10.1.1.1")),
+            "IPv4-mapped addresses match their IPv4 network"
+        );
+        assert!(
+            !t.contains(ip("127.0.0.2"))
+                && !t.contains(ip("11.0.0.1"))
+                && !t.contains(ip("fe80::1"))
+        );
+        assert!(TrustedProxies::parse("0.0.0.0/0")
+            .expect("all")
+            .contains(ip("8.8.8.8")));
+        assert_eq!(
+            TrustedProxies::parse("10.0.0.0/33").expect_err("prefix too long"),
+            "\"10.0.0.0/33\" has a prefix length outside 0–32"
+        );
+        assert_eq!(
+            TrustedProxies::parse("proxy.local").expect_err("a name, not an address"),
+            "\"proxy.local\" is not an IP address or network"
+        );
+        assert!(TrustedProxies::parse("").expect("empty").is_empty());
+    }
+
 }
