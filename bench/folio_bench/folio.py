@@ -71,12 +71,12 @@ class Folio:
 
     def import_file(self, site: dict[str, str], export: Path, log: Path, timeout: int) -> int:
         """`folio import FILE`, its output to `log`; its exit status, 124 when it took longer
-        than `timeout` seconds and was stopped (as `timeout(1)` says it)."""
+        than `timeout` seconds and was stopped (as `timeout(1)` says it; 0: no limit)."""
         with open(log, "wb") as out:
             proc = subprocess.Popen([self.binary, "import", str(export)], env={**self.env, **site},
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
             try:
-                return proc.wait(timeout=timeout)
+                return proc.wait(timeout=timeout or None)
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGTERM)
                 try:

@@ -11,13 +11,16 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING
 
 from .databases import Databases
 from .folio import Folio
 from .load import Quiet
 from .processes import Processes, find_tool, warn
 from .settings import REPO, Settings, child_env, cores
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11
 
 
 class Run:

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import content, measure
 from ..processes import free_port, say, tail, warn
 from ..session import Run
+from ..settings import BenchError
 
 
 def one_site(r: Run, backend: str, n: int, out: Path) -> None:
@@ -47,7 +48,10 @@ def one_site(r: Run, backend: str, n: int, out: Path) -> None:
         with open(r.work / "notes.txt", "a") as f:
             f.write(note + "\n")
         if dbname:
-            r.dbs.drop(backend, dbname)
+            try:
+                r.dbs.drop(backend, dbname)
+            except BenchError as e:  # dropped again at the end of the run
+                warn(str(e))
         return
     token = r.folio.token(site)
     server = r.folio.serve(site, d / "serve.log", port=port)
