@@ -81,6 +81,11 @@ impl Config {
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
     }
+
+    /// The largest image upload, in bytes.
+    pub fn media_max_bytes(&self) -> u64 {
+        self.media_max_mb * 1024 * 1024
+    }
 }
 
 /// Every variable Folio reads; anything else starting with `FOLIO_` is a typo.
@@ -410,8 +415,7 @@ impl Config {
             file_cfg.trusted_proxies,
             "trusted_proxies",
         ) {
-            Some(s) => TrustedProxies::parse(&s.value)
-                .map_err(|why| err(s.from, why))?,
+            Some(s) => TrustedProxies::parse(&s.value).map_err(|why| err(s.from, why))?,
             None => Default::default(),
         };
 
@@ -750,5 +754,4 @@ mod tests {
         );
         assert!(TrustedProxies::parse("").expect("empty").is_empty());
     }
-
 }

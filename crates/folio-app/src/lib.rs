@@ -5,6 +5,13 @@
 //! Nothing here speaks HTTP or renders HTML; nothing here writes SQL (that is
 //! `folio-store`'s).
 
+pub mod backup;
 pub mod config;
+mod error;
+pub mod import;
+pub mod media;
+pub mod posts;
+pub mod settings;
 
 pub use config::Config;
+pub use error::{Error, UploadError};

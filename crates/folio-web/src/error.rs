@@ -126,6 +126,57 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<folio_app::Error> for ApiError {
+    fn from(err: folio_app::Error) -> Self {
+        use folio_app::Error as E;
+        match err {
+            E::NotFound(what) => ApiError::not_found(what),
+            E::Forbidden(message) => ApiError::forbidden(message),
+            E::Invalid(fields) => ApiError::invalid(fields),
+            E::Conflict { field } => {
+                ApiError::field(StatusCode::CONFLICT, "conflict", field, "already taken")
+            }
+            E::Upload(err) => upload_error(err),
+            E::Store(err) => err.into(),
+        }
+    }
+}
+
+/// An upload's refusal: the writer's mistakes (and a full disk, which they can report)
+/// named on the `file` field; the server's own failures logged and told in general.
+fn upload_error(err: folio_app::UploadError) -> ApiError {
+    use folio_app::UploadError as U;
+    let status = match &err {
+        U::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        U::NoFile => StatusCode::UNPROCESSABLE_ENTITY,
+        U::Malformed(_) => StatusCode::BAD_REQUEST,
+        U::Media(e) => {
+            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    };
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_image",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::INSUFFICIENT_STORAGE => "storage_full",
+        _ => "internal",
+    };
+    if status.is_client_error() {
+        ApiError::field(status, code, "file", &err.to_string())
+    } else if status == StatusCode::INSUFFICIENT_STORAGE {
+        ApiError::new(status, code, err.to_string())
+    } else {
+        tracing::error!(error = ?err, "upload failed");
+        ApiError::new(
+            status,
+            code,
+            "the image could not be stored because of an error on our side; it has been logged",
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;

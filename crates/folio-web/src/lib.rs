@@ -11,7 +11,6 @@ mod cache;
 pub mod client;
 mod error;
 mod feeds;
-pub mod import;
 pub mod media;
 mod ops;
 mod site;
@@ -70,7 +69,7 @@ struct Inner {
     cache: PageCache,
     theme: Theme,
     config: WebConfig,
-    media: media::Media,
+    media: folio_app::media::Media,
 }
 
 impl AppState {
@@ -90,7 +89,7 @@ impl AppState {
         admin::AdminTemplates::global()?;
         ops::prometheus();
         let cache = PageCache::with_shared(config.page_cache_bytes, shared);
-        let media = media::Media::new(&config);
+        let media = folio_app::media::Media::new(config.media_dir.clone(), config.media_max_bytes);
         Ok(AppState {
             inner: Arc::new(Inner {
                 store,
@@ -118,7 +117,7 @@ impl AppState {
         &self.inner.config
     }
 
-    pub fn media(&self) -> &media::Media {
+    pub fn media(&self) -> &folio_app::media::Media {
         &self.inner.media
     }
 

@@ -4,11 +4,9 @@ use crate::cli::{
     Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand,
     UserCreateArgs, UserResetArgs,
 };
-use folio_app::config::{Config, Listen};
 use anyhow::{bail, Context};
-use base64::Engine as _;
+use folio_app::config::{Config, Listen};
 use folio_core::{Email, PersonName, Role};
-use folio_media::MediaStore as _;
 use folio_store::{NewUser, Store};
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
@@ -324,7 +322,7 @@ pub(crate) fn web_config(config: &Config) -> folio_web::WebConfig {
         theme_dir: config.theme_dir.clone(),
         page_cache_bytes: config.page_cache_mb * 1024 * 1024,
         media_dir: config.media_dir(),
-        media_max_bytes: config.media_max_mb * 1024 * 1024,
+        media_max_bytes: config.media_max_bytes(),
         trusted_proxies: config.trusted_proxies.clone(),
         read_timeout: folio_web::READ_TIMEOUT,
     }
@@ -563,29 +561,7 @@ fn report_ready(
 
 async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = migrated_store(config).await?;
-    let mut site = store.export_site().await.context("reading the site")?;
-    let files = media_files(config);
-    for entry in &mut site.media {
-        for rendition in &entry.entry.renditions {
-            let key = folio_media::MediaKey::parse(&rendition.key)
-                .with_context(|| format!("media entry {}", entry.entry.id))?;
-            match files
-                .get(&key)
-                .await
-                .with_context(|| format!("reading the media file {key}"))?
-            {
-                Some(bytes) => {
-                    entry.files.insert(
-                        rendition.key.clone(),
-                        base64::engine::general_purpose::STANDARD.encode(bytes),
-                    );
-                }
-                None => {
-                    tracing::warn!(key = %key, "a media file of the library is missing; exported without it")
-                }
-            }
-        }
-    }
+    let site = folio_app::backup::export_site(&store, &media_files(config)).await?;
     let json = serde_json::to_vec_pretty(&site)?;
     match args.output {
         Some(path) => {
@@ -615,7 +591,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
     let (file, options) = match &from {
         ImportFrom::WordPress(a) => (
             a.file.clone(),
-            folio_web::import::ImportOptions {
+            folio_app::import::ImportOptions {
                 dry_run: a.dry_run,
                 media_dir: a.media_dir.clone(),
                 fetch_media: a.fetch_media,
@@ -625,7 +601,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
         ),
         ImportFrom::Ghost(a) => (
             a.file.clone(),
-            folio_web::import::ImportOptions {
+            folio_app::import::ImportOptions {
                 dry_run: a.dry_run,
                 media_dir: a.media_dir.clone(),
                 fetch_media: a.fetch_media,
@@ -640,7 +616,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
         check_data_dir_writable(config)?;
         migrated_store(config).await?
     };
-    let media = folio_web::media::Media::new(&web_config(config));
+    let media = folio_app::media::Media::new(config.media_dir(), config.media_max_bytes());
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -663,10 +639,10 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
     };
     let report = match &from {
         ImportFrom::WordPress(_) => {
-            folio_web::import::wordpress(&store, &media, &file, &options, &mut on_progress).await
+            folio_app::import::wordpress(&store, &media, &file, &options, &mut on_progress).await
         }
         ImportFrom::Ghost(_) => {
-            folio_web::import::ghost(&store, &media, &file, &options, &mut on_progress).await
+            folio_app::import::ghost(&store, &media, &file, &options, &mut on_progress).await
         }
     }?;
     if let Some(bar) = &bar {
@@ -690,41 +666,9 @@ async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<Exi
     };
     let site: folio_store::export::SiteExport = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a Folio export", file.display()))?;
-    // Files first: a key is checked before anything is written, and a file written for
-    // an import that then fails is only an unreferenced, content-named file.
-    let files = media_files(config);
     check_data_dir_writable(config)?;
-    for entry in &site.media {
-        for (key, content) in &entry.files {
-            let key = folio_media::MediaKey::parse(key)
-                .with_context(|| format!("media entry {}: file {key:?}", entry.entry.id))?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(content)
-                .with_context(|| {
-                    format!("media entry {}: file {key} is not base64", entry.entry.id)
-                })?;
-            // Served with the type its name says: the bytes must be that type.
-            let kind = folio_media::sniff(&bytes).ok().filter(|k| Some(*k) == key.kind()).with_context(|| {
-                format!("media entry {}: file {key} is not the image its name says; nothing was imported", entry.entry.id)
-            })?;
-            let mime = kind.mime();
-            files
-                .put(&key, bytes.into(), mime)
-                .await
-                .with_context(|| format!("writing the media file {key}"))?;
-        }
-    }
     let store = migrated_store(config).await?;
-    let report = store.import_site(&site).await.map_err(|e| match e {
-        folio_store::StoreError::Invalid(fields) => {
-            let list: Vec<String> = fields.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-            anyhow::anyhow!(
-                "the export is invalid, nothing was imported:\n  {}",
-                list.join("\n  ")
-            )
-        }
-        e => anyhow::Error::new(e).context("importing; nothing was imported"),
-    })?;
+    let report = folio_app::backup::import_site(&store, &media_files(config), &site).await?;
     eprintln!(
         "imported {} users, {} tags, {} posts, {} pages, {} redirects, {} images",
         report.users, report.tags, report.posts, report.pages, report.redirects, report.media

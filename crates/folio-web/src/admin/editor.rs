@@ -6,7 +6,6 @@
 
 use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
 use super::{no_store, AdminError};
-use crate::api::input::{post_input, PostWrite, MAX_MARKDOWN_CHARS};
 use crate::views::post_path;
 use crate::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -15,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use folio_app::posts::{post_input, PostWrite, MAX_MARKDOWN_CHARS};
 use folio_core::{Actor, PostAction, PostKind, PostStatus, Role, SiteZone};
 use folio_store::{AdminFilter, Post, StoreError};
 use serde::{Deserialize, Serialize};
@@ -651,7 +651,7 @@ async fn submit(
             None => state.store().create_post(input).await,
         }
         .map_err(crate::ApiError::from),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok(post) => {
@@ -787,7 +787,7 @@ pub async fn autosave(
     let now = folio_store::now();
     let mut input = match post_input(kind, write, Some(&post), &signed_in.actor, now) {
         Ok(input) => input,
-        Err(err) => return Ok(no_store(err.into_response())),
+        Err(err) => return Ok(no_store(crate::ApiError::from(err).into_response())),
     };
     input.revision_note = folio_store::AUTOSAVE_NOTE.to_owned();
     let saved = state.store().update_post(id, input).await?;

@@ -5,12 +5,14 @@
 use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
 use super::AdminError;
 use crate::api::media::{markdown_for, media_out};
-use crate::media::{Upload, UploadError, UploadForm};
+use crate::media::UploadForm;
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
+use folio_app::media::Upload;
+use folio_app::UploadError;
 use folio_store::Media;
 use serde::{Deserialize, Serialize};
 
@@ -143,23 +145,15 @@ async fn refuse(
     state: &AppState,
     signed_in: &AdminSession,
     json: bool,
-    err: UploadError,
+    err: impl Into<folio_app::Error>,
 ) -> Result<Response, AdminError> {
+    let err = crate::ApiError::from(err.into());
     if json {
-        return Ok(crate::ApiError::from(err).into_response());
+        return Ok(err.into_response());
     }
-    let message = err.public_message();
-    library(
-        state,
-        signed_in,
-        None,
-        None,
-        Some((
-            err.status(),
-            format!("The image was not uploaded: {message}."),
-        )),
-    )
-    .await
+    let message = err.fields.get("file").unwrap_or(&err.message);
+    let message = format!("The image was not uploaded: {message}.");
+    library(state, signed_in, None, None, Some((err.status, message))).await
 }
 
 pub async fn upload(
@@ -228,7 +222,7 @@ pub async fn delete(
     }
     match state.media().remove(state.store(), &media).await {
         Ok(_) => Ok(Redirect::to("/admin/media?m=deleted").into_response()),
-        Err(UploadError::Store(e)) => Err(e.into()),
+        Err(folio_app::Error::Store(e)) => Err(e.into()),
         Err(err) => refuse(&state, &signed_in, false, err).await,
     }
 }

@@ -2,12 +2,12 @@
 
 use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
 use super::{no_store, AdminError};
-use crate::api::input::{settings_patch, NavItemWrite, SettingsWrite};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use folio_app::settings::{settings_patch, NavItemWrite, SettingsWrite};
 use folio_store::SiteSettings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -164,7 +164,7 @@ pub async fn save_settings(
         Ok(patch) if errors.is_empty() => Some(patch),
         Ok(_) => None,
         Err(err) => {
-            for (field, why) in err.fields {
+            for (field, why) in crate::ApiError::from(err).fields {
                 let field = if field.starts_with("navigation") {
                     "navigation".to_owned()
                 } else {

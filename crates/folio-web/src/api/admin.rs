@@ -2,7 +2,6 @@
 //! [`folio_core::permissions`] applied before the store is touched.
 
 use super::extract::{ApiActor, ApiJson};
-use super::input::{post_input, settings_patch, PostWrite, SettingsWrite};
 use super::output::{
     post_out, settings_out, summary_out, user_out, Audience, PostList, PostOut, SettingsOut,
     UserOut,
@@ -12,6 +11,8 @@ use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use folio_app::posts::{post_input, PostWrite};
+use folio_app::settings::{settings_patch, SettingsWrite};
 use folio_core::{Actor, PostAction, PostKind, PostStatus, Role};
 use folio_store::{Post, StoreError};
 use serde::Deserialize;

@@ -4,12 +4,14 @@
 
 use super::extract::ApiActor;
 use crate::error::ErrorBody;
-use crate::media::{Upload, UploadError, UploadForm};
+use crate::media::UploadForm;
 use crate::{ApiError, AppState};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
+use folio_app::media::Upload;
+use folio_app::UploadError;
 use folio_store::Media;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -118,28 +120,6 @@ pub fn markdown_for(media: &Media) -> String {
     format!("![{alt}]({})", media.url)
 }
 
-impl From<UploadError> for ApiError {
-    fn from(err: UploadError) -> Self {
-        let code = match err.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            StatusCode::UNPROCESSABLE_ENTITY => "invalid_image",
-            StatusCode::BAD_REQUEST => "bad_request",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::INSUFFICIENT_STORAGE => "storage_full",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            _ => "internal",
-        };
-        let status = err.status();
-        let message = err.public_message();
-        if status.is_client_error() && !matches!(err, UploadError::Store(_)) {
-            ApiError::field(status, code, "file", &message)
-        } else {
-            ApiError::new(status, code, message)
-        }
-    }
-}
-
 /// Uploads an image. It is checked by its content (JPEG, PNG, GIF, WebP), re-encoded
 /// (metadata such as GPS position is dropped) and stored under a name Folio makes, with
 /// narrower copies and WebP where that is smaller. The same image uploaded again
@@ -154,8 +134,13 @@ pub async fn upload(
     ApiActor(actor): ApiActor,
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
-    let form = UploadForm::read(multipart, state.media().max_bytes()).await?;
-    let (original_name, bytes) = form.file.clone().ok_or(UploadError::NoFile)?;
+    let form = UploadForm::read(multipart, state.media().max_bytes())
+        .await
+        .map_err(folio_app::Error::from)?;
+    let (original_name, bytes) = form
+        .file
+        .clone()
+        .ok_or(folio_app::Error::Upload(UploadError::NoFile))?;
     let upload = Upload {
         bytes,
         original_name,
@@ -212,14 +197,7 @@ pub async fn delete(
             "you may delete only images you uploaded",
         ));
     }
-    state
-        .media()
-        .remove(state.store(), &media)
-        .await
-        .map_err(|e| match e {
-            UploadError::Store(folio_store::StoreError::NotFound) => ApiError::not_found("media"),
-            e => e.into(),
-        })?;
+    state.media().remove(state.store(), &media).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

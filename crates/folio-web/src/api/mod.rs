@@ -6,7 +6,6 @@
 
 mod admin;
 mod extract;
-pub(crate) mod input;
 pub(crate) mod media;
 mod output;
 mod public;

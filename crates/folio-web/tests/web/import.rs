@@ -5,8 +5,8 @@
 //! images on its page, and every old URL a 301 to it.
 
 use crate::helpers::TestApp;
+use folio_app::import::{ImportOptions, OnProgress};
 use folio_import::Report;
-use folio_web::import::{ImportOptions, OnProgress};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -26,7 +26,7 @@ fn no_progress() -> impl FnMut(usize, usize) + Send {
 async fn wordpress(app: &TestApp, options: &ImportOptions) -> Report {
     let mut progress = no_progress();
     let on: OnProgress<'_> = &mut progress;
-    folio_web::import::wordpress(
+    folio_app::import::wordpress(
         app.state.store(),
         app.state.media(),
         &fixtures().join("wordpress/export.xml"),
@@ -39,7 +39,7 @@ async fn wordpress(app: &TestApp, options: &ImportOptions) -> Report {
 
 async fn ghost(app: &TestApp, file: &str, options: &ImportOptions) -> anyhow::Result<Report> {
     let mut progress = no_progress();
-    folio_web::import::ghost(
+    folio_app::import::ghost(
         app.state.store(),
         app.state.media(),
         &fixtures().join("ghost").join(file),
@@ -345,7 +345,7 @@ async fn uploads_can_be_fetched_from_the_old_site_instead() {
         ..Default::default()
     };
     let mut progress = no_progress();
-    let report = folio_web::import::wordpress(
+    let report = folio_app::import::wordpress(
         app.state.store(),
         app.state.media(),
         &export,
@@ -378,7 +378,7 @@ async fn uploads_can_be_fetched_from_the_old_site_instead() {
         media_dir: Some(fixtures().join("wordpress/uploads")),
         ..Default::default()
     };
-    let err = folio_web::import::wordpress(
+    let err = folio_app::import::wordpress(
         app.state.store(),
         app.state.media(),
         &export,
@@ -594,7 +594,7 @@ async fn imported_fields_are_held_to_the_limits_and_shapes_the_api_enforces() {
     let file = dir.path().join("hostile.json");
     std::fs::write(&file, export.to_string()).expect("write");
     let mut progress = no_progress();
-    let report = folio_web::import::ghost(
+    let report = folio_app::import::ghost(
         app.state.store(),
         app.state.media(),
         &file,
@@ -636,7 +636,7 @@ async fn broken_and_foreign_files_are_refused_with_their_position_and_nothing_is
     let truncated = dir.path().join("truncated.xml");
     std::fs::write(&truncated, &whole[..whole.len() * 2 / 3]).expect("write");
     let mut progress = no_progress();
-    let err = folio_web::import::wordpress(
+    let err = folio_app::import::wordpress(
         app.state.store(),
         app.state.media(),
         &truncated,
@@ -660,7 +660,7 @@ async fn broken_and_foreign_files_are_refused_with_their_position_and_nothing_is
     assert!(line > 100, "{err}");
 
     let ghost_file = fixtures().join("ghost/export-lexical.json");
-    let err = folio_web::import::wordpress(
+    let err = folio_app::import::wordpress(
         app.state.store(),
         app.state.media(),
         &ghost_file,
@@ -687,7 +687,7 @@ async fn broken_and_foreign_files_are_refused_with_their_position_and_nothing_is
         .replacen("\"version\":\"5.96.0\"", "\"version\":\"99.0.0\"", 1);
     std::fs::write(&future, text).expect("write");
     let mut progress = no_progress();
-    let err = folio_web::import::ghost(
+    let err = folio_app::import::ghost(
         app.state.store(),
         app.state.media(),
         &future,

@@ -9,7 +9,7 @@
 //! import is finished by running it again. `--dry-run` goes through the same steps
 //! without writing.
 
-use crate::api::input::{absolute_url, url_or_path, MAX_MARKDOWN_CHARS, MAX_TAGS};
+use crate::posts::{absolute_url, url_or_path, MAX_MARKDOWN_CHARS, MAX_TAGS};
 use anyhow::Context;
 use folio_core::{Email, PersonName, PostTitle, Role, Slug, TagName};
 use folio_import::{Entry, Person, Report, UploadRoot};

@@ -1,13 +1,14 @@
-//! JSON bodies the API accepts, and their validation into store inputs. Every problem
-//! is reported under the name of its field, all at once.
+//! Posts and pages: what a save may contain ([`PostWrite`], the same for the API, the
+//! admin editor and the importers), its validation into the store's input with the role
+//! rules of `folio_core::permissions` ([`post_input`]), and the use-cases that save.
+//! Every problem is reported under the name of its field, all at once.
 
-use crate::ApiError;
+use crate::Error;
 use chrono::{DateTime, Duration, Utc};
 use folio_core::{
-    Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, SiteZone, Slug,
-    TagName,
+    Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, Slug, TagName,
 };
-use folio_store::{NavItem, Post, PostInput, SettingsPatch};
+use folio_store::{Post, PostInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -41,14 +42,14 @@ pub struct PostWrite {
     pub author_id: Option<i64>,
 }
 
-fn max_chars(text: &str, max: usize) -> Result<(), Invalid> {
+pub(crate) fn max_chars(text: &str, max: usize) -> Result<(), Invalid> {
     if text.chars().count() > max {
         return Err(Invalid::new(format!("must be at most {max} characters")));
     }
     Ok(())
 }
 
-fn one_line(text: &str, max: usize) -> Result<String, Invalid> {
+pub(crate) fn one_line(text: &str, max: usize) -> Result<String, Invalid> {
     let text = text.trim();
     max_chars(text, max)?;
     if text.chars().any(char::is_control) {
@@ -102,7 +103,7 @@ pub fn post_input(
     existing: Option<&Post>,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<PostInput, ApiError> {
+) -> Result<PostInput, Error> {
     let mut errors = FieldErrors::new();
     let old = existing.map(|p| &p.summary);
 
@@ -240,9 +241,9 @@ pub fn post_input(
         .unwrap_or(actor.user_id);
 
     let (Some(title), Some(status)) = (title, status) else {
-        return Err(ApiError::invalid(errors));
+        return Err(Error::Invalid(errors));
     };
-    errors.into_result().map_err(ApiError::invalid)?;
+    errors.into_result().map_err(Error::Invalid)?;
 
     authorize(actor, existing, status, author_id)?;
     Ok(PostInput {
@@ -271,17 +272,17 @@ fn authorize(
     existing: Option<&Post>,
     status: PostStatus,
     author_id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let acts_for_others = matches!(actor.role, Role::Owner | Role::Admin | Role::Editor);
     match existing {
         None => {
             if author_id != actor.user_id && !acts_for_others {
-                return Err(ApiError::forbidden(
-                    "your role may not write on behalf of another user",
+                return Err(Error::Forbidden(
+                    "your role may not write on behalf of another user".into(),
                 ));
             }
             if !actor.may_create(status) {
-                return Err(ApiError::forbidden(format!(
+                return Err(Error::Forbidden(format!(
                     "your role ({}) may save drafts but not publish or schedule",
                     actor.role.as_str()
                 )));
@@ -290,16 +291,16 @@ fn authorize(
         Some(post) => {
             let s = &post.summary;
             if !actor.may(PostAction::Edit, s.author.id, s.status) {
-                return Err(ApiError::forbidden("your role may not edit this post"));
+                return Err(Error::Forbidden("your role may not edit this post".into()));
             }
             if author_id != s.author.id && !acts_for_others {
-                return Err(ApiError::forbidden(
-                    "your role may not give a post to another user",
+                return Err(Error::Forbidden(
+                    "your role may not give a post to another user".into(),
                 ));
             }
             let changes_visibility = status != s.status || status != PostStatus::Draft;
             if changes_visibility && !actor.may(PostAction::Publish, s.author.id, s.status) {
-                return Err(ApiError::forbidden(format!(
+                return Err(Error::Forbidden(format!(
                     "your role ({}) may not publish, schedule or unpublish",
                     actor.role.as_str()
                 )));
@@ -307,151 +308,6 @@ fn authorize(
         }
     }
     Ok(())
-}
-
-/// Settings to change; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsWrite {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    /// BCP 47 language tag such as `en` or `pt-BR`.
-    pub lang: Option<String>,
-    /// 1 to 100.
-    pub posts_per_page: Option<u32>,
-    pub navigation: Option<Vec<NavItemWrite>>,
-    /// IANA time zone name such as `Europe/Paris` (any case), for dates on the site and
-    /// times in the editor; stored times stay UTC.
-    pub timezone: Option<String>,
-    /// An image for the site header: a path such as `/media/2026/11/….png` or an
-    /// http(s) URL; empty removes it.
-    pub logo: Option<String>,
-    /// The theme's accent colour: `rust`, `ocean`, `forest`, `plum` or `graphite`.
-    pub accent: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NavItemWrite {
-    pub label: String,
-    pub url: String,
-}
-
-fn language_tag(raw: &str) -> Result<String, Invalid> {
-    let ok = raw.split('-').enumerate().all(|(i, part)| {
-        let len_ok = if i == 0 {
-            (2..=3).contains(&part.len())
-        } else {
-            (1..=8).contains(&part.len())
-        };
-        len_ok
-            && part.bytes().all(|b| b.is_ascii_alphanumeric())
-            && (i > 0 || part.bytes().all(|b| b.is_ascii_alphabetic()))
-    });
-    if ok {
-        Ok(raw.to_owned())
-    } else {
-        Err(Invalid::new("must be a language tag such as en or pt-BR"))
-    }
-}
-
-fn timezone_name(raw: &str) -> Result<String, Invalid> {
-    SiteZone::parse(raw).map(|zone| zone.name().to_owned())
-}
-
-pub fn settings_patch(write: SettingsWrite) -> Result<SettingsPatch, ApiError> {
-    let mut errors = FieldErrors::new();
-    let title = write.title.and_then(|t| {
-        errors.check(
-            "title",
-            one_line(&t, 200).and_then(|t| {
-                if t.is_empty() {
-                    Err(Invalid::new("must not be empty"))
-                } else {
-                    Ok(t)
-                }
-            }),
-        )
-    });
-    let description = write
-        .description
-        .and_then(|d| errors.check("description", one_line(&d, 500)));
-    let lang = write
-        .lang
-        .and_then(|l| errors.check("lang", language_tag(l.trim())));
-    let posts_per_page = write.posts_per_page.and_then(|n| {
-        errors.check(
-            "posts_per_page",
-            if (1..=100).contains(&n) {
-                Ok(n)
-            } else {
-                Err(Invalid::new("must be between 1 and 100"))
-            },
-        )
-    });
-    let navigation = write.navigation.map(|items| {
-        if items.len() > 20 {
-            errors.add("navigation", "at most 20 items");
-        }
-        items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let label = errors.check(
-                    &format!("navigation[{i}].label"),
-                    one_line(&item.label, 60).and_then(|l| {
-                        if l.is_empty() {
-                            Err(Invalid::new("must not be empty"))
-                        } else {
-                            Ok(l)
-                        }
-                    }),
-                )?;
-                let url = errors.check(&format!("navigation[{i}].url"), url_or_path(&item.url))?;
-                Some(NavItem { label, url })
-            })
-            .collect()
-    });
-    let timezone = write
-        .timezone
-        .and_then(|z| errors.check("timezone", timezone_name(z.trim())));
-    let logo = write.logo.and_then(|l| {
-        let l = l.trim();
-        errors.check(
-            "logo",
-            if l.is_empty() {
-                Ok(String::new())
-            } else {
-                url_or_path(l)
-            },
-        )
-    });
-    let accent = write.accent.and_then(|a| {
-        let a = a.trim();
-        let known = folio_store::ACCENTS.contains(&a);
-        errors.check(
-            "accent",
-            if known {
-                Ok(a.to_owned())
-            } else {
-                Err(Invalid::new(format!(
-                    "must be one of {}",
-                    folio_store::ACCENTS.join(", ")
-                )))
-            },
-        )
-    });
-    errors.into_result().map_err(ApiError::invalid)?;
-    Ok(SettingsPatch {
-        title,
-        description,
-        lang,
-        posts_per_page,
-        navigation,
-        timezone,
-        logo,
-        accent,
-    })
 }
 
 #[cfg(test)]
@@ -469,6 +325,14 @@ mod tests {
         serde_json::from_value(json).expect("valid PostWrite")
     }
 
+    /// The refused fields of an error that must be [`Error::Invalid`].
+    fn fields(err: Error) -> std::collections::BTreeMap<String, String> {
+        match err {
+            Error::Invalid(fields) => fields.0,
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
     #[test]
     fn every_bad_field_is_named() {
         let err = post_input(
@@ -479,6 +343,7 @@ mod tests {
             Utc::now(),
         )
         .expect_err("invalid");
+        let err = fields(err);
         for field in [
             "title",
             "slug",
@@ -488,13 +353,8 @@ mod tests {
             "feature_image",
             "canonical_url",
         ] {
-            assert!(
-                err.fields.contains_key(field),
-                "{field} not named in {:?}",
-                err.fields
-            );
+            assert!(err.contains_key(field), "{field} not named in {err:?}");
         }
-        assert_eq!(err.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     #[test]
@@ -509,7 +369,7 @@ mod tests {
             &owner(),
             now,
         );
-        assert!(past.expect_err("past").fields.contains_key("published_at"));
+        assert!(fields(past.expect_err("past")).contains_key("published_at"));
         let missing = post_input(
             PostKind::Post,
             write(serde_json::json!({"title": "t", "status": "scheduled"})),
@@ -517,10 +377,7 @@ mod tests {
             &owner(),
             now,
         );
-        assert!(missing
-            .expect_err("missing")
-            .fields
-            .contains_key("published_at"));
+        assert!(fields(missing.expect_err("missing")).contains_key("published_at"));
         let future = (now + Duration::days(1)).to_rfc3339();
         let ok = post_input(
             PostKind::Post,
@@ -560,7 +417,7 @@ mod tests {
             Utc::now(),
         )
         .expect_err("forbidden");
-        assert_eq!(err.status, axum::http::StatusCode::FORBIDDEN);
+        assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
         assert!(post_input(
             PostKind::Post,
             write(serde_json::json!({"title": "t"})),
@@ -568,22 +425,6 @@ mod tests {
             &c,
             Utc::now()
         )
-        .is_ok());
-    }
-
-    #[test]
-    fn settings_are_validated() {
-        let err = settings_patch(SettingsWrite {
-            lang: Some("english!".into()),
-            posts_per_page: Some(0),
-            ..Default::default()
-        })
-        .expect_err("invalid");
-        assert!(err.fields.contains_key("lang") && err.fields.contains_key("posts_per_page"));
-        assert!(settings_patch(SettingsWrite {
-            lang: Some("pt-BR".into()),
-            ..Default::default()
-        })
         .is_ok());
     }
 }

@@ -1,0 +1,180 @@
+//! Uploaded images: an upload is processed off the async threads
+//! (`folio_media::process`), its files written to the media store, then its library
+//! entry recorded. The API, the admin library and the importers all go through
+//! [`Media::upload`] and [`Media::remove`], so the rules and the order of the steps
+//! live here once.
+
+use crate::{Error, UploadError};
+use bytes::Bytes;
+use chrono::Datelike;
+use folio_media::{LocalStore, MediaError, MediaKey, MediaStore, YearMonth};
+use folio_store::{MediaRendition, NewMedia, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Longest uploader's file name kept for display.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The media store and the rules of uploading to it.
+pub struct Media {
+    files: Arc<dyn MediaStore>,
+    limits: folio_media::Limits,
+    /// Decoding a large image holds up to a few hundred megabytes: one at a time per
+    /// CPU, and the rest wait.
+    processing: Semaphore,
+}
+
+/// An image on its way in.
+pub struct Upload {
+    pub bytes: Bytes,
+    /// The uploader's file name; shown in the library, never used to store anything.
+    pub original_name: String,
+    pub alt: String,
+    pub uploaded_by: i64,
+}
+
+impl Media {
+    /// The media library kept in `dir` (the local store), with uploads up to `max_bytes`.
+    pub fn new(dir: PathBuf, max_bytes: u64) -> Media {
+        let limits = folio_media::Limits {
+            max_bytes,
+            ..Default::default()
+        };
+        let permits = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1);
+        Media {
+            files: Arc::new(LocalStore::new(dir)),
+            limits,
+            processing: Semaphore::new(permits),
+        }
+    }
+
+    /// The largest upload, in bytes.
+    pub fn max_bytes(&self) -> u64 {
+        self.limits.max_bytes
+    }
+
+    /// The request body limit for upload routes: the file and a little for the form.
+    pub fn body_limit(&self) -> usize {
+        usize::try_from(self.limits.max_bytes.saturating_add(64 * 1024)).unwrap_or(usize::MAX)
+    }
+
+    pub fn files(&self) -> &Arc<dyn MediaStore> {
+        &self.files
+    }
+
+    /// Checks, re-encodes and stores an image, then records it in the library. Returns
+    /// the entry and whether it is new (the same image uploaded again is one entry).
+    /// Files are written before the row, so a row never names a missing file; a failure
+    /// between the two leaves only unreferenced, content-named files.
+    pub async fn upload(
+        &self,
+        store: &Store,
+        upload: Upload,
+    ) -> Result<(folio_store::Media, bool), Error> {
+        let processed = {
+            let _permit = self
+                .processing
+                .acquire()
+                .await
+                .map_err(|_| UploadError::Malformed("the server is stopping".into()))?;
+            let limits = self.limits.clone();
+            let bytes = upload.bytes;
+            tokio::task::spawn_blocking(move || folio_media::process(&bytes, &limits))
+                .await
+                .map_err(|e| MediaError::Encode {
+                    kind: folio_media::ImageKind::Png,
+                    source: Box::new(e),
+                })??
+        };
+        let today = folio_store::now();
+        let when = YearMonth::new(today.year(), today.month())
+            .unwrap_or_else(|| unreachable!("a real date"));
+        // The original last: once it is there, every rendition it lists is.
+        for rendition in processed
+            .variants
+            .iter()
+            .chain(std::iter::once(&processed.original))
+        {
+            self.files
+                .put(
+                    &processed.key_for(rendition, when),
+                    rendition.bytes.clone(),
+                    rendition.mime,
+                )
+                .await?;
+        }
+        let renditions = processed
+            .renditions()
+            .map(|r| MediaRendition {
+                key: processed.key_for(r, when).to_string(),
+                mime: r.mime.to_owned(),
+                width: r.width,
+                height: r.height,
+                bytes: r.bytes.len() as u64,
+            })
+            .collect();
+        let original_key = processed.key_for(&processed.original, when);
+        let new = NewMedia {
+            storage_key: original_key.to_string(),
+            mime: processed.original.mime.to_owned(),
+            width: processed.width,
+            height: processed.height,
+            byte_size: processed.original.bytes.len() as u64,
+            renditions,
+            original_name: display_name(&upload.original_name),
+            alt: upload.alt.trim().chars().take(1000).collect(),
+            uploaded_by: Some(upload.uploaded_by),
+        };
+        Ok(store.add_media(new).await?)
+    }
+
+    /// Removes an entry from the library, then its files. Pages that still show the
+    /// image lose it; the library says how many use it before anyone deletes it.
+    pub async fn remove(&self, store: &Store, media: &folio_store::Media) -> Result<(), Error> {
+        store
+            .delete_media(media.id)
+            .await
+            .map_err(Error::not_found("media"))?;
+        for rendition in &media.renditions {
+            match MediaKey::parse(&rendition.key) {
+                Ok(key) => {
+                    if let Err(err) = self.files.delete(&key).await {
+                        tracing::warn!(error = %err, key = %key, "could not delete a media file; it is orphaned");
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, key = %rendition.key, "a media entry named an invalid file")
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The uploader's file name as shown: its last path segment, no control characters,
+/// at most 200 characters.
+fn display_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    last.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_name;
+
+    #[test]
+    fn display_names_lose_paths_and_controls() {
+        assert_eq!(display_name("C:\\Users\\me\\cat.png"), "cat.png");
+        assert_eq!(display_name("../../etc/passwd"), "passwd");
+        assert_eq!(display_name("a\u{0}b\nc.png"), "abc.png");
+        assert_eq!(display_name(&"x".repeat(500)).len(), 200);
+    }
+}
