@@ -1,8 +1,12 @@
-//! The web layer's two error types: [`ApiError`] answers in JSON, [`PageError`] with
-//! a themed page. Both log server-side failures in full once and show the client only a
-//! generic message: no database or template internals ever reach a response.
+//! The web layer's one error type. A handler or extractor fails with an [`Error`]; the
+//! front middleware renders it for the route group that answers: JSON
+//! `{"error": {"code", "message", "fields"}}` under `/api` (and for the admin's own
+//! scripts, which ask for JSON), the admin's error page under `/admin`, the theme's
+//! error page everywhere else.
+//!
+//! Server-side failures are logged in full once, where they are converted; the client
+//! only ever sees a generic sentence: no database or template internals in a response.
 
-use crate::AppState;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use folio_core::FieldErrors;
@@ -10,13 +14,20 @@ use folio_store::StoreError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// An API failure: `{"error": {"code", "message", "fields"}}` with a fitting status.
-#[derive(Debug)]
-pub struct ApiError {
+/// A failed request: its status, a stable code, a sentence for a person, and the fields
+/// at fault.
+#[derive(Debug, Clone)]
+pub struct Error {
     pub status: StatusCode,
+    /// Stable and machine-readable: `not_found`, `validation_failed`, `conflict`…
     pub code: &'static str,
+    /// What was wrong, for a person; for a 5xx, a generic sentence.
     pub message: String,
+    /// Field name → what is wrong with it.
     pub fields: BTreeMap<String, String>,
+    /// In the admin: nobody is signed in, so the answer is the sign-in page, coming back
+    /// to this path afterwards.
+    pub(crate) sign_in_then: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -35,13 +46,14 @@ pub struct ErrorDetail {
     pub fields: BTreeMap<String, String>,
 }
 
-impl ApiError {
+impl Error {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
+        Error {
             status,
             code,
             message: message.into(),
             fields: BTreeMap::new(),
+            sign_in_then: None,
         }
     }
 
@@ -57,6 +69,8 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// `what` names what was not found, for API clients (`post not found`); pages say it
+    /// in their own words.
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -65,12 +79,44 @@ impl ApiError {
         )
     }
 
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// A link that worked once and no longer does (a used or expired invitation).
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, "gone", message)
+    }
+
+    /// A form whose CSRF token is missing or is not the session's.
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "The form was older than your session, or came from another site. Go back, reload the page and try again.",
+        )
+    }
+
+    /// No one is signed in: the admin answers with its sign-in page, then `next`.
+    pub fn sign_in(next: String) -> Self {
+        Error {
+            sign_in_then: Some(next),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "sign in first, at /admin/signin",
+            )
+        }
+    }
+
     pub fn invalid(fields: FieldErrors) -> Self {
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation_failed",
-            message: "some fields are invalid; see fields".into(),
+        Error {
             fields: fields.0,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "some fields are invalid; see fields",
+            )
         }
     }
 
@@ -80,7 +126,11 @@ impl ApiError {
         e
     }
 
-    fn internal() -> Self {
+    pub fn conflict(field: &str) -> Self {
+        Self::field(StatusCode::CONFLICT, "conflict", field, "already taken")
+    }
+
+    pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -88,7 +138,7 @@ impl ApiError {
         )
     }
 
-    fn unavailable() -> Self {
+    pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -104,47 +154,115 @@ impl ApiError {
             "the site took too long to answer (its database may be slow); try again shortly",
         )
     }
+
+    /// The error as JSON, with the headers its status calls for.
+    pub fn json(self) -> Response {
+        let status = self.status;
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        finish(response)
+    }
+
+    /// The heading and sentence an error page shows (`admin`: the admin's page, else
+    /// the theme's): the error's own message where it is for the person (their
+    /// mistakes), a fixed sentence where it is not.
+    pub(crate) fn page_text(&self, admin: bool) -> (&'static str, String) {
+        let fixed = |site: &str, admin_text: &str| if admin { admin_text } else { site }.to_owned();
+        match (self.status, self.code) {
+            (_, "csrf") => ("This form has expired", self.message.clone()),
+            (StatusCode::NOT_FOUND, _) => (
+                if admin { "Not found" } else { "Page not found" },
+                fixed(
+                    "There is nothing at this address. It may have moved, or the link may be mistyped.",
+                    "There is nothing here. It may have been deleted.",
+                ),
+            ),
+            (StatusCode::SERVICE_UNAVAILABLE, _) => (
+                "Back in a moment",
+                fixed(
+                    "The site cannot reach its database right now. Please try again in a few seconds.",
+                    "The database cannot be reached. Nothing was saved; try again in a few seconds.",
+                ),
+            ),
+            (status, _) if status.is_server_error() => (
+                "Something went wrong",
+                fixed(
+                    "An error on our side stopped this page from loading. It has been logged.",
+                    "An error on our side stopped this. It has been logged.",
+                ),
+            ),
+            (StatusCode::FORBIDDEN, _) => ("Not allowed", self.message.clone()),
+            (StatusCode::GONE, _) => ("This link no longer works", self.message.clone()),
+            (StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY, _) if !self.fields.is_empty() => {
+                let list: Vec<String> =
+                    self.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                ("That could not be saved", list.join("; "))
+            }
+            _ => ("That request was not understood", self.message.clone()),
+        }
+    }
 }
 
-impl From<StoreError> for ApiError {
+/// Every error answer: never stored by a cache; a 503 says when to come back.
+pub(crate) fn finish(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
+        folio_app::Error::from(err).into()
+    }
+}
+
+impl From<folio_app::Error> for Error {
+    fn from(err: folio_app::Error) -> Self {
+        use folio_app::Error as E;
         match err {
-            StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Conflict { field } => {
-                ApiError::field(StatusCode::CONFLICT, "conflict", field, "already taken")
-            }
-            StoreError::Invalid(fields) => ApiError::invalid(fields),
-            e if e.is_unavailable() => {
+            E::NotFound(what) => Error::not_found(what),
+            E::Forbidden(message) => Error::forbidden(message),
+            E::Invalid(fields) => Error::invalid(fields),
+            E::Conflict { field } => Error::conflict(field),
+            E::Upload(err) => upload_error(err),
+            E::Store(e) if e.is_unavailable() => {
                 tracing::error!(error = ?e, "database unavailable");
-                ApiError::unavailable()
+                Error::unavailable()
             }
-            e => {
+            E::Store(e) => {
                 tracing::error!(error = ?e, "store failure");
-                ApiError::internal()
+                Error::internal()
             }
         }
     }
 }
 
-impl From<folio_app::Error> for ApiError {
-    fn from(err: folio_app::Error) -> Self {
-        use folio_app::Error as E;
-        match err {
-            E::NotFound(what) => ApiError::not_found(what),
-            E::Forbidden(message) => ApiError::forbidden(message),
-            E::Invalid(fields) => ApiError::invalid(fields),
-            E::Conflict { field } => {
-                ApiError::field(StatusCode::CONFLICT, "conflict", field, "already taken")
-            }
-            E::Upload(err) => upload_error(err),
-            E::Store(err) => err.into(),
-        }
+impl From<crate::ThemeError> for Error {
+    fn from(err: crate::ThemeError) -> Self {
+        tracing::error!(error = %err, "a template failed to render");
+        Error::internal()
     }
 }
 
 /// An upload's refusal: the writer's mistakes (and a full disk, which they can report)
 /// named on the `file` field; the server's own failures logged and told in general.
-fn upload_error(err: folio_app::UploadError) -> ApiError {
+fn upload_error(err: folio_app::UploadError) -> Error {
     use folio_app::UploadError as U;
     let status = match &err {
         U::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -164,12 +282,12 @@ fn upload_error(err: folio_app::UploadError) -> ApiError {
         _ => "internal",
     };
     if status.is_client_error() {
-        ApiError::field(status, code, "file", &err.to_string())
+        Error::field(status, code, "file", &err.to_string())
     } else if status == StatusCode::INSUFFICIENT_STORAGE {
-        ApiError::new(status, code, err.to_string())
+        Error::new(status, code, err.to_string())
     } else {
         tracing::error!(error = ?err, "upload failed");
-        ApiError::new(
+        Error::new(
             status,
             code,
             "the image could not be stored because of an error on our side; it has been logged",
@@ -177,133 +295,12 @@ fn upload_error(err: folio_app::UploadError) -> ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
+/// As a response, an error is only its status and itself: the front middleware, which
+/// knows the route group and has the theme at hand, renders it.
+impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status;
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-                fields: self.fields,
-            },
-        };
-        let mut response = (status, axum::Json(body)).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if status == StatusCode::UNAUTHORIZED {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
-        response
-    }
-}
-
-/// A failure on a public page, answered with the theme's error page.
-///
-/// As a response it is only a status and a marker; the front middleware,
-/// which has the theme at hand, replaces it with the rendered page.
-#[derive(Debug, Clone)]
-pub enum PageError {
-    NotFound,
-    BadRequest(String),
-    Unavailable,
-    Internal,
-}
-
-impl From<StoreError> for PageError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => PageError::NotFound,
-            e if e.is_unavailable() => {
-                tracing::error!(error = ?e, "database unavailable");
-                PageError::Unavailable
-            }
-            e => {
-                tracing::error!(error = ?e, "store failure");
-                PageError::Internal
-            }
-        }
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let status = match &self {
-            PageError::NotFound => StatusCode::NOT_FOUND,
-            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let mut response = status.into_response();
+        let mut response = self.status.into_response();
         response.extensions_mut().insert(self);
-        response
-    }
-}
-
-impl PageError {
-    /// The themed error page. Falls back to plain text if the theme itself fails.
-    pub async fn render(self, state: &AppState, path: &str) -> Response {
-        let (status, heading, message) = match &self {
-            PageError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Page not found",
-                "There is nothing at this address. It may have moved, or the link may be mistyped."
-                    .to_owned(),
-            ),
-            PageError::BadRequest(why) => (
-                StatusCode::BAD_REQUEST,
-                "That request was not understood",
-                why.clone(),
-            ),
-            PageError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Back in a moment",
-                "The site cannot reach its database right now. Please try again in a few seconds."
-                    .to_owned(),
-            ),
-            PageError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "An error on our side stopped this page from loading. It has been logged."
-                    .to_owned(),
-            ),
-        };
-        // The error page must render even when the database is down: the settings fall
-        // back to their defaults, briefly awaited.
-        let settings = match tokio::time::timeout(
-            std::time::Duration::from_millis(500),
-            state.store().settings(),
-        )
-        .await
-        {
-            Ok(Ok(settings)) => settings,
-            _ => folio_store::SiteSettings::default(),
-        };
-        let mut response =
-            match crate::views::render_error(state, &settings, path, status, heading, &message) {
-                Ok(html) => (
-                    status,
-                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    html,
-                )
-                    .into_response(),
-                Err(err) => {
-                    tracing::error!(error = %err, "the theme's error page failed to render");
-                    (
-                        status,
-                        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                        format!("{heading}\n\n{message}\n"),
-                    )
-                        .into_response()
-                }
-            };
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
         response
     }
 }

@@ -2,7 +2,7 @@
 //! with absolute URLs and each post's full content.
 
 use crate::cache::{Cacheable, PUBLIC_PAGE};
-use crate::error::PageError;
+use crate::error::Error;
 use crate::views::{absolute_url, iso, post_path, tag_path};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -38,7 +38,7 @@ struct FeedScope {
     tag_id: Option<i64>,
 }
 
-async fn site_scope(state: &AppState) -> Result<(SiteSettings, FeedScope), PageError> {
+async fn site_scope(state: &AppState) -> Result<(SiteSettings, FeedScope), Error> {
     let settings = state.store().settings().await?;
     let scope = FeedScope {
         title: settings.title.clone(),
@@ -49,7 +49,7 @@ async fn site_scope(state: &AppState) -> Result<(SiteSettings, FeedScope), PageE
     Ok((settings, scope))
 }
 
-async fn tag_scope(state: &AppState, slug: &str) -> Result<(SiteSettings, FeedScope), PageError> {
+async fn tag_scope(state: &AppState, slug: &str) -> Result<(SiteSettings, FeedScope), Error> {
     let tag = state.store().tag_by_slug(slug).await?;
     let settings = state.store().settings().await?;
     let scope = FeedScope {
@@ -159,7 +159,7 @@ async fn render_atom(
     state: &AppState,
     settings: &SiteSettings,
     scope: FeedScope,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let self_url = state.absolute(&format!("{}feed.xml", scope.path));
@@ -248,7 +248,7 @@ async fn render_rss(
     state: &AppState,
     settings: &SiteSettings,
     scope: FeedScope,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     use rss::{Category, Channel, Guid, Item};
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let items = posts
@@ -313,7 +313,7 @@ async fn render_json_feed(
     state: &AppState,
     settings: &SiteSettings,
     scope: FeedScope,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let items: Vec<serde_json::Value> = posts
         .iter()
@@ -352,17 +352,17 @@ async fn render_json_feed(
     ))
 }
 
-async fn atom(State(state): State<AppState>) -> Result<Response, PageError> {
+async fn atom(State(state): State<AppState>) -> Result<Response, Error> {
     let (settings, scope) = site_scope(&state).await?;
     render_atom(&state, &settings, scope).await
 }
 
-async fn rss(State(state): State<AppState>) -> Result<Response, PageError> {
+async fn rss(State(state): State<AppState>) -> Result<Response, Error> {
     let (settings, scope) = site_scope(&state).await?;
     render_rss(&state, &settings, scope).await
 }
 
-async fn json_feed(State(state): State<AppState>) -> Result<Response, PageError> {
+async fn json_feed(State(state): State<AppState>) -> Result<Response, Error> {
     let (settings, scope) = site_scope(&state).await?;
     render_json_feed(&state, &settings, scope).await
 }
@@ -370,7 +370,7 @@ async fn json_feed(State(state): State<AppState>) -> Result<Response, PageError>
 async fn tag_atom(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let (settings, scope) = tag_scope(&state, &slug).await?;
     render_atom(&state, &settings, scope).await
 }
@@ -378,7 +378,7 @@ async fn tag_atom(
 async fn tag_rss(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let (settings, scope) = tag_scope(&state, &slug).await?;
     render_rss(&state, &settings, scope).await
 }
@@ -386,7 +386,7 @@ async fn tag_rss(
 async fn tag_json_feed(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let (settings, scope) = tag_scope(&state, &slug).await?;
     render_json_feed(&state, &settings, scope).await
 }
@@ -399,7 +399,7 @@ fn xml_escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-async fn sitemap(State(state): State<AppState>) -> Result<Response, PageError> {
+async fn sitemap(State(state): State<AppState>) -> Result<Response, Error> {
     let entries = state.store().public_entries(SITEMAP_LIMIT).await?;
     let tag_slugs = state.store().public_tag_slugs().await?;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");

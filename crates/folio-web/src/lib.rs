@@ -17,7 +17,7 @@ mod site;
 pub mod theme;
 mod views;
 
-pub use error::{ApiError, PageError};
+pub use error::Error;
 pub use theme::{Theme, ThemeError};
 
 use axum::Router;

@@ -1,7 +1,7 @@
 //! Uploaded images over HTTP: the multipart form both upload routes read, and
 //! `/media/<key>`, which serves the files. Storing them is `folio_app::media`'s.
 
-use crate::{AppState, PageError};
+use crate::{AppState, Error};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -80,15 +80,15 @@ async fn serve_file(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, PageError> {
-    let key = MediaKey::parse(&key).map_err(|_| PageError::NotFound)?;
-    let kind = key.kind().ok_or(PageError::NotFound)?;
+) -> Result<Response, Error> {
+    let key = MediaKey::parse(&key).map_err(|_| Error::not_found("page"))?;
+    let kind = key.kind().ok_or(Error::not_found("page"))?;
     let etag = format!("\"{}\"", key.as_str().replace('/', "-"));
     let cached = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let etag = HeaderValue::from_str(&etag).map_err(|_| PageError::NotFound)?;
+    let etag = HeaderValue::from_str(&etag).map_err(|_| Error::not_found("page"))?;
     let immutable = HeaderValue::from_static(IMMUTABLE);
     if cached {
         return Ok((
@@ -107,10 +107,10 @@ async fn serve_file(
             bytes,
         )
             .into_response()),
-        Ok(None) => Err(PageError::NotFound),
+        Ok(None) => Err(Error::not_found("page")),
         Err(err) => {
             tracing::error!(error = ?err, key = %key, "could not read a media file");
-            Err(PageError::Internal)
+            Err(Error::internal())
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -174,6 +174,11 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
     // costs a noticeable share of a hit's time.
     let key = crate::cache::key_of(&state, &request);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let wants_json = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
     let hit = match &key {
         Some(key) => crate::cache::lookup(&state, key, if_none_match.as_ref()).await,
         None => None,
@@ -203,23 +208,11 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
             (response, Some(span))
         }
     };
-    if let Some(err) = response.extensions_mut().remove::<crate::PageError>() {
+    if let Some(err) = response.extensions_mut().remove::<crate::Error>() {
         let span = span.clone().unwrap_or_else(tracing::Span::none);
-        let moved = match err {
-            // An old URL of an imported site? Looked up only now, so no hit pays for it.
-            crate::PageError::NotFound if method == Method::GET || method == Method::HEAD => {
-                crate::site::legacy_redirect(&state, &uri)
-                    .instrument(span.clone())
-                    .await
-                    .ok()
-                    .flatten()
-            }
-            _ => None,
-        };
-        response = match moved {
-            Some(moved) => moved,
-            None => err.render(&state, uri.path()).instrument(span).await,
-        };
+        response = render_error(&state, err, &method, &uri, wants_json)
+            .instrument(span)
+            .await;
     }
     add_security_headers(
         response.headers_mut(),
@@ -297,12 +290,43 @@ fn record_request(
 
 /// The answer to a reader's request that ran out of time: the API's JSON 503 under
 /// `/api`, else the theme's 503 page (rendered by the caller); both say when to retry.
-fn timed_out(path: &str) -> Response {
-    if path.starts_with("/api/") {
-        crate::ApiError::timed_out().into_response()
-    } else {
-        crate::PageError::Unavailable.into_response()
+fn timed_out(_path: &str) -> Response {
+    crate::Error::timed_out().into_response()
+}
+
+/// An [`crate::Error`] as the route group that answers shows it: JSON under `/api`, and
+/// in the admin for its scripts (which ask for JSON); the sign-in page or the admin's
+/// error page in the admin; else the theme's error page, unless a 404 is an old URL of
+/// an imported site, which redirects (looked up only now, so no page pays for it).
+async fn render_error(
+    state: &AppState,
+    err: crate::Error,
+    method: &Method,
+    uri: &axum::http::Uri,
+    wants_json: bool,
+) -> Response {
+    let path = uri.path();
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/api") {
+        return err.json();
     }
+    if under("/admin") {
+        if let Some(next) = &err.sign_in_then {
+            let target = format!("/admin/signin?next={}", crate::admin::urlencode(next));
+            return crate::admin::no_store(Redirect::to(&target).into_response());
+        }
+        if wants_json {
+            return err.json();
+        }
+        let (heading, message) = err.page_text(true);
+        return crate::error::finish(crate::admin::error_page(err.status, heading, &message));
+    }
+    if err.status == StatusCode::NOT_FOUND && (method == Method::GET || method == Method::HEAD) {
+        if let Ok(Some(moved)) = crate::site::legacy_redirect(state, uri).await {
+            return moved;
+        }
+    }
+    crate::views::error_page(state, &err, path).await
 }
 
 /// The Content-Security-Policy of every page: no inline script, nothing from other

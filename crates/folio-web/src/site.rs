@@ -2,7 +2,7 @@
 //! assets, and the 404 page.
 
 use crate::cache::Cacheable;
-use crate::error::PageError;
+use crate::error::Error;
 use crate::views::{
     author_path, feeds_under, json_ld, page_title, post_path, post_view, site_feeds, summary_view,
     tag_path, AuthorView, MetaView, PageContext, SiteView, SummaryView,
@@ -47,12 +47,12 @@ fn render<T: Serialize>(
     state: &AppState,
     template: &str,
     context: &PageContext<T>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     match state.theme().render(template, context) {
         Ok(html) => Ok(html_page(html)),
         Err(err) => {
             tracing::error!(error = %err, "template failed");
-            Err(PageError::Internal)
+            Err(Error::internal())
         }
     }
 }
@@ -62,13 +62,12 @@ pub struct ListingQuery {
     after: Option<String>,
 }
 
-fn parse_cursor(raw: Option<&str>) -> Result<Option<Cursor>, PageError> {
+fn parse_cursor(raw: Option<&str>) -> Result<Option<Cursor>, Error> {
     match raw {
         None | Some("") => Ok(None),
         Some(token) => Cursor::decode(token).map(Some).ok_or_else(|| {
-            PageError::BadRequest(
-                "The “after” parameter of this link is not valid. Start again from the first page."
-                    .into(),
+            Error::bad_request(
+                "The “after” parameter of this link is not valid. Start again from the first page.",
             )
         }),
     }
@@ -82,7 +81,7 @@ struct ListingPage {
 }
 
 /// The media library's renditions of these posts' feature images, in one query.
-async fn feature_images(state: &AppState, posts: &[PostSummary]) -> Result<ImageSets, PageError> {
+async fn feature_images(state: &AppState, posts: &[PostSummary]) -> Result<ImageSets, Error> {
     let urls: Vec<&str> = posts
         .iter()
         .filter_map(|p| p.feature_image.as_deref())
@@ -96,7 +95,7 @@ async fn listing_page(
     listing: &Listing,
     first: bool,
     zone: SiteZone,
-) -> Result<ListingPage, PageError> {
+) -> Result<ListingPage, Error> {
     let images = feature_images(state, &listing.posts).await?;
     Ok(ListingPage {
         posts: listing
@@ -132,7 +131,7 @@ async fn home(
     State(state): State<AppState>,
     Query(q): Query<ListingQuery>,
     uri: Uri,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     // WordPress's links without permalinks: `/?p=42`, `/?page_id=7`.
     if uri
         .query()
@@ -176,10 +175,7 @@ struct PostPage {
     post: crate::views::PostView,
 }
 
-async fn post(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Response, PageError> {
+async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, Error> {
     let post = match state.store().public_post_by_slug(&slug).await {
         Ok(post) => post,
         Err(folio_store::StoreError::NotFound) => {
@@ -189,7 +185,7 @@ async fn post(
                     [(header::LOCATION, post_path(&current))],
                 )
                     .into_response()),
-                None => Err(PageError::NotFound),
+                None => Err(Error::not_found("page")),
             };
         }
         Err(e) => return Err(e.into()),
@@ -271,7 +267,7 @@ async fn tag(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<ListingQuery>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let after = parse_cursor(q.after.as_deref())?;
     let tag = state.store().tag_by_slug(&slug).await?;
     let settings = state.store().settings().await?;
@@ -322,7 +318,7 @@ async fn author(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<ListingQuery>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let after = parse_cursor(q.after.as_deref())?;
     let user = state.store().user_by_slug(&slug).await?;
     let settings = state.store().settings().await?;
@@ -380,7 +376,7 @@ const MAX_QUERY_CHARS: usize = 200;
 async fn search(
     State(state): State<AppState>,
     Query(q): Query<SearchQuery>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let query: String = q.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let settings = state.store().settings().await?;
     let results = if query.is_empty() {
@@ -437,8 +433,8 @@ async fn asset(
     Path(path): Path<String>,
     Query(q): Query<AssetQuery>,
     headers: HeaderMap,
-) -> Result<Response, PageError> {
-    let asset = state.theme().asset(&path).ok_or(PageError::NotFound)?;
+) -> Result<Response, Error> {
+    let asset = state.theme().asset(&path).ok_or(Error::not_found("page"))?;
     // A fingerprinted URL never changes content: cache it for a year. Others briefly.
     let cache_control = if q.v.as_deref() == Some(asset.fingerprint.as_str()) {
         "public, max-age=31536000, immutable"
@@ -472,13 +468,13 @@ async fn asset(
         .into_response())
 }
 
-pub async fn not_found() -> PageError {
-    PageError::NotFound
+pub async fn not_found() -> Error {
+    Error::not_found("page")
 }
 
 /// A 301 to where an old URL of an imported site now lives, if the path is one
 /// (`ops::front` asks for every GET that would be a 404; the home page for `?p=`).
-pub async fn legacy_redirect(state: &AppState, uri: &Uri) -> Result<Option<Response>, PageError> {
+pub async fn legacy_redirect(state: &AppState, uri: &Uri) -> Result<Option<Response>, Error> {
     let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     Ok(state
         .store()

@@ -330,3 +330,43 @@ pub fn render_error(
     };
     state.theme().render("error.html", &context)
 }
+
+/// The theme's error page for `err`. It renders even when the database is down (the
+/// settings fall back to their defaults, briefly awaited), and falls back to plain text
+/// if the theme itself fails.
+pub async fn error_page(
+    state: &AppState,
+    err: &crate::Error,
+    path: &str,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (heading, message) = err.page_text(false);
+    let settings = match tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        state.store().settings(),
+    )
+    .await
+    {
+        Ok(Ok(settings)) => settings,
+        _ => SiteSettings::default(),
+    };
+    let response = match render_error(state, &settings, path, err.status, heading, &message) {
+        Ok(html) => (
+            err.status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(theme) => {
+            tracing::error!(error = %theme, "the theme's error page failed to render");
+            (
+                err.status,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("{heading}\n\n{message}\n"),
+            )
+                .into_response()
+        }
+    };
+    crate::error::finish(response)
+}

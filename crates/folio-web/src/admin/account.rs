@@ -5,8 +5,9 @@ use super::auth::{
     check_form_token, check_password, hash_password, page, password_matches, start_session,
     AdminSession, AdminView, Flash,
 };
-use super::{no_store, safe_next, AdminError};
+use super::safe_next;
 use crate::AppState;
+use crate::Error;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -105,7 +106,7 @@ async fn render(
     codes: Option<Vec<String>>,
     errors: BTreeMap<String, String>,
     flash: Option<Flash>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     // Read again: the page right after a change must show the new state.
     let user = state.store().user_by_id(signed_in.actor.user_id).await?;
     let context = AccountPage {
@@ -128,7 +129,7 @@ pub async fn account(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Query(q): Query<AccountQuery>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let flash = (q.m.as_deref() == Some("password")).then(|| Flash {
         kind: "ok",
         message: "Password changed. Every other session of yours is signed out.".into(),
@@ -164,7 +165,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<PasswordForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let user = &signed_in.session.user;
     let key = format!("account:{}", user.email);
@@ -252,7 +253,7 @@ pub async fn start(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<TwoStepForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let setup = setup_for(&state, &signed_in, new_secret());
     render(
@@ -273,12 +274,12 @@ pub async fn enable(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<TwoStepForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let secret = form.secret.trim().to_owned();
     if totp(&secret).is_none() {
-        return Err(AdminError::BadRequest(
-            "the set-up secret is not valid; start again".into(),
+        return Err(Error::bad_request(
+            "the set-up secret is not valid; start again",
         ));
     }
     let Some(step) = matching_step(&secret, &form.code) else {
@@ -328,7 +329,7 @@ pub async fn disable(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<TwoStepForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let ok = password_matches(
         signed_in.session.user.password_hash.clone(),
@@ -385,11 +386,11 @@ pub async fn second_step(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<SecondStepForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_form_token(&state, &headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let Some((pending_id, session)) = super::auth::pending_session(&state, &headers).await? else {
-        return Ok(no_store(Redirect::to("/admin/signin").into_response()));
+        return Ok(Redirect::to("/admin/signin").into_response());
     };
     let user = session.user;
     let key = format!("account:{}", user.email);

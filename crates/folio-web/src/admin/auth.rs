@@ -1,9 +1,10 @@
 //! Sign-in: first-run owner set-up, sign-in with rate limits, sessions in the shared
 //! database, CSRF tokens, sign-out.
 
+use super::safe_next;
 use super::templates::AdminTemplates;
-use super::{no_store, safe_next, AdminError};
 use crate::AppState;
+use crate::Error;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -90,26 +91,26 @@ pub struct AdminSession {
 
 impl AdminSession {
     /// Checks a form's CSRF token against the session's.
-    pub fn check_csrf(&self, token: &str) -> Result<(), AdminError> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), Error> {
         if same_secret(token, &self.session.csrf_token) {
             Ok(())
         } else {
-            Err(AdminError::Csrf)
+            Err(Error::csrf())
         }
     }
 }
 
 impl FromRequestParts<AppState> for AdminSession {
-    type Rejection = AdminError;
+    type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdminError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let next = parts
             .uri
             .path_and_query()
             .map_or("/admin/posts", |p| p.as_str())
             .to_owned();
         let Some(id) = cookie_value(&parts.headers, session_cookie(state)) else {
-            return Err(AdminError::SignIn { next });
+            return Err(Error::sign_in(next));
         };
         match state.store().session(id).await? {
             Some(session) if !session.second_factor_pending => {
@@ -119,7 +120,7 @@ impl FromRequestParts<AppState> for AdminSession {
                 };
                 Ok(AdminSession { session, actor })
             }
-            _ => Err(AdminError::SignIn { next }),
+            _ => Err(Error::sign_in(next)),
         }
     }
 }
@@ -202,27 +203,22 @@ pub fn page<C: Serialize>(
     status: StatusCode,
     template: &str,
     context: &C,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let html = AdminTemplates::global()?.render(template, context)?;
-    Ok(no_store(
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html,
-        )
-            .into_response(),
-    ))
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response())
 }
 
 pub use crate::client::Peer;
 
 /// `/admin/`: set-up on a new site, the post list when signed in, else sign-in.
-pub async fn entry(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AdminError> {
+pub async fn entry(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
     if state.store().count_users().await? == 0 {
-        return Ok(no_store(Redirect::to("/admin/setup").into_response()));
+        return Ok(Redirect::to("/admin/setup").into_response());
     }
     let signed_in = match cookie_value(&headers, session_cookie(&state)) {
         Some(id) => state
@@ -232,22 +228,20 @@ pub async fn entry(
             .is_some_and(|s| !s.second_factor_pending),
         None => false,
     };
-    Ok(no_store(
-        Redirect::to(if signed_in {
-            "/admin/posts"
-        } else {
-            "/admin/signin"
-        })
-        .into_response(),
-    ))
+    Ok(Redirect::to(if signed_in {
+        "/admin/posts"
+    } else {
+        "/admin/signin"
+    })
+    .into_response())
 }
 
 /// Argon2id of a new password, off the async threads (it takes tens of milliseconds).
-pub(super) async fn hash_password(password: String) -> Result<String, AdminError> {
+pub(super) async fn hash_password(password: String) -> Result<String, Error> {
     Ok(
         tokio::task::spawn_blocking(move || folio_store::hash_password(&password))
             .await
-            .map_err(|_| AdminError::Internal)??,
+            .map_err(|_| Error::internal())??,
     )
 }
 
@@ -256,12 +250,12 @@ pub(super) async fn hash_password(password: String) -> Result<String, AdminError
 pub(super) async fn password_matches(
     stored: Option<String>,
     password: String,
-) -> Result<bool, AdminError> {
+) -> Result<bool, Error> {
     tokio::task::spawn_blocking(move || {
         stored.is_some_and(|h| folio_store::verify_password(&password, &h))
     })
     .await
-    .map_err(|_| AdminError::Internal)
+    .map_err(|_| Error::internal())
 }
 
 /// The double-submit token of a pre-session form: reused from the cookie when present.
@@ -287,10 +281,10 @@ pub(super) fn check_form_token(
     state: &AppState,
     headers: &HeaderMap,
     submitted: &str,
-) -> Result<(), AdminError> {
+) -> Result<(), Error> {
     match cookie_value(headers, form_cookie(state)) {
         Some(cookie) if same_secret(cookie, submitted) => Ok(()),
-        _ => Err(AdminError::Csrf),
+        _ => Err(Error::csrf()),
     }
 }
 
@@ -322,7 +316,7 @@ struct SetupPage {
 
 /// Whether this request may create the owner: from the machine itself, or with a
 /// set-up token printed in the server's log.
-async fn setup_allowed(state: &AppState, peer: &Peer, token: &str) -> Result<bool, AdminError> {
+async fn setup_allowed(state: &AppState, peer: &Peer, token: &str) -> Result<bool, Error> {
     if peer.is_local() {
         return Ok(true);
     }
@@ -336,13 +330,13 @@ pub async fn setup_form(
     peer: Peer,
     Query(q): Query<SetupQuery>,
     headers: HeaderMap,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     if state.store().count_users().await? > 0 {
-        return Ok(no_store(Redirect::to("/admin/signin").into_response()));
+        return Ok(Redirect::to("/admin/signin").into_response());
     }
     let token = q.token.unwrap_or_default();
     if !setup_allowed(&state, &peer, &token).await? {
-        return Err(AdminError::Forbidden(SETUP_REFUSED.into()));
+        return Err(Error::forbidden(SETUP_REFUSED));
     }
     let (csrf, cookie) = form_token(&state, &headers);
     let context = SetupPage {
@@ -393,13 +387,13 @@ pub async fn setup(
     peer: Peer,
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_form_token(&state, &headers, &form.csrf)?;
     if state.store().count_users().await? > 0 {
-        return Ok(no_store(Redirect::to("/admin/signin").into_response()));
+        return Ok(Redirect::to("/admin/signin").into_response());
     }
     if !setup_allowed(&state, &peer, &form.setup_token).await? {
-        return Err(AdminError::Forbidden(SETUP_REFUSED.into()));
+        return Err(Error::forbidden(SETUP_REFUSED));
     }
     let mut errors = std::collections::BTreeMap::new();
     let name = PersonName::parse(&form.name)
@@ -442,7 +436,7 @@ pub async fn setup(
     {
         Ok(user) => user,
         Err(folio_store::StoreError::Conflict { .. }) => {
-            return Ok(no_store(Redirect::to("/admin/signin").into_response()))
+            return Ok(Redirect::to("/admin/signin").into_response())
         }
         Err(e) => return Err(e.into()),
     };
@@ -456,13 +450,13 @@ pub(super) async fn start_session(
     state: &AppState,
     user_id: i64,
     next: &str,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let lifetime = Duration::hours(SESSION_LIFETIME_HOURS);
     let session = state
         .store()
         .create_session(user_id, false, lifetime)
         .await?;
-    let mut response = no_store(Redirect::to(next).into_response());
+    let mut response = Redirect::to(next).into_response();
     let cookie = set_cookie(
         state,
         session_cookie(state),
@@ -495,9 +489,9 @@ pub async fn signin_form(
     State(state): State<AppState>,
     Query(q): Query<SigninQuery>,
     headers: HeaderMap,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     if state.store().count_users().await? == 0 {
-        return Ok(no_store(Redirect::to("/admin/setup").into_response()));
+        return Ok(Redirect::to("/admin/setup").into_response());
     }
     let next = safe_next(q.next.as_deref());
     if let Some(id) = cookie_value(&headers, session_cookie(&state)) {
@@ -507,7 +501,7 @@ pub async fn signin_form(
             .await?
             .is_some_and(|s| !s.second_factor_pending)
         {
-            return Ok(no_store(Redirect::to(&next).into_response()));
+            return Ok(Redirect::to(&next).into_response());
         }
     }
     let (csrf, cookie) = form_token(&state, &headers);
@@ -540,7 +534,7 @@ pub struct SigninForm {
 }
 
 /// Seconds until `key` may try again, if it has used up its failures.
-async fn retry_after(state: &AppState, key: &str, allowed: i64) -> Result<Option<i64>, AdminError> {
+async fn retry_after(state: &AppState, key: &str, allowed: i64) -> Result<Option<i64>, Error> {
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
     let (failures, oldest) = state
         .store()
@@ -562,7 +556,7 @@ pub async fn signin(
     peer: Peer,
     headers: HeaderMap,
     Form(form): Form<SigninForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_form_token(&state, &headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let email_key = format!("account:{}", form.email.trim().to_lowercase());
@@ -627,7 +621,7 @@ pub async fn signin(
         }
     })
     .await
-    .map_err(|_| AdminError::Internal)?;
+    .map_err(|_| Error::internal())?;
     match (user, verified) {
         (Some(user), true) if user.totp_secret.is_some() => {
             // Right password; the session waits for the second step and grants nothing.
@@ -683,7 +677,7 @@ pub(super) async fn signin_error(
     totp_required: bool,
     status: StatusCode,
     message: String,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let mut errors = std::collections::BTreeMap::new();
     if !message.is_empty() {
         errors.insert("form".to_owned(), message);
@@ -706,7 +700,7 @@ pub(super) async fn signin_error(
 pub(super) async fn pending_session(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<(String, Session)>, AdminError> {
+) -> Result<Option<(String, Session)>, Error> {
     let Some(id) = cookie_value(headers, session_cookie(state)) else {
         return Ok(None);
     };
@@ -719,10 +713,7 @@ pub(super) async fn pending_session(
 }
 
 /// Seconds until an account may try again (per-account limit).
-pub(super) async fn retry_after_public(
-    state: &AppState,
-    key: &str,
-) -> Result<Option<i64>, AdminError> {
+pub(super) async fn retry_after_public(state: &AppState, key: &str) -> Result<Option<i64>, Error> {
     retry_after(state, key, ACCOUNT_FAILURES).await
 }
 
@@ -738,12 +729,12 @@ pub async fn signout(
     signed_in: AdminSession,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     if let Some(id) = cookie_value(&headers, session_cookie(&state)) {
         state.store().delete_session(id).await?;
     }
-    let mut response = no_store(Redirect::to("/admin/signin").into_response());
+    let mut response = Redirect::to("/admin/signin").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(&state, session_cookie(&state), "", 0, "Lax"),

@@ -5,9 +5,9 @@
 //! rules as the JSON API, so the two can never disagree about who may do what.
 
 use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
-use super::{no_store, AdminError};
 use crate::views::post_path;
 use crate::AppState;
+use crate::Error;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -24,16 +24,16 @@ use std::collections::BTreeMap;
 pub struct AdminKind(pub PostKind);
 
 impl<S: Send + Sync> FromRequestParts<S> for AdminKind {
-    type Rejection = AdminError;
+    type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AdminError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         let path = parts.uri.path();
         if path.starts_with("/admin/pages") {
             Ok(AdminKind(PostKind::Page))
         } else if path.starts_with("/admin/posts") {
             Ok(AdminKind(PostKind::Post))
         } else {
-            Err(AdminError::NotFound)
+            Err(Error::not_found("page"))
         }
     }
 }
@@ -127,12 +127,10 @@ pub async fn list(
     signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let status = match q.status.as_str() {
         "" => None,
-        raw => Some(
-            PostStatus::parse(raw).map_err(|e| AdminError::BadRequest(format!("status {e}")))?,
-        ),
+        raw => Some(PostStatus::parse(raw).map_err(|e| Error::bad_request(format!("status {e}")))?),
     };
     let own_only = matches!(signed_in.actor.role, Role::Author | Role::Contributor);
     let author = if own_only {
@@ -330,7 +328,7 @@ async fn render_editor(
     kind: PostKind,
     existing: Option<&Post>,
     shown: Shown,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let Shown {
         post: shown,
         status,
@@ -370,7 +368,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     signed_in: AdminSession,
     AdminKind(kind): AdminKind,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let shown = EditorPost {
         status: "draft",
         ..Default::default()
@@ -389,14 +387,14 @@ async fn load_for(
     kind: PostKind,
     id: i64,
     action: PostAction,
-) -> Result<Post, AdminError> {
+) -> Result<Post, Error> {
     let post = match state.store().post_by_id(id).await {
         Ok(post) if post.summary.kind == kind => post,
-        Ok(_) | Err(StoreError::NotFound) => return Err(AdminError::NotFound),
+        Ok(_) | Err(StoreError::NotFound) => return Err(Error::not_found("page")),
         Err(e) => return Err(e.into()),
     };
     if !actor.may(action, post.summary.author.id, post.summary.status) {
-        return Err(AdminError::Forbidden(format!(
+        return Err(Error::forbidden(format!(
             "Your role ({}) may not do that to this {}.",
             actor.role.as_str(),
             kind.as_str()
@@ -411,7 +409,7 @@ pub async fn edit_form(
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let zone = state.store().settings().await?.zone();
     let shown = editor_post(&state, &post, zone);
@@ -469,14 +467,14 @@ enum Intent {
 }
 
 impl Intent {
-    fn parse(raw: &str) -> Result<Intent, AdminError> {
+    fn parse(raw: &str) -> Result<Intent, Error> {
         match raw {
             "" | "save" => Ok(Intent::Save),
             "preview" => Ok(Intent::Preview),
             "publish" => Ok(Intent::Publish),
             "schedule" => Ok(Intent::Schedule),
             "unpublish" => Ok(Intent::Unpublish),
-            other => Err(AdminError::BadRequest(format!("unknown action {other:?}"))),
+            other => Err(Error::bad_request(format!("unknown action {other:?}"))),
         }
     }
 
@@ -579,17 +577,15 @@ fn shown_from_form(form: &EditorForm, base: EditorPost) -> EditorPost {
 }
 
 /// Turns an API validation or permission failure into editor errors or a page.
-fn editor_errors(
-    err: crate::ApiError,
-) -> Result<(StatusCode, BTreeMap<String, String>), AdminError> {
+fn editor_errors(err: crate::Error) -> Result<(StatusCode, BTreeMap<String, String>), Error> {
     if err.status == StatusCode::FORBIDDEN {
-        return Err(AdminError::Forbidden(err.message));
+        return Err(Error::forbidden(err.message));
     }
     if err.status.is_server_error() {
         return Err(if err.status == StatusCode::SERVICE_UNAVAILABLE {
-            AdminError::Unavailable
+            Error::unavailable()
         } else {
-            AdminError::Internal
+            Error::internal()
         });
     }
     let mut fields = err.fields;
@@ -614,7 +610,7 @@ async fn submit(
     kind: PostKind,
     existing: Option<Post>,
     form: EditorForm,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let intent = Intent::parse(&form.intent)?;
     let zone = state.store().settings().await?.zone();
@@ -650,7 +646,7 @@ async fn submit(
             Some(p) => state.store().update_post(p.summary.id, input).await,
             None => state.store().create_post(input).await,
         }
-        .map_err(crate::ApiError::from),
+        .map_err(crate::Error::from),
         Err(e) => Err(e.into()),
     };
     match result {
@@ -660,7 +656,7 @@ async fn submit(
                 edit_url(kind, post.summary.id),
                 intent.flash_key()
             );
-            Ok(no_store(Redirect::to(&target).into_response()))
+            Ok(Redirect::to(&target).into_response())
         }
         Err(err) => {
             let (status, errors) = editor_errors(err)?;
@@ -686,7 +682,7 @@ pub async fn create(
     signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Form(form): Form<EditorForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     submit(&state, &signed_in, kind, None, form).await
 }
 
@@ -696,7 +692,7 @@ pub async fn save(
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
     Form(form): Form<EditorForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let existing = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     submit(&state, &signed_in, kind, Some(existing), form).await
 }
@@ -707,17 +703,15 @@ pub async fn delete(
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     load_for(&state, &signed_in.actor, kind, id, PostAction::Delete).await?;
     state.store().delete_post(id).await?;
-    Ok(no_store(
-        Redirect::to(&format!("/admin/{}?m=deleted", plural(kind))).into_response(),
-    ))
+    Ok(Redirect::to(&format!("/admin/{}?m=deleted", plural(kind))).into_response())
 }
 
 /// JSON endpoints from the editor's script carry the CSRF token in a header.
-fn check_header_csrf(signed_in: &AdminSession, headers: &HeaderMap) -> Result<(), AdminError> {
+fn check_header_csrf(signed_in: &AdminSession, headers: &HeaderMap) -> Result<(), Error> {
     let token = headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
@@ -741,10 +735,10 @@ pub async fn preview(
     signed_in: AdminSession,
     headers: HeaderMap,
     Json(body): Json<PreviewRequest>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_header_csrf(&signed_in, &headers)?;
     if body.markdown.chars().count() > MAX_MARKDOWN_CHARS {
-        return Err(AdminError::BadRequest(format!(
+        return Err(Error::bad_request(format!(
             "the text is longer than {MAX_MARKDOWN_CHARS} characters"
         )));
     }
@@ -753,8 +747,8 @@ pub async fn preview(
         folio_core::render_markdown(&markdown).html.into_string()
     })
     .await
-    .map_err(|_| AdminError::Internal)?;
-    Ok(no_store(Json(PreviewResponse { html }).into_response()))
+    .map_err(|_| Error::internal())?;
+    Ok(Json(PreviewResponse { html }).into_response())
 }
 
 #[derive(Deserialize)]
@@ -772,12 +766,15 @@ pub async fn autosave(
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(body): Json<AutosaveRequest>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_header_csrf(&signed_in, &headers)?;
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::Edit).await?;
     if post.summary.status != PostStatus::Draft {
-        let body = serde_json::json!({"error": {"code": "not_a_draft", "message": "only drafts are autosaved; use Update to change a published post"}});
-        return Ok(no_store((StatusCode::CONFLICT, Json(body)).into_response()));
+        return Err(Error::new(
+            StatusCode::CONFLICT,
+            "not_a_draft",
+            "only drafts are autosaved; use Update to change a published post",
+        ));
     }
     let write = PostWrite {
         title: body.title,
@@ -787,14 +784,14 @@ pub async fn autosave(
     let now = folio_store::now();
     let mut input = match post_input(kind, write, Some(&post), &signed_in.actor, now) {
         Ok(input) => input,
-        Err(err) => return Ok(no_store(crate::ApiError::from(err).into_response())),
+        Err(err) => return Err(err.into()),
     };
     input.revision_note = folio_store::AUTOSAVE_NOTE.to_owned();
     let saved = state.store().update_post(id, input).await?;
-    Ok(no_store(
+    Ok(
         Json(serde_json::json!({"saved_at": saved.summary.updated_at.to_rfc3339()}))
             .into_response(),
-    ))
+    )
 }
 
 #[derive(Serialize)]
@@ -806,7 +803,7 @@ struct TagSuggestion {
 pub async fn tags_json(
     State(state): State<AppState>,
     _signed_in: AdminSession,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let tags: Vec<TagSuggestion> = state
         .store()
         .list_tags()
@@ -817,7 +814,7 @@ pub async fn tags_json(
             slug: t.slug,
         })
         .collect();
-    Ok(no_store(Json(tags).into_response()))
+    Ok(Json(tags).into_response())
 }
 
 #[derive(Serialize)]
@@ -847,7 +844,7 @@ pub async fn revisions(
     signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let base = edit_url(kind, id);
     let revisions = state.store().revisions(id).await?;
@@ -908,7 +905,7 @@ pub async fn revision(
     signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Path((id, number)): Path<(i64, i64)>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
     let rev = state.store().revision(id, number).await?;
     let zone = state.store().settings().await?.zone();
@@ -951,19 +948,17 @@ pub async fn restore(
     AdminKind(kind): AdminKind,
     Path((id, number)): Path<(i64, i64)>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let post = load_for(&state, &signed_in.actor, kind, id, PostAction::Edit).await?;
     restore_revision(&state, &signed_in.actor, &post, number)
         .await
         .map_err(|e| match e.status {
-            StatusCode::FORBIDDEN => AdminError::Forbidden(e.message),
-            StatusCode::NOT_FOUND => AdminError::NotFound,
-            _ => AdminError::BadRequest(e.message),
+            StatusCode::FORBIDDEN => Error::forbidden(e.message),
+            StatusCode::NOT_FOUND => Error::not_found("page"),
+            _ => Error::bad_request(e.message),
         })?;
-    Ok(no_store(
-        Redirect::to(&format!("{}?m=restored", edit_url(kind, id))).into_response(),
-    ))
+    Ok(Redirect::to(&format!("{}?m=restored", edit_url(kind, id))).into_response())
 }
 
 /// Shared by the admin page and the API: restores revision `number` of `post`.
@@ -972,13 +967,13 @@ pub async fn restore_revision(
     actor: &Actor,
     post: &Post,
     number: i64,
-) -> Result<Post, crate::ApiError> {
+) -> Result<Post, crate::Error> {
     let rev = state
         .store()
         .revision(post.summary.id, number)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => crate::ApiError::not_found("revision"),
+            StoreError::NotFound => crate::Error::not_found("revision"),
             e => e.into(),
         })?;
     let write = PostWrite {

@@ -3,10 +3,10 @@
 //! [`crate::media::Media::upload`], the same path as the API's.
 
 use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
-use super::AdminError;
 use crate::api::media::{markdown_for, media_out};
 use crate::media::UploadForm;
 use crate::AppState;
+use crate::Error;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -85,7 +85,7 @@ async fn library(
     before: Option<i64>,
     flash: Option<Flash>,
     error: Option<(StatusCode, String)>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let entries = state.store().list_media(before, PAGE_SIZE).await?;
     let next_url = (entries.len() == PAGE_SIZE as usize)
         .then(|| {
@@ -112,7 +112,7 @@ pub async fn list(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Query(q): Query<LibraryQuery>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let flash = match q.m.as_deref() {
         Some("uploaded") => Some(Flash {
             kind: "ok",
@@ -146,8 +146,8 @@ async fn refuse(
     signed_in: &AdminSession,
     json: bool,
     err: impl Into<folio_app::Error>,
-) -> Result<Response, AdminError> {
-    let err = crate::ApiError::from(err.into());
+) -> Result<Response, Error> {
+    let err = crate::Error::from(err.into());
     if json {
         return Ok(err.into_response());
     }
@@ -161,7 +161,7 @@ pub async fn upload(
     signed_in: AdminSession,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let json = wants_json(&headers);
     let form = match UploadForm::read(multipart, state.media().max_bytes()).await {
         Ok(form) => form,
@@ -193,9 +193,7 @@ pub async fn upload(
             } else {
                 StatusCode::OK
             };
-            Ok(super::no_store(
-                (status, Json(media_out(&media))).into_response(),
-            ))
+            Ok((status, Json(media_out(&media))).into_response())
         }
         Ok((_, created)) => Ok(Redirect::to(if created {
             "/admin/media?m=uploaded"
@@ -212,13 +210,11 @@ pub async fn delete(
     signed_in: AdminSession,
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let media = state.store().media_by_id(id).await?;
     if !signed_in.actor.may_delete_media(media.uploaded_by) {
-        return Err(AdminError::Forbidden(
-            "You may delete only images you uploaded.".into(),
-        ));
+        return Err(Error::forbidden("You may delete only images you uploaded."));
     }
     match state.media().remove(state.store(), &media).await {
         Ok(_) => Ok(Redirect::to("/admin/media?m=deleted").into_response()),

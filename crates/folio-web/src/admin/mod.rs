@@ -15,11 +15,11 @@ mod templates;
 
 pub use auth::{AdminSession, SESSION_LIFETIME_HOURS};
 pub use editor::restore_revision;
-pub use templates::AdminTemplates;
+pub use templates::{error_page, AdminTemplates};
 
 use crate::AppState;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -103,80 +103,13 @@ pub fn router() -> Router<AppState> {
             "/admin/invite/{token}",
             get(people::accept_form).post(people::accept),
         )
+        // Admin pages are private and change with every action: never stored by a cache.
+        .layer(axum::middleware::map_response(|response: Response| async {
+            no_store(response)
+        }))
 }
 
-/// A failure in the admin area: a page for a person, never internals.
-#[derive(Debug)]
-pub enum AdminError {
-    /// Not signed in: go to the sign-in page, then come back to `next`.
-    SignIn {
-        next: String,
-    },
-    /// The form's CSRF token is missing or wrong.
-    Csrf,
-    Forbidden(String),
-    NotFound,
-    /// A link that worked once and no longer does (used or expired invitation).
-    Gone(String),
-    BadRequest(String),
-    Unavailable,
-    Internal,
-}
-
-impl From<folio_store::StoreError> for AdminError {
-    fn from(err: folio_store::StoreError) -> Self {
-        match err {
-            folio_store::StoreError::NotFound => AdminError::NotFound,
-            e if e.is_unavailable() => {
-                tracing::error!(error = ?e, "database unavailable");
-                AdminError::Unavailable
-            }
-            e => {
-                tracing::error!(error = ?e, "store failure in the admin area");
-                AdminError::Internal
-            }
-        }
-    }
-}
-
-impl From<crate::ThemeError> for AdminError {
-    fn from(err: crate::ThemeError) -> Self {
-        tracing::error!(error = %err, "admin template failed");
-        AdminError::Internal
-    }
-}
-
-impl IntoResponse for AdminError {
-    fn into_response(self) -> Response {
-        let (status, heading, message) = match self {
-            AdminError::SignIn { next } => {
-                let target = format!("/admin/signin?next={}", urlencode(&next));
-                return no_store(Redirect::to(&target).into_response());
-            }
-            AdminError::Csrf => (
-                StatusCode::FORBIDDEN,
-                "This form has expired",
-                "The form was older than your session, or came from another site. Go back, reload the page and try again.".to_owned(),
-            ),
-            AdminError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why),
-            AdminError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing here. It may have been deleted.".to_owned()),
-            AdminError::Gone(why) => (StatusCode::GONE, "This link no longer works", why),
-            AdminError::BadRequest(why) => (StatusCode::BAD_REQUEST, "That request was not understood", why),
-            AdminError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Back in a moment", "The database cannot be reached. Nothing was saved; try again in a few seconds.".to_owned()),
-            AdminError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "An error on our side stopped this. It has been logged.".to_owned()),
-        };
-        let mut response = templates::error_page(status, heading, &message);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("5"),
-            );
-        }
-        no_store(response)
-    }
-}
-
-/// Admin pages are private and change with every action: never stored by any cache.
+/// Marks a response as never to be stored by any cache.
 pub fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -1,8 +1,8 @@
 //! Site settings and API tokens in the admin area.
 
 use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
-use super::{no_store, AdminError};
 use crate::AppState;
+use crate::Error;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -54,12 +54,12 @@ struct SettingsPage {
     zones: Vec<&'static str>,
 }
 
-fn require_site_manager(signed_in: &AdminSession) -> Result<(), AdminError> {
+fn require_site_manager(signed_in: &AdminSession) -> Result<(), Error> {
     if signed_in.actor.may_manage_site() {
         Ok(())
     } else {
-        Err(AdminError::Forbidden(
-            "Only owners and admins may change the site's settings.".into(),
+        Err(Error::forbidden(
+            "Only owners and admins may change the site's settings.",
         ))
     }
 }
@@ -73,7 +73,7 @@ pub async fn settings_form(
     State(state): State<AppState>,
     signed_in: AdminSession,
     axum::extract::Query(q): axum::extract::Query<SavedQuery>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     require_site_manager(&signed_in)?;
     let settings = state.store().settings().await?;
     let flash = (q.m.as_deref() == Some("saved")).then(|| Flash {
@@ -115,7 +115,7 @@ pub async fn save_settings(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<SettingsForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     require_site_manager(&signed_in)?;
     let mut errors = BTreeMap::new();
@@ -164,7 +164,7 @@ pub async fn save_settings(
         Ok(patch) if errors.is_empty() => Some(patch),
         Ok(_) => None,
         Err(err) => {
-            for (field, why) in crate::ApiError::from(err).fields {
+            for (field, why) in crate::Error::from(err).fields {
                 let field = if field.starts_with("navigation") {
                     "navigation".to_owned()
                 } else {
@@ -196,9 +196,7 @@ pub async fn save_settings(
         return page(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", &context);
     };
     state.store().update_settings(patch).await?;
-    Ok(no_store(
-        Redirect::to("/admin/settings?m=saved").into_response(),
-    ))
+    Ok(Redirect::to("/admin/settings?m=saved").into_response())
 }
 
 #[derive(Serialize)]
@@ -225,7 +223,7 @@ async fn render_tokens(
     new_token: Option<String>,
     errors: BTreeMap<String, String>,
     status: StatusCode,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let tokens = state.store().tokens_of(signed_in.actor.user_id).await?;
     let zone = state.store().settings().await?.zone();
     let fmt = |t| super::editor::display(t, zone);
@@ -255,7 +253,7 @@ async fn render_tokens(
 pub async fn tokens(
     State(state): State<AppState>,
     signed_in: AdminSession,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     render_tokens(&state, &signed_in, None, BTreeMap::new(), StatusCode::OK).await
 }
 
@@ -272,7 +270,7 @@ pub async fn create_token(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<TokenForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let label = form.label.trim();
     if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
@@ -309,11 +307,11 @@ pub async fn revoke_token(
     signed_in: AdminSession,
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     state
         .store()
         .revoke_token(signed_in.actor.user_id, id)
         .await?;
-    Ok(no_store(Redirect::to("/admin/tokens").into_response()))
+    Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -6,8 +6,8 @@ use super::auth::{
     check_form_token, check_password, form_token, hash_password, page, start_session, with_cookie,
     AdminSession, AdminView, CsrfForm, Flash,
 };
-use super::{no_store, AdminError};
 use crate::AppState;
+use crate::Error;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -35,13 +35,11 @@ fn may_manage(actor: &Actor, target: &User) -> bool {
     target.id != actor.user_id && assignable_roles(actor).contains(&target.role)
 }
 
-fn require_manager(signed_in: &AdminSession) -> Result<(), AdminError> {
+fn require_manager(signed_in: &AdminSession) -> Result<(), Error> {
     if signed_in.actor.may_manage_site() {
         Ok(())
     } else {
-        Err(AdminError::Forbidden(
-            "Only owners and admins manage people.".into(),
-        ))
+        Err(Error::forbidden("Only owners and admins manage people."))
     }
 }
 
@@ -93,7 +91,7 @@ async fn render_people(
     values: BTreeMap<&'static str, String>,
     new_link: Option<NewLink>,
     flash: Option<Flash>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let actor = signed_in.actor;
     let people = state
         .store()
@@ -156,7 +154,7 @@ pub async fn people(
     State(state): State<AppState>,
     signed_in: AdminSession,
     axum::extract::Query(q): axum::extract::Query<PeopleQuery>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     require_manager(&signed_in)?;
     let flash = match q.m.as_deref() {
         Some("role") => Some(Flash {
@@ -199,7 +197,7 @@ pub async fn invite(
     State(state): State<AppState>,
     signed_in: AdminSession,
     Form(form): Form<InviteForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     require_manager(&signed_in)?;
     let mut errors = BTreeMap::new();
@@ -289,12 +287,12 @@ pub async fn invite(
     }
 }
 
-async fn target(state: &AppState, signed_in: &AdminSession, id: i64) -> Result<User, AdminError> {
+async fn target(state: &AppState, signed_in: &AdminSession, id: i64) -> Result<User, Error> {
     require_manager(signed_in)?;
     let user = state.store().user_by_id(id).await?;
     if !may_manage(&signed_in.actor, &user) {
-        return Err(AdminError::Forbidden(
-            "You may not change this person's account.".into(),
+        return Err(Error::forbidden(
+            "You may not change this person's account.",
         ));
     }
     Ok(user)
@@ -313,20 +311,18 @@ pub async fn set_role(
     signed_in: AdminSession,
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
-    let role = Role::parse(&form.role).map_err(|e| AdminError::BadRequest(format!("role {e}")))?;
+    let role = Role::parse(&form.role).map_err(|e| Error::bad_request(format!("role {e}")))?;
     if !assignable_roles(&signed_in.actor).contains(&role) {
-        return Err(AdminError::Forbidden(format!(
+        return Err(Error::forbidden(format!(
             "Your role may not make anyone {}.",
             role.as_str()
         )));
     }
     state.store().set_role(user.id, role).await?;
-    Ok(no_store(
-        Redirect::to("/admin/users?m=role").into_response(),
-    ))
+    Ok(Redirect::to("/admin/users?m=role").into_response())
 }
 
 pub async fn deactivate(
@@ -334,13 +330,11 @@ pub async fn deactivate(
     signed_in: AdminSession,
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, false).await?;
-    Ok(no_store(
-        Redirect::to("/admin/users?m=deactivated").into_response(),
-    ))
+    Ok(Redirect::to("/admin/users?m=deactivated").into_response())
 }
 
 /// A one-time link for someone the signed-in manager manages to choose a new password
@@ -351,12 +345,12 @@ pub async fn reset_link(
     signed_in: AdminSession,
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     if user.deactivated {
-        return Err(AdminError::BadRequest(
-            "Reactivate this account before making a password link for it.".into(),
+        return Err(Error::bad_request(
+            "Reactivate this account before making a password link for it.",
         ));
     }
     let token = state
@@ -398,13 +392,11 @@ pub async fn reactivate(
     signed_in: AdminSession,
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, true).await?;
-    Ok(no_store(
-        Redirect::to("/admin/users?m=reactivated").into_response(),
-    ))
+    Ok(Redirect::to("/admin/users?m=reactivated").into_response())
 }
 
 #[derive(Serialize)]
@@ -424,10 +416,10 @@ pub async fn accept_form(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let invite = match state.store().invite(&token).await {
         Ok(invite) => invite,
-        Err(StoreError::NotFound) => return Err(AdminError::Gone(INVITE_GONE.into())),
+        Err(StoreError::NotFound) => return Err(Error::gone(INVITE_GONE)),
         Err(e) => return Err(e.into()),
     };
     let (csrf, cookie) = form_token(&state, &headers);
@@ -462,11 +454,11 @@ pub async fn accept(
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(form): Form<AcceptForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_form_token(&state, &headers, &form.csrf)?;
     let invite = match state.store().invite(&token).await {
         Ok(invite) => invite,
-        Err(StoreError::NotFound) => return Err(AdminError::Gone(INVITE_GONE.into())),
+        Err(StoreError::NotFound) => return Err(Error::gone(INVITE_GONE)),
         Err(e) => return Err(e.into()),
     };
     let mut errors = BTreeMap::new();
@@ -494,7 +486,7 @@ pub async fn accept(
         };
         return page(StatusCode::UNPROCESSABLE_ENTITY, "invite.html", &context);
     };
-    let email = Email::parse(&invite.email).map_err(|_| AdminError::Internal)?;
+    let email = Email::parse(&invite.email).map_err(|_| Error::internal())?;
     let hash = hash_password(form.password).await?;
     let user = match state
         .store()
@@ -511,10 +503,10 @@ pub async fn accept(
         .await
     {
         Ok(user) => user,
-        Err(StoreError::NotFound) => return Err(AdminError::Gone(INVITE_GONE.into())),
+        Err(StoreError::NotFound) => return Err(Error::gone(INVITE_GONE)),
         Err(StoreError::Conflict { .. }) => {
-            return Err(AdminError::Gone(
-                "An account with this email already exists: sign in instead.".into(),
+            return Err(Error::gone(
+                "An account with this email already exists: sign in instead.",
             ))
         }
         Err(e) => return Err(e.into()),
@@ -539,10 +531,10 @@ struct ResetPage {
 const RESET_GONE: &str = "This password link has expired or was already used. Ask an owner or admin of the site for a new one.";
 
 /// The user behind a live reset link, or the page that says the link is gone.
-async fn reset_user(state: &AppState, token: &str) -> Result<User, AdminError> {
+async fn reset_user(state: &AppState, token: &str) -> Result<User, Error> {
     match state.store().password_reset_user(token).await {
         Ok(user) => Ok(user),
-        Err(StoreError::NotFound) => Err(AdminError::Gone(RESET_GONE.into())),
+        Err(StoreError::NotFound) => Err(Error::gone(RESET_GONE)),
         Err(e) => Err(e.into()),
     }
 }
@@ -551,7 +543,7 @@ pub async fn reset_form(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     let user = reset_user(&state, &token).await?;
     let (csrf, cookie) = form_token(&state, &headers);
     let context = ResetPage {
@@ -584,7 +576,7 @@ pub async fn reset(
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, Error> {
     check_form_token(&state, &headers, &form.csrf)?;
     let user = reset_user(&state, &token).await?;
     let mut errors = BTreeMap::new();
@@ -609,7 +601,7 @@ pub async fn reset(
     let hash = hash_password(form.password).await?;
     let user = match state.store().reset_password(&token, &hash).await {
         Ok(user) => user,
-        Err(StoreError::NotFound) => return Err(AdminError::Gone(RESET_GONE.into())),
+        Err(StoreError::NotFound) => return Err(Error::gone(RESET_GONE)),
         Err(e) => return Err(e.into()),
     };
     // Whoever was locked out by wrong guesses may sign in with the new password at once.
@@ -618,7 +610,5 @@ pub async fn reset(
         .clear_login_failures(&format!("account:{}", user.email))
         .await?;
     tracing::info!(user_id = user.id, "password changed through a reset link");
-    Ok(no_store(
-        Redirect::to("/admin/signin?m=password").into_response(),
-    ))
+    Ok(Redirect::to("/admin/signin?m=password").into_response())
 }

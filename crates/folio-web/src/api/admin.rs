@@ -7,7 +7,7 @@ use super::output::{
     UserOut,
 };
 use crate::error::ErrorBody;
-use crate::{ApiError, AppState};
+use crate::{AppState, Error};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -35,11 +35,11 @@ async fn list(
     actor: &Actor,
     kind: PostKind,
     q: AdminListQuery,
-) -> Result<Json<PostList>, ApiError> {
+) -> Result<Json<PostList>, Error> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(PostStatus::parse(raw).map_err(|why| {
-            ApiError::field(StatusCode::BAD_REQUEST, "bad_request", "status", &why.0)
+            Error::field(StatusCode::BAD_REQUEST, "bad_request", "status", &why.0)
         })?),
     };
     // Authors and contributors see only their own work.
@@ -63,10 +63,10 @@ async fn list(
     }))
 }
 
-async fn load(state: &AppState, kind: PostKind, id: i64) -> Result<Post, ApiError> {
+async fn load(state: &AppState, kind: PostKind, id: i64) -> Result<Post, Error> {
     match state.store().post_by_id(id).await {
         Ok(post) if post.summary.kind == kind => Ok(post),
-        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::not_found(kind.as_str())),
+        Ok(_) | Err(StoreError::NotFound) => Err(Error::not_found(kind.as_str())),
         Err(e) => Err(e.into()),
     }
 }
@@ -77,10 +77,10 @@ async fn load_for(
     kind: PostKind,
     id: i64,
     action: PostAction,
-) -> Result<Post, ApiError> {
+) -> Result<Post, Error> {
     let post = load(state, kind, id).await?;
     if !actor.may(action, post.summary.author.id, post.summary.status) {
-        return Err(ApiError::forbidden(format!(
+        return Err(Error::forbidden(format!(
             "your role may not {} this {}",
             match action {
                 PostAction::View => "view",
@@ -99,7 +99,7 @@ async fn create(
     actor: &Actor,
     kind: PostKind,
     write: PostWrite,
-) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+) -> Result<(StatusCode, Json<PostOut>), Error> {
     let input = post_input(kind, write, None, actor, folio_store::now())?;
     let post = state.store().create_post(input).await?;
     Ok((
@@ -114,7 +114,7 @@ async fn update(
     kind: PostKind,
     id: i64,
     write: PostWrite,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     let existing = load_for(state, actor, kind, id, PostAction::Edit).await?;
     let input = post_input(kind, write, Some(&existing), actor, folio_store::now())?;
     let post = state.store().update_post(id, input).await?;
@@ -126,7 +126,7 @@ async fn delete(
     actor: &Actor,
     kind: PostKind,
     id: i64,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     load_for(state, actor, kind, id, PostAction::Delete).await?;
     state.store().delete_post(id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -139,7 +139,7 @@ pub async fn list_posts(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Query(q): Query<AdminListQuery>,
-) -> Result<Json<PostList>, ApiError> {
+) -> Result<Json<PostList>, Error> {
     list(&state, &actor, PostKind::Post, q).await
 }
 
@@ -151,7 +151,7 @@ pub async fn create_post(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(write): ApiJson<PostWrite>,
-) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+) -> Result<(StatusCode, Json<PostOut>), Error> {
     create(&state, &actor, PostKind::Post, write).await
 }
 
@@ -162,7 +162,7 @@ pub async fn get_post(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     let post = load_for(&state, &actor, PostKind::Post, id, PostAction::View).await?;
     Ok(Json(post_out(&state, &post, Audience::Admin)))
 }
@@ -176,7 +176,7 @@ pub async fn update_post(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
     ApiJson(write): ApiJson<PostWrite>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     update(&state, &actor, PostKind::Post, id, write).await
 }
 
@@ -187,7 +187,7 @@ pub async fn delete_post(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     delete(&state, &actor, PostKind::Post, id).await
 }
 
@@ -198,7 +198,7 @@ pub async fn list_pages(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Query(q): Query<AdminListQuery>,
-) -> Result<Json<PostList>, ApiError> {
+) -> Result<Json<PostList>, Error> {
     list(&state, &actor, PostKind::Page, q).await
 }
 
@@ -210,7 +210,7 @@ pub async fn create_page(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(write): ApiJson<PostWrite>,
-) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+) -> Result<(StatusCode, Json<PostOut>), Error> {
     create(&state, &actor, PostKind::Page, write).await
 }
 
@@ -221,7 +221,7 @@ pub async fn get_page(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     let post = load_for(&state, &actor, PostKind::Page, id, PostAction::View).await?;
     Ok(Json(post_out(&state, &post, Audience::Admin)))
 }
@@ -235,7 +235,7 @@ pub async fn update_page(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
     ApiJson(write): ApiJson<PostWrite>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     update(&state, &actor, PostKind::Page, id, write).await
 }
 
@@ -246,7 +246,7 @@ pub async fn delete_page(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     delete(&state, &actor, PostKind::Page, id).await
 }
 
@@ -256,7 +256,7 @@ pub async fn delete_page(
 pub async fn get_settings(
     State(state): State<AppState>,
     ApiActor(_actor): ApiActor,
-) -> Result<Json<SettingsOut>, ApiError> {
+) -> Result<Json<SettingsOut>, Error> {
     Ok(Json(settings_out(&state.store().settings().await?)))
 }
 
@@ -267,9 +267,9 @@ pub async fn update_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(write): ApiJson<SettingsWrite>,
-) -> Result<Json<SettingsOut>, ApiError> {
+) -> Result<Json<SettingsOut>, Error> {
     if !actor.may_manage_site() {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "only owners and admins may change settings",
         ));
     }
@@ -285,7 +285,7 @@ pub async fn update_settings(
 pub async fn me(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<UserOut>, ApiError> {
+) -> Result<Json<UserOut>, Error> {
     Ok(Json(user_out(
         &state,
         &state.store().user_by_id(actor.user_id).await?,
@@ -314,7 +314,7 @@ async fn list_revisions(
     actor: &Actor,
     kind: PostKind,
     id: i64,
-) -> Result<Json<RevisionList>, ApiError> {
+) -> Result<Json<RevisionList>, Error> {
     load_for(state, actor, kind, id, PostAction::View).await?;
     let revisions = state.store().revisions(id).await?;
     Ok(Json(RevisionList {
@@ -338,7 +338,7 @@ async fn restore(
     kind: PostKind,
     id: i64,
     number: i64,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     let post = load_for(state, actor, kind, id, PostAction::Edit).await?;
     let restored = crate::admin::restore_revision(state, actor, &post, number).await?;
     Ok(Json(post_out(state, &restored, Audience::Admin)))
@@ -351,7 +351,7 @@ pub async fn post_revisions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<Json<RevisionList>, ApiError> {
+) -> Result<Json<RevisionList>, Error> {
     list_revisions(&state, &actor, PostKind::Post, id).await
 }
 
@@ -363,7 +363,7 @@ pub async fn restore_post_revision(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((id, number)): Path<(i64, i64)>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     restore(&state, &actor, PostKind::Post, id, number).await
 }
 
@@ -374,7 +374,7 @@ pub async fn page_revisions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<Json<RevisionList>, ApiError> {
+) -> Result<Json<RevisionList>, Error> {
     list_revisions(&state, &actor, PostKind::Page, id).await
 }
 
@@ -386,6 +386,6 @@ pub async fn restore_page_revision(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((id, number)): Path<(i64, i64)>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     restore(&state, &actor, PostKind::Page, id, number).await
 }

@@ -1,7 +1,7 @@
 //! Extractors of the API: the token's user, and a JSON body whose rejections are API
 //! errors naming the offending field.
 
-use crate::{ApiError, AppState};
+use crate::{AppState, Error};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -14,26 +14,26 @@ use serde::de::DeserializeOwned;
 pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<AppState> for ApiActor {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(ApiError::unauthorized)?;
+            .ok_or_else(Error::unauthorized)?;
         let (scheme, token) = value
             .trim()
             .split_once(' ')
-            .ok_or_else(ApiError::unauthorized)?;
+            .ok_or_else(Error::unauthorized)?;
         if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-            return Err(ApiError::unauthorized());
+            return Err(Error::unauthorized());
         }
         let owner = state
             .store()
             .authenticate_token(token.trim())
             .await?
-            .ok_or_else(ApiError::unauthorized)?;
+            .ok_or_else(Error::unauthorized)?;
         Ok(ApiActor(Actor {
             user_id: owner.user_id,
             role: owner.role,
@@ -41,14 +41,14 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
-/// `axum::Json`, with its rejections turned into [`ApiError`]s: 415 without a JSON
+/// `axum::Json`, with its rejections turned into [`Error`]s: 415 without a JSON
 /// content type, 400 for malformed JSON, 422 naming the field for a wrong shape.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_error(rejection)),
@@ -56,14 +56,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn json_error(rejection: JsonRejection) -> ApiError {
+fn json_error(rejection: JsonRejection) -> Error {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+        JsonRejection::MissingJsonContentType(_) => Error::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send the body as JSON with Content-Type: application/json",
         ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
+        JsonRejection::JsonSyntaxError(e) => Error::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             format!(
@@ -74,19 +74,19 @@ fn json_error(rejection: JsonRejection) -> ApiError {
         JsonRejection::JsonDataError(e) => {
             let text = serde_reason(&e.body_text());
             let (field, reason) = field_of(&text);
-            ApiError::field(
+            Error::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_failed",
                 &field,
                 &reason,
             )
         }
-        JsonRejection::BytesRejection(_) => ApiError::new(
+        JsonRejection::BytesRejection(_) => Error::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             "the body is too large or could not be read",
         ),
-        _ => ApiError::new(
+        _ => Error::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "the body could not be read",

@@ -5,7 +5,7 @@
 use super::extract::ApiActor;
 use crate::error::ErrorBody;
 use crate::media::UploadForm;
-use crate::{ApiError, AppState};
+use crate::{AppState, Error};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -133,7 +133,7 @@ pub async fn upload(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     multipart: Multipart,
-) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
+) -> Result<(StatusCode, Json<MediaOut>), Error> {
     let form = UploadForm::read(multipart, state.media().max_bytes())
         .await
         .map_err(folio_app::Error::from)?;
@@ -163,7 +163,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(_): ApiActor,
     Query(q): Query<MediaQuery>,
-) -> Result<Json<MediaList>, ApiError> {
+) -> Result<Json<MediaList>, Error> {
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
     let media = state.store().list_media(q.before, limit).await?;
     Ok(Json(MediaList {
@@ -178,7 +178,7 @@ pub async fn get(
     State(state): State<AppState>,
     ApiActor(_): ApiActor,
     Path(id): Path<i64>,
-) -> Result<Json<MediaOut>, ApiError> {
+) -> Result<Json<MediaOut>, Error> {
     let media = state.store().media_by_id(id).await.map_err(not_found)?;
     Ok(Json(media_out(&media)))
 }
@@ -190,20 +190,18 @@ pub async fn delete(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     let media = state.store().media_by_id(id).await.map_err(not_found)?;
     if !actor.may_delete_media(media.uploaded_by) {
-        return Err(ApiError::forbidden(
-            "you may delete only images you uploaded",
-        ));
+        return Err(Error::forbidden("you may delete only images you uploaded"));
     }
     state.media().remove(state.store(), &media).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn not_found(err: folio_store::StoreError) -> ApiError {
+fn not_found(err: folio_store::StoreError) -> Error {
     match err {
-        folio_store::StoreError::NotFound => ApiError::not_found("media"),
+        folio_store::StoreError::NotFound => Error::not_found("media"),
         e => e.into(),
     }
 }

@@ -95,6 +95,6 @@ async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], JSON.as_str()).into_response()
 }
 
-async fn api_not_found() -> crate::ApiError {
-    crate::ApiError::not_found("API route")
+async fn api_not_found() -> crate::Error {
+    crate::Error::not_found("API route")
 }

@@ -2,7 +2,7 @@
 
 use super::output::{post_out, summary_out, tag_info_out, Audience, PostList, PostOut, TagList};
 use crate::error::ErrorBody;
-use crate::{ApiError, AppState};
+use crate::{AppState, Error};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -26,11 +26,11 @@ pub struct ListQuery {
 pub async fn list_posts(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<PostList>, ApiError> {
+) -> Result<Json<PostList>, Error> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
-            ApiError::field(
+            Error::field(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "cursor",
@@ -40,7 +40,7 @@ pub async fn list_posts(
     };
     let limit = q.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::field(
+        return Err(Error::field(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "limit",
@@ -53,7 +53,7 @@ pub async fn list_posts(
                 .store()
                 .tag_by_slug(slug)
                 .await
-                .map_err(|_| ApiError::not_found("tag"))?;
+                .map_err(|_| Error::not_found("tag"))?;
             state.store().list_tag(tag.id, cursor, limit).await?
         }
         None => state.store().list_home(cursor, limit).await?,
@@ -74,13 +74,13 @@ pub async fn list_posts(
 pub async fn get_post(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<PostOut>, ApiError> {
+) -> Result<Json<PostOut>, Error> {
     let post = state
         .store()
         .public_post_by_slug(&slug)
         .await
         .map_err(|e| match e {
-            folio_store::StoreError::NotFound => ApiError::not_found("post"),
+            folio_store::StoreError::NotFound => Error::not_found("post"),
             e => e.into(),
         })?;
     Ok(Json(post_out(&state, &post, Audience::Public)))
@@ -88,7 +88,7 @@ pub async fn get_post(
 
 /// Every tag with its count of published posts.
 #[utoipa::path(get, path = "/api/v1/tags", tag = "public", responses((status = 200, body = TagList)))]
-pub async fn list_tags(State(state): State<AppState>) -> Result<Json<TagList>, ApiError> {
+pub async fn list_tags(State(state): State<AppState>) -> Result<Json<TagList>, Error> {
     let tags = state.store().list_tags().await?;
     Ok(Json(TagList {
         tags: tags.iter().map(|t| tag_info_out(&state, t)).collect(),

@@ -383,6 +383,13 @@ async fn every_role_gets_exactly_its_rights_on_every_admin_route() {
                         browser.post(&path, &pairs).await
                     }
                 };
+                if reply.header("cache-control") != "no-store" {
+                    failures.push(format!(
+                        "{} {} {path}: answered without Cache-Control: no-store",
+                        role.as_str(),
+                        row.method
+                    ));
+                }
                 let ok = reply.status.is_success() || reply.status.is_redirection();
                 let refused = matches!(reply.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND);
                 let redirected_to_sign_in = reply.header("location").starts_with("/admin/signin");
