@@ -72,7 +72,7 @@ pub fn render_markdown_with(source: &str, images: &ImageSets) -> Rendered {
     }
     let raw_html = comrak::markdown_to_html_with_plugins(source, &options, &plugins);
     let html = sanitize(&responsive_images(
-        &align_by_class(&replace_task_checkboxes(&raw_html)),
+        &align_by_class(&replace_task_checkboxes(&name_heading_anchors(&raw_html))),
         images,
     ));
     Rendered {
@@ -121,6 +121,43 @@ fn responsive_images<'h>(html: &'h str, images: &ImageSets) -> Cow<'h, str> {
     }
     out.push_str(&html[rest..]);
     Cow::Owned(out)
+}
+
+/// Heading anchors come out of comrak as `<a inert href="#id" aria-hidden="true"
+/// class="anchor" id="id"></a>`. The sanitizer keeps neither `inert` nor `aria-hidden`
+/// (user content may not hide itself), which left an empty link in the tab order with no
+/// name for a screen reader. The theme shows it as a "#" to click or focus, so it stays
+/// a link and gets a name from its heading: "Link to this section: Getting started".
+fn name_heading_anchors(html: &str) -> Cow<'_, str> {
+    static ANCHOR: Lazy<regex::Regex> = Lazy::new(|| {
+        regex::Regex::new(
+            r##"(?s)<a inert href="#([^"]*)" aria-hidden="true" class="anchor" id="([^"]*)"></a>(.*?)</h([1-6])>"##,
+        )
+        .expect("valid regex")
+    });
+    static TAG: Lazy<regex::Regex> =
+        Lazy::new(|| regex::Regex::new(r"<[^>]*>").expect("valid regex"));
+    if !html.contains("class=\"anchor\"") {
+        return Cow::Borrowed(html);
+    }
+    ANCHOR.replace_all(html, |found: &regex::Captures| {
+        // The heading's text as comrak wrote it: already escaped for HTML, tags removed.
+        let text = TAG.replace_all(&found[3], "");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let label = if text.is_empty() {
+            "Link to this section".to_owned()
+        } else {
+            format!("Link to this section: {text}")
+        };
+        format!(
+            "<a href=\"#{}\" class=\"anchor\" id=\"{}\" aria-label=\"{}\"></a>{}</h{}>",
+            &found[1],
+            &found[2],
+            label.replace('"', "&quot;"),
+            &found[3],
+            &found[4]
+        )
+    })
 }
 
 /// Task-list items come out of comrak as disabled `<input>` checkboxes; form elements
@@ -348,7 +385,8 @@ static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
     b.tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
         .clean_content_tags(CLEAN_CONTENT_TAGS.iter().copied().collect::<HashSet<_>>())
         .generic_attributes(["title", "lang", "dir", "class"].into_iter().collect())
-        .add_tag_attributes("a", ["href", "id", "hreflang"])
+        // aria-label: the names of heading anchors and footnote back-links.
+        .add_tag_attributes("a", ["href", "id", "hreflang", "aria-label"])
         .add_tag_attributes(
             "img",
             [
@@ -366,6 +404,9 @@ static SANITIZER: Lazy<ammonia::Builder<'static>> = Lazy::new(|| {
         .add_tag_attributes("details", ["open"])
         .add_tag_attributes("section", ["data-footnotes"])
         .add_tag_attributes("sup", ["id"])
+        // A code block scrolls sideways when its lines are long: keyboard users scroll
+        // it once it can take focus (WCAG 2.1.1).
+        .set_tag_attribute_value("pre", "tabindex", "0")
         .url_schemes(["http", "https", "mailto", "data"].into_iter().collect())
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer"))
@@ -449,6 +490,34 @@ mod tests {
         assert!(!out.contains("<input"), "{out}");
         assert!(out.contains("footnote"), "{out}");
         assert!(out.contains("The note."), "{out}");
+    }
+
+    #[test]
+    fn headings_anchors_are_named_links_and_code_blocks_take_focus() {
+        let out = html(
+            "## Getting *started* & more\n\n```\nlet x = 1;\n```\n\nNote[^1].\n\n[^1]: The note.\n",
+        );
+        assert!(
+            out.contains("<h2><a href=\"#getting-started--more\" class=\"anchor\" id=\"getting-started--more\" aria-label=\"Link to this section: Getting started &amp; more\" rel=\"noopener noreferrer\"></a>Getting <em>started</em> &amp; more</h2>"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("inert") && !out.contains("aria-hidden"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<pre class=\"syntax-highlighting\" tabindex=\"0\">"),
+            "{out}"
+        );
+        assert!(html("<pre>raw</pre>").contains("<pre tabindex=\"0\">raw</pre>"));
+        assert!(out.contains("aria-label=\"Back to reference 1\""), "{out}");
+        // A label cannot be used to break out of its attribute.
+        let out = html("# a \"quoted\" <em>x</em> title\n");
+        assert!(
+            out.contains("aria-label=\"Link to this section: a &quot;quoted&quot; x title\""),
+            "{out}"
+        );
+        assert_eq!(sanitize(&out).into_string(), out);
     }
 
     #[test]
