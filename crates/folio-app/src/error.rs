@@ -22,6 +22,9 @@ pub enum Error {
     /// A unique value, named by its field, is already used.
     #[error("{field} is already taken")]
     Conflict { field: &'static str },
+    /// The thing is not in a state that allows this (`code` says which, for clients).
+    #[error("{message}")]
+    State { code: &'static str, message: String },
     /// An image that could not be taken in.
     #[error(transparent)]
     Upload(#[from] UploadError),

@@ -12,6 +12,41 @@ pub mod import;
 pub mod media;
 pub mod posts;
 pub mod settings;
+pub mod users;
 
 pub use config::Config;
 pub use error::{Error, UploadError};
+
+use folio_store::Store;
+use std::sync::Arc;
+
+/// The application: the database and the media library, and every use-case as a
+/// method (in the module of its subject: [`posts`], [`media`], [`settings`]…). Cheap to
+/// clone; one per process, shared by the web server, the command line and the
+/// background tasks.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    media: media::Media,
+}
+
+impl App {
+    pub fn new(store: Store, media: media::Media) -> App {
+        App {
+            inner: Arc::new(Inner { store, media }),
+        }
+    }
+
+    /// The store, for reads that need no rule beyond the query (listings, lookups).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn media(&self) -> &media::Media {
+        &self.inner.media
+    }
+}

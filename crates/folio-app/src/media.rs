@@ -154,6 +154,42 @@ impl Media {
     }
 }
 
+impl crate::App {
+    /// Takes an image into the library for `actor`: checked, re-encoded, resized, stored.
+    /// The same image again is the same entry (`false`: it was already there).
+    pub async fn upload_media(
+        &self,
+        actor: &folio_core::Actor,
+        bytes: Bytes,
+        original_name: String,
+        alt: String,
+    ) -> Result<(folio_store::Media, bool), Error> {
+        let upload = Upload {
+            bytes,
+            original_name,
+            alt,
+            uploaded_by: actor.user_id,
+        };
+        self.media().upload(self.store(), upload).await
+    }
+
+    /// Removes entry `id` and its files, if `actor` may (their own images; editors and
+    /// above anyone's).
+    pub async fn delete_media(&self, actor: &folio_core::Actor, id: i64) -> Result<(), Error> {
+        let media = self
+            .store()
+            .media_by_id(id)
+            .await
+            .map_err(Error::not_found("media"))?;
+        if !actor.may_delete_media(media.uploaded_by) {
+            return Err(Error::Forbidden(
+                "you may delete only images you uploaded".into(),
+            ));
+        }
+        self.media().remove(self.store(), &media).await
+    }
+}
+
 /// The uploader's file name as shown: its last path segment, no control characters,
 /// at most 200 characters.
 fn display_name(name: &str) -> String {

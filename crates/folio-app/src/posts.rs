@@ -3,12 +3,12 @@
 //! rules of `folio_core::permissions` ([`post_input`]), and the use-cases that save.
 //! Every problem is reported under the name of its field, all at once.
 
-use crate::Error;
+use crate::{App, Error};
 use chrono::{DateTime, Duration, Utc};
 use folio_core::{
     Actor, FieldErrors, Invalid, PostAction, PostKind, PostStatus, PostTitle, Role, Slug, TagName,
 };
-use folio_store::{Post, PostInput};
+use folio_store::{Post, PostInput, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -264,6 +264,140 @@ pub fn post_input(
         saved_by: Some(actor.user_id),
         revision_note: String::new(),
     })
+}
+
+/// The verb of a [`PostAction`], for messages.
+fn verb(action: PostAction) -> &'static str {
+    match action {
+        PostAction::View => "view",
+        PostAction::Edit => "edit",
+        PostAction::Publish => "publish",
+        PostAction::Delete => "delete",
+    }
+}
+
+impl App {
+    /// The post or page `id`, when it is of `kind` and `actor` may `action` it: else
+    /// [`Error::NotFound`] (none, or one of the other kind) or [`Error::Forbidden`].
+    pub async fn post_for(
+        &self,
+        actor: &Actor,
+        kind: PostKind,
+        id: i64,
+        action: PostAction,
+    ) -> Result<Post, Error> {
+        let post = match self.store().post_by_id(id).await {
+            Ok(post) if post.summary.kind == kind => post,
+            Ok(_) | Err(StoreError::NotFound) => return Err(Error::NotFound(kind.as_str())),
+            Err(e) => return Err(e.into()),
+        };
+        if !actor.may(action, post.summary.author.id, post.summary.status) {
+            return Err(Error::Forbidden(format!(
+                "your role ({}) may not {} this {}",
+                actor.role.as_str(),
+                verb(action),
+                kind.as_str()
+            )));
+        }
+        Ok(post)
+    }
+
+    /// Writes a new post or page; `write.status` publishes or schedules it at once.
+    pub async fn create_post(
+        &self,
+        actor: &Actor,
+        kind: PostKind,
+        write: PostWrite,
+    ) -> Result<Post, Error> {
+        let input = post_input(kind, write, None, actor, folio_store::now())?;
+        Ok(self.store().create_post(input).await?)
+    }
+
+    /// Saves changes to `existing` (as [`App::post_for`] gave it): the fields `write`
+    /// has, a new revision when the text changed, a redirect when the slug did.
+    pub async fn update_post(
+        &self,
+        actor: &Actor,
+        existing: &Post,
+        write: PostWrite,
+    ) -> Result<Post, Error> {
+        let input = post_input(
+            existing.summary.kind,
+            write,
+            Some(existing),
+            actor,
+            folio_store::now(),
+        )?;
+        Ok(self.store().update_post(existing.summary.id, input).await?)
+    }
+
+    /// The editor's autosave of a draft's title and text; consecutive autosaves by one
+    /// writer fold into one revision. Only drafts: a public post changes on purpose.
+    pub async fn autosave_post(
+        &self,
+        actor: &Actor,
+        existing: &Post,
+        title: Option<String>,
+        markdown: Option<String>,
+    ) -> Result<Post, Error> {
+        if existing.summary.status != PostStatus::Draft {
+            return Err(Error::State {
+                code: "not_a_draft",
+                message: "only drafts are autosaved; use Update to change a published post".into(),
+            });
+        }
+        let write = PostWrite {
+            title,
+            markdown,
+            ..Default::default()
+        };
+        let mut input = post_input(
+            existing.summary.kind,
+            write,
+            Some(existing),
+            actor,
+            folio_store::now(),
+        )?;
+        input.revision_note = folio_store::AUTOSAVE_NOTE.to_owned();
+        Ok(self.store().update_post(existing.summary.id, input).await?)
+    }
+
+    /// Puts revision `number` of `existing` back, as a new revision.
+    pub async fn restore_revision(
+        &self,
+        actor: &Actor,
+        existing: &Post,
+        number: i64,
+    ) -> Result<Post, Error> {
+        let rev = self
+            .store()
+            .revision(existing.summary.id, number)
+            .await
+            .map_err(Error::not_found("revision"))?;
+        let write = PostWrite {
+            title: Some(rev.title),
+            markdown: Some(rev.markdown),
+            ..Default::default()
+        };
+        let mut input = post_input(
+            existing.summary.kind,
+            write,
+            Some(existing),
+            actor,
+            folio_store::now(),
+        )?;
+        input.revision_note = format!("restored from revision {number}");
+        Ok(self.store().update_post(existing.summary.id, input).await?)
+    }
+
+    /// Deletes a post or page, with its revisions; its address answers 404 after.
+    pub async fn delete_post(&self, actor: &Actor, kind: PostKind, id: i64) -> Result<(), Error> {
+        self.post_for(actor, kind, id, PostAction::Delete).await?;
+        self.store()
+            .delete_post(id)
+            .await
+            .map_err(Error::not_found(kind.as_str()))
+    }
 }
 
 /// The role checks of a save: who may write for whom, and who may publish.

@@ -2,9 +2,9 @@
 //! the admin form) and its validation, every refused field named at once.
 
 use crate::posts::{one_line, url_or_path};
-use crate::Error;
+use crate::{App, Error};
 use folio_core::{FieldErrors, Invalid, SiteZone};
-use folio_store::{NavItem, SettingsPatch};
+use folio_store::{NavItem, SettingsPatch, SiteSettings};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -151,6 +151,23 @@ pub fn settings_patch(write: SettingsWrite) -> Result<SettingsPatch, Error> {
         logo,
         accent,
     })
+}
+
+impl App {
+    /// Changes the settings `write` names (owners and admins only), and gives them all.
+    pub async fn update_settings(
+        &self,
+        actor: &folio_core::Actor,
+        write: SettingsWrite,
+    ) -> Result<SiteSettings, Error> {
+        if !actor.may_manage_site() {
+            return Err(Error::Forbidden(
+                "only owners and admins may change the site's settings".into(),
+            ));
+        }
+        let patch = settings_patch(write)?;
+        Ok(self.store().update_settings(patch).await?)
+    }
 }
 
 #[cfg(test)]

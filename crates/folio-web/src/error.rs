@@ -240,6 +240,7 @@ impl From<folio_app::Error> for Error {
             E::Forbidden(message) => Error::forbidden(message),
             E::Invalid(fields) => Error::invalid(fields),
             E::Conflict { field } => Error::conflict(field),
+            E::State { code, message } => Error::new(StatusCode::CONFLICT, code, message),
             E::Upload(err) => upload_error(err),
             E::Store(e) if e.is_unavailable() => {
                 tracing::error!(error = ?e, "database unavailable");

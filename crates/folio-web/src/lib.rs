@@ -55,9 +55,6 @@ pub struct WebConfig {
 /// The default of [`WebConfig::read_timeout`].
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a link to choose a new password works (`/admin/reset/{token}`).
-pub const RESET_LINK_HOURS: i64 = 24;
-
 /// Shared by every request. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -65,11 +62,10 @@ pub struct AppState {
 }
 
 struct Inner {
-    store: Store,
+    app: folio_app::App,
     cache: PageCache,
     theme: Theme,
     config: WebConfig,
-    media: folio_app::media::Media,
 }
 
 impl AppState {
@@ -92,17 +88,22 @@ impl AppState {
         let media = folio_app::media::Media::new(config.media_dir.clone(), config.media_max_bytes);
         Ok(AppState {
             inner: Arc::new(Inner {
-                store,
+                app: folio_app::App::new(store, media),
                 cache,
                 theme,
                 config,
-                media,
             }),
         })
     }
 
+    /// The use-cases: every write goes through here.
+    pub fn app(&self) -> &folio_app::App {
+        &self.inner.app
+    }
+
+    /// The store, for reads.
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        self.inner.app.store()
     }
 
     pub fn cache(&self) -> &PageCache {
@@ -118,7 +119,7 @@ impl AppState {
     }
 
     pub fn media(&self) -> &folio_app::media::Media {
-        &self.inner.media
+        self.inner.app.media()
     }
 
     /// An absolute URL for a site path such as `/tag/rust/`.

@@ -7,14 +7,11 @@ use crate::cli::{
 use anyhow::{bail, Context};
 use folio_app::config::{Config, Listen};
 use folio_core::{Email, PersonName, Role};
-use folio_store::{NewUser, Store};
+use folio_store::Store;
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// Password length bounds (OWASP ASVS V2.1: at least 12, at most 128, never truncated).
-const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
 
 pub async fn run(cli: Cli, loaded: folio_app::config::Loaded) -> anyhow::Result<ExitCode> {
     let config = loaded.config;
@@ -44,12 +41,12 @@ pub async fn run(cli: Cli, loaded: folio_app::config::Loaded) -> anyhow::Result<
         Command::User(UserCommand::ResetPassword(args)) => reset_password(&config, args).await,
         Command::Token(TokenCommand::Create(args)) => {
             let email = email_arg(&args.email)?;
-            let store = migrated_store(&config).await?;
-            let user = user_by_email_arg(&store, &email).await?;
-            let token = store
+            let app = migrated_app(&config).await?;
+            let user = user_by_email_arg(app.store(), &email).await?;
+            let token = app
                 .create_token(user.id, &args.label)
                 .await
-                .context("creating the token")?;
+                .map_err(|e| cli_error(e, "creating the token"))?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -107,6 +104,17 @@ pub(crate) fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
                 config.data_dir.display()
             )
         })
+}
+
+/// The application on this configuration's database (migrated) and media library.
+async fn migrated_app(config: &Config) -> anyhow::Result<folio_app::App> {
+    let store = migrated_store(config).await?;
+    Ok(folio_app::App::new(store, media_library(config)))
+}
+
+/// The media library of this configuration: its files and its upload limit.
+fn media_library(config: &Config) -> folio_app::media::Media {
+    folio_app::media::Media::new(config.media_dir(), config.media_max_bytes())
 }
 
 pub(crate) async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
@@ -356,26 +364,20 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<Ex
     let email = email_arg(&args.email)?;
     let name = PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-    let password_hash = if args.password_stdin {
-        Some(password_from_stdin().await?)
+    let password = if args.password_stdin {
+        Some(password_from_stdin()?)
     } else {
         None
     };
-    let store = migrated_store(config).await?;
-    let user = store
-        .create_user(NewUser {
-            email,
-            name,
-            role,
-            bio: String::new(),
-            password_hash,
-        })
+    let app = migrated_app(config).await?;
+    let user = app
+        .create_user(email, name, role, password)
         .await
         .map_err(|e| match e {
-            folio_store::StoreError::Conflict { .. } => {
+            folio_app::Error::Conflict { .. } => {
                 anyhow::anyhow!("--email: a user with this address already exists")
             }
-            e => anyhow::Error::new(e).context("creating the user"),
+            e => cli_error(e, "creating the user"),
         })?;
     eprintln!(
         "created {} user {} <{}> (id {})",
@@ -385,6 +387,18 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<Ex
         user.id
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A use-case's refusal as the command line says it: each refused field with why, or
+/// what was being done and the cause.
+fn cli_error(err: folio_app::Error, doing: &str) -> anyhow::Error {
+    match err {
+        folio_app::Error::Invalid(fields) => {
+            let list: Vec<String> = fields.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            anyhow::anyhow!("{}", list.join("; "))
+        }
+        e => anyhow::Error::new(e).context(doing.to_owned()),
+    }
 }
 
 /// `--email`, parsed.
@@ -400,63 +414,49 @@ async fn user_by_email_arg(store: &Store, email: &Email) -> anyhow::Result<folio
         .map_err(|_| anyhow::anyhow!("--email: no user has the address {}", email.as_str()))
 }
 
-/// The first line of standard input, checked against the password policy, hashed.
-async fn password_from_stdin() -> anyhow::Result<String> {
+/// The first line of standard input, checked against the password policy before
+/// anything else is done.
+fn password_from_stdin() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .context("reading the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']);
-    let chars = password.chars().count();
-    if !PASSWORD_CHARS.contains(&chars) {
-        bail!(
-            "password: must be {} to {} characters long (got {chars})",
-            PASSWORD_CHARS.start(),
-            PASSWORD_CHARS.end()
-        );
-    }
-    let password = password.to_owned();
-    Ok(tokio::task::spawn_blocking(move || folio_store::hash_password(&password)).await??)
+    folio_app::users::check_password(password)
+        .map_err(|why| anyhow::anyhow!("password: {why} (got {})", password.chars().count()))?;
+    Ok(password.to_owned())
 }
 
 async fn reset_password(config: &Config, args: UserResetArgs) -> anyhow::Result<ExitCode> {
     let email = email_arg(&args.email)?;
-    let hash = if args.password_stdin {
-        Some(password_from_stdin().await?)
+    let password = if args.password_stdin {
+        Some(password_from_stdin()?)
     } else {
         None
     };
-    let store = migrated_store(config).await?;
-    let user = user_by_email_arg(&store, &email).await?;
-    match hash {
-        Some(hash) => {
-            store
-                .set_password(user.id, &hash)
+    let app = migrated_app(config).await?;
+    let user = user_by_email_arg(app.store(), &email).await?;
+    match password {
+        Some(password) => {
+            app.set_password(&user, password)
                 .await
-                .context("setting the password")?;
-            store
-                .clear_login_failures(&format!("account:{}", user.email))
-                .await
-                .context("clearing failed sign-ins")?;
+                .map_err(|e| cli_error(e, "setting the password"))?;
             eprintln!(
                 "password of {} <{}> changed; their sessions are ended",
                 user.name, user.email
             );
         }
         None => {
-            let token = store
-                .create_password_reset(
-                    user.id,
-                    chrono::Duration::hours(folio_web::RESET_LINK_HOURS),
-                )
+            let token = app
+                .password_link(&user)
                 .await
-                .context("creating the link")?;
+                .map_err(|e| cli_error(e, "creating the link"))?;
             eprintln!(
                 "a link for {} <{}> to choose a new password, valid {} hours, once:",
                 user.name,
                 user.email,
-                folio_web::RESET_LINK_HOURS
+                folio_app::users::RESET_LINK_HOURS
             );
             println!("{}/admin/reset/{token}", config.base_url);
         }
@@ -616,7 +616,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
         check_data_dir_writable(config)?;
         migrated_store(config).await?
     };
-    let media = folio_app::media::Media::new(config.media_dir(), config.media_max_bytes());
+    let media = media_library(config);
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(

@@ -1,17 +1,15 @@
 //! The signed-in user's own account: changing the password, two-step verification
 //! (TOTP, RFC 6238) with one-time recovery codes, and the second step of signing in.
 
-use super::auth::{
-    check_form_token, check_password, hash_password, page, password_matches, start_session,
-    AdminSession, AdminView, Flash,
-};
+use super::auth::{page, start_session, AdminSession, AdminView, Flash};
+use super::guard::{CsrfForm, NoFields, PreSessionForm};
 use super::safe_next;
 use crate::AppState;
 use crate::Error;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use folio_app::users::{check_password, password_matches};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -149,8 +147,6 @@ pub async fn account(
 #[derive(Deserialize, Default)]
 pub struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current_password: String,
     #[serde(default)]
     password: String,
@@ -163,10 +159,10 @@ pub struct PasswordForm {
 /// per-account limit as signing in.
 pub async fn change_password(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<PasswordForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<PasswordForm>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let user = &signed_in.session.user;
     let key = format!("account:{}", user.email);
     let mut errors = BTreeMap::new();
@@ -186,15 +182,15 @@ pub async fn change_password(
         )
         .await;
     }
-    let ok = password_matches(user.password_hash.clone(), form.current_password.clone()).await?;
+    let ok = password_matches(user.password_hash.clone(), form.current_password.clone()).await;
     if !ok {
         state
             .store()
             .record_login_failure(std::slice::from_ref(&key))
             .await?;
         errors.insert("current_password".to_owned(), "wrong password".to_owned());
-    } else if let Err(why) = check_password(&form.password, None) {
-        errors.insert("new_password".to_owned(), why);
+    } else if let Err(why) = check_password(&form.password) {
+        errors.insert("new_password".to_owned(), why.to_string());
     } else if form.password != form.password_confirm {
         errors.insert(
             "new_password_confirm".to_owned(),
@@ -209,16 +205,13 @@ pub async fn change_password(
         };
         return render(&state, &signed_in, status, None, None, errors, None).await;
     }
-    let hash = hash_password(form.password).await?;
-    state.store().set_password(user.id, &hash).await?;
+    state.app().set_password(user, form.password).await?;
     tracing::info!(user_id = user.id, "password changed");
     start_session(&state, user.id, "/admin/account?m=password").await
 }
 
 #[derive(Deserialize, Default)]
 pub struct TwoStepForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     secret: String,
     #[serde(default)]
@@ -251,10 +244,8 @@ fn setup_for(state: &AppState, signed_in: &AdminSession, secret: String) -> Setu
 /// Step 1: a new secret to add to an authenticator app (nothing stored yet).
 pub async fn start(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<TwoStepForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let setup = setup_for(&state, &signed_in, new_secret());
     render(
         &state,
@@ -272,10 +263,10 @@ pub async fn start(
 /// the recovery codes are shown, once.
 pub async fn enable(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<TwoStepForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<TwoStepForm>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let secret = form.secret.trim().to_owned();
     if totp(&secret).is_none() {
         return Err(Error::bad_request(
@@ -327,15 +318,15 @@ pub async fn enable(
 /// Turning it off needs the password again: a borrowed session alone cannot do it.
 pub async fn disable(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<TwoStepForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<TwoStepForm>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let ok = password_matches(
         signed_in.session.user.password_hash.clone(),
         form.password.clone(),
     )
-    .await?;
+    .await;
     if !ok {
         let mut errors = BTreeMap::new();
         errors.insert("password".to_owned(), "wrong password".to_owned());
@@ -373,8 +364,6 @@ pub async fn disable(
 #[derive(Deserialize, Default)]
 pub struct SecondStepForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     code: String,
     #[serde(default)]
     next: String,
@@ -385,9 +374,8 @@ pub struct SecondStepForm {
 pub async fn second_step(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<SecondStepForm>,
+    PreSessionForm { token, form }: PreSessionForm<SecondStepForm>,
 ) -> Result<Response, Error> {
-    check_form_token(&state, &headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let Some((pending_id, session)) = super::auth::pending_session(&state, &headers).await? else {
         return Ok(Redirect::to("/admin/signin").into_response());
@@ -397,7 +385,7 @@ pub async fn second_step(
     if let Some(seconds) = super::auth::retry_after_public(&state, &key).await? {
         return super::auth::signin_error(
             &state,
-            &form.csrf,
+            &token,
             &user.email,
             &next,
             true,
@@ -421,7 +409,7 @@ pub async fn second_step(
         state.store().record_login_failure(&[key]).await?;
         return super::auth::signin_error(
             &state,
-            &form.csrf,
+            &token,
             &user.email,
             &next,
             true,

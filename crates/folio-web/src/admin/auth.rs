@@ -1,6 +1,7 @@
 //! Sign-in: first-run owner set-up, sign-in with rate limits, sessions in the shared
 //! database, CSRF tokens, sign-out.
 
+use super::guard::{CsrfForm, NoFields, PreSessionForm};
 use super::safe_next;
 use super::templates::AdminTemplates;
 use crate::AppState;
@@ -9,8 +10,8 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::Duration;
+use folio_app::users::{check_password, hash_password};
 use folio_core::{Actor, Email, PersonName, Role};
 use folio_store::{NewUser, Session};
 use serde::{Deserialize, Serialize};
@@ -20,8 +21,6 @@ pub const SESSION_LIFETIME_HOURS: i64 = 24 * 7;
 const ACCOUNT_FAILURES: i64 = 5;
 const ADDRESS_FAILURES: i64 = 30;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
-/// OWASP ASVS V2.1: at least 12 characters, at most 128, never truncated.
-const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
 
 /// The cookie that carries the session id. On https it gets the `__Host-` prefix, which
 /// browsers only accept with `Secure`, `Path=/` and no `Domain`: no subdomain can set it.
@@ -236,28 +235,6 @@ pub async fn entry(State(state): State<AppState>, headers: HeaderMap) -> Result<
     .into_response())
 }
 
-/// Argon2id of a new password, off the async threads (it takes tens of milliseconds).
-pub(super) async fn hash_password(password: String) -> Result<String, Error> {
-    Ok(
-        tokio::task::spawn_blocking(move || folio_store::hash_password(&password))
-            .await
-            .map_err(|_| Error::internal())??,
-    )
-}
-
-/// Whether `password` is the one `stored` was made from (`false` without one), off the
-/// async threads.
-pub(super) async fn password_matches(
-    stored: Option<String>,
-    password: String,
-) -> Result<bool, Error> {
-    tokio::task::spawn_blocking(move || {
-        stored.is_some_and(|h| folio_store::verify_password(&password, &h))
-    })
-    .await
-    .map_err(|_| Error::internal())
-}
-
 /// The double-submit token of a pre-session form: reused from the cookie when present.
 pub(super) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     match cookie_value(headers, form_cookie(state)) {
@@ -363,32 +340,13 @@ pub struct SetupForm {
     password_confirm: String,
     #[serde(default)]
     setup_token: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-pub(super) fn check_password(password: &str, confirm: Option<&str>) -> Result<(), String> {
-    let chars = password.chars().count();
-    if !PASSWORD_CHARS.contains(&chars) {
-        return Err(format!(
-            "must be {} to {} characters long",
-            PASSWORD_CHARS.start(),
-            PASSWORD_CHARS.end()
-        ));
-    }
-    if confirm.is_some_and(|c| c != password) {
-        return Err("the two passwords differ".into());
-    }
-    Ok(())
 }
 
 pub async fn setup(
     State(state): State<AppState>,
     peer: Peer,
-    headers: HeaderMap,
-    Form(form): Form<SetupForm>,
+    PreSessionForm { token, form }: PreSessionForm<SetupForm>,
 ) -> Result<Response, Error> {
-    check_form_token(&state, &headers, &form.csrf)?;
     if state.store().count_users().await? > 0 {
         return Ok(Redirect::to("/admin/signin").into_response());
     }
@@ -402,8 +360,8 @@ pub async fn setup(
     let email = Email::parse(&form.email)
         .map_err(|e| errors.insert("email".to_owned(), e.to_string()))
         .ok();
-    if let Err(why) = check_password(&form.password, None) {
-        errors.insert("password".into(), why);
+    if let Err(why) = check_password(&form.password) {
+        errors.insert("password".into(), why.to_string());
     } else if form.password != form.password_confirm {
         errors.insert(
             "password_confirm".into(),
@@ -412,7 +370,7 @@ pub async fn setup(
     }
     let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
         let context = SetupPage {
-            admin: AdminView::anonymous(&state, form.csrf.clone()).await,
+            admin: AdminView::anonymous(&state, token.clone()).await,
             errors,
             values: SetupValues {
                 name: form.name,
@@ -529,8 +487,6 @@ pub struct SigninForm {
     password: String,
     #[serde(default)]
     next: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Seconds until `key` may try again, if it has used up its failures.
@@ -554,13 +510,12 @@ static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 pub async fn signin(
     State(state): State<AppState>,
     peer: Peer,
-    headers: HeaderMap,
-    Form(form): Form<SigninForm>,
+    PreSessionForm { token, form }: PreSessionForm<SigninForm>,
 ) -> Result<Response, Error> {
-    check_form_token(&state, &headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let email_key = format!("account:{}", form.email.trim().to_lowercase());
     let ip_key = peer.limit_key();
+    let form_token = token.clone();
     let refuse = |status: StatusCode,
                   message: String,
                   state: AppState,
@@ -569,7 +524,7 @@ pub async fn signin(
         let mut errors = std::collections::BTreeMap::new();
         errors.insert("form".to_owned(), message);
         let context = SigninPage {
-            admin: AdminView::anonymous(&state, form.csrf.clone()).await,
+            admin: AdminView::anonymous(&state, form_token).await,
             errors,
             values: SetupValues {
                 name: String::new(),
@@ -631,7 +586,7 @@ pub async fn signin(
                 .await?;
             let mut response = signin_error(
                 &state,
-                &form.csrf,
+                &token,
                 &user.email,
                 &next,
                 true,
@@ -717,20 +672,12 @@ pub(super) async fn retry_after_public(state: &AppState, key: &str) -> Result<Op
     retry_after(state, key, ACCOUNT_FAILURES).await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// Ends the session on the server (the cookie alone is worthless afterwards).
 pub async fn signout(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    _checked: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     if let Some(id) = cookie_value(&headers, session_cookie(&state)) {
         state.store().delete_session(id).await?;
     }

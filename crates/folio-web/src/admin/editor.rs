@@ -1,22 +1,23 @@
 //! Writing: the post and page lists, the editor (save, preview, publish, schedule,
 //! unpublish, delete), autosave, live preview, tag suggestions and revisions.
 //!
-//! Every save goes through `api::input::post_input`, the same validation and role
+//! Every save goes through the use-cases of `folio_app::posts`, the same validation and role
 //! rules as the JSON API, so the two can never disagree about who may do what.
 
-use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
+use super::auth::{page, AdminSession, AdminView, Flash};
+use super::guard::{CsrfForm, CsrfJson, NoFields};
 use crate::views::post_path;
 use crate::AppState;
 use crate::Error;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use folio_app::posts::{post_input, PostWrite, MAX_MARKDOWN_CHARS};
+use folio_app::posts::{PostWrite, MAX_MARKDOWN_CHARS};
 use folio_core::{Actor, PostAction, PostKind, PostStatus, Role, SiteZone};
-use folio_store::{AdminFilter, Post, StoreError};
+use folio_store::{AdminFilter, Post};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -381,28 +382,6 @@ pub struct FlashQuery {
     m: Option<String>,
 }
 
-async fn load_for(
-    state: &AppState,
-    actor: &Actor,
-    kind: PostKind,
-    id: i64,
-    action: PostAction,
-) -> Result<Post, Error> {
-    let post = match state.store().post_by_id(id).await {
-        Ok(post) if post.summary.kind == kind => post,
-        Ok(_) | Err(StoreError::NotFound) => return Err(Error::not_found("page")),
-        Err(e) => return Err(e.into()),
-    };
-    if !actor.may(action, post.summary.author.id, post.summary.status) {
-        return Err(Error::forbidden(format!(
-            "Your role ({}) may not do that to this {}.",
-            actor.role.as_str(),
-            kind.as_str()
-        )));
-    }
-    Ok(post)
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     signed_in: AdminSession,
@@ -410,7 +389,10 @@ pub async fn edit_form(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, Error> {
-    let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
+    let post = state
+        .app()
+        .post_for(&signed_in.actor, kind, id, PostAction::View)
+        .await?;
     let zone = state.store().settings().await?.zone();
     let shown = editor_post(&state, &post, zone);
     render_editor(
@@ -429,8 +411,6 @@ pub async fn edit_form(
 /// The editor form as posted.
 #[derive(Deserialize, Default)]
 pub struct EditorForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     intent: String,
     #[serde(default)]
@@ -611,7 +591,6 @@ async fn submit(
     existing: Option<Post>,
     form: EditorForm,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let intent = Intent::parse(&form.intent)?;
     let zone = state.store().settings().await?.zone();
     let base = match &existing {
@@ -641,14 +620,12 @@ async fn submit(
     let now = folio_store::now();
     let stored_time = existing.as_ref().and_then(|p| p.summary.published_at);
     let write = write_from_form(&form, intent, now, stored_time, zone);
-    let result = match post_input(kind, write, existing.as_ref(), &signed_in.actor, now) {
-        Ok(input) => match &existing {
-            Some(p) => state.store().update_post(p.summary.id, input).await,
-            None => state.store().create_post(input).await,
-        }
-        .map_err(crate::Error::from),
-        Err(e) => Err(e.into()),
-    };
+    let app = state.app();
+    let result = match &existing {
+        Some(p) => app.update_post(&signed_in.actor, p, write).await,
+        None => app.create_post(&signed_in.actor, kind, write).await,
+    }
+    .map_err(crate::Error::from);
     match result {
         Ok(post) => {
             let target = format!(
@@ -679,44 +656,37 @@ async fn submit(
 
 pub async fn create(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     AdminKind(kind): AdminKind,
-    Form(form): Form<EditorForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<EditorForm>,
 ) -> Result<Response, Error> {
     submit(&state, &signed_in, kind, None, form).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
-    Form(form): Form<EditorForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<EditorForm>,
 ) -> Result<Response, Error> {
-    let existing = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
+    let existing = state
+        .app()
+        .post_for(&signed_in.actor, kind, id, PostAction::View)
+        .await?;
     submit(&state, &signed_in, kind, Some(existing), form).await
 }
 
 pub async fn delete(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
-    load_for(&state, &signed_in.actor, kind, id, PostAction::Delete).await?;
-    state.store().delete_post(id).await?;
+    state.app().delete_post(&signed_in.actor, kind, id).await?;
     Ok(Redirect::to(&format!("/admin/{}?m=deleted", plural(kind))).into_response())
-}
-
-/// JSON endpoints from the editor's script carry the CSRF token in a header.
-fn check_header_csrf(signed_in: &AdminSession, headers: &HeaderMap) -> Result<(), Error> {
-    let token = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    signed_in.check_csrf(token)
 }
 
 #[derive(Deserialize)]
@@ -731,12 +701,7 @@ pub struct PreviewResponse {
 }
 
 /// Live preview: the Markdown through the very pipeline that renders posts.
-pub async fn preview(
-    signed_in: AdminSession,
-    headers: HeaderMap,
-    Json(body): Json<PreviewRequest>,
-) -> Result<Response, Error> {
-    check_header_csrf(&signed_in, &headers)?;
+pub async fn preview(CsrfJson { body, .. }: CsrfJson<PreviewRequest>) -> Result<Response, Error> {
     if body.markdown.chars().count() > MAX_MARKDOWN_CHARS {
         return Err(Error::bad_request(format!(
             "the text is longer than {MAX_MARKDOWN_CHARS} characters"
@@ -761,33 +726,17 @@ pub struct AutosaveRequest {
 /// drafts: a published post changes on the site only when its writer says so.
 pub async fn autosave(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Json(body): Json<AutosaveRequest>,
+    CsrfJson { signed_in, body }: CsrfJson<AutosaveRequest>,
 ) -> Result<Response, Error> {
-    check_header_csrf(&signed_in, &headers)?;
-    let post = load_for(&state, &signed_in.actor, kind, id, PostAction::Edit).await?;
-    if post.summary.status != PostStatus::Draft {
-        return Err(Error::new(
-            StatusCode::CONFLICT,
-            "not_a_draft",
-            "only drafts are autosaved; use Update to change a published post",
-        ));
-    }
-    let write = PostWrite {
-        title: body.title,
-        markdown: body.markdown,
-        ..Default::default()
-    };
-    let now = folio_store::now();
-    let mut input = match post_input(kind, write, Some(&post), &signed_in.actor, now) {
-        Ok(input) => input,
-        Err(err) => return Err(err.into()),
-    };
-    input.revision_note = folio_store::AUTOSAVE_NOTE.to_owned();
-    let saved = state.store().update_post(id, input).await?;
+    let app = state.app();
+    let post = app
+        .post_for(&signed_in.actor, kind, id, PostAction::Edit)
+        .await?;
+    let saved = app
+        .autosave_post(&signed_in.actor, &post, body.title, body.markdown)
+        .await?;
     Ok(
         Json(serde_json::json!({"saved_at": saved.summary.updated_at.to_rfc3339()}))
             .into_response(),
@@ -845,7 +794,10 @@ pub async fn revisions(
     AdminKind(kind): AdminKind,
     Path(id): Path<i64>,
 ) -> Result<Response, Error> {
-    let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
+    let post = state
+        .app()
+        .post_for(&signed_in.actor, kind, id, PostAction::View)
+        .await?;
     let base = edit_url(kind, id);
     let revisions = state.store().revisions(id).await?;
     let zone = state.store().settings().await?.zone();
@@ -906,7 +858,10 @@ pub async fn revision(
     AdminKind(kind): AdminKind,
     Path((id, number)): Path<(i64, i64)>,
 ) -> Result<Response, Error> {
-    let post = load_for(&state, &signed_in.actor, kind, id, PostAction::View).await?;
+    let post = state
+        .app()
+        .post_for(&signed_in.actor, kind, id, PostAction::View)
+        .await?;
     let rev = state.store().revision(id, number).await?;
     let zone = state.store().settings().await?.zone();
     let base = edit_url(kind, id);
@@ -944,50 +899,15 @@ pub async fn revision(
 /// Puts a revision's title and text back, as a new revision.
 pub async fn restore(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     AdminKind(kind): AdminKind,
     Path((id, number)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
-    let post = load_for(&state, &signed_in.actor, kind, id, PostAction::Edit).await?;
-    restore_revision(&state, &signed_in.actor, &post, number)
-        .await
-        .map_err(|e| match e.status {
-            StatusCode::FORBIDDEN => Error::forbidden(e.message),
-            StatusCode::NOT_FOUND => Error::not_found("page"),
-            _ => Error::bad_request(e.message),
-        })?;
+    let app = state.app();
+    let post = app
+        .post_for(&signed_in.actor, kind, id, PostAction::Edit)
+        .await?;
+    app.restore_revision(&signed_in.actor, &post, number)
+        .await?;
     Ok(Redirect::to(&format!("{}?m=restored", edit_url(kind, id))).into_response())
-}
-
-/// Shared by the admin page and the API: restores revision `number` of `post`.
-pub async fn restore_revision(
-    state: &AppState,
-    actor: &Actor,
-    post: &Post,
-    number: i64,
-) -> Result<Post, crate::Error> {
-    let rev = state
-        .store()
-        .revision(post.summary.id, number)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => crate::Error::not_found("revision"),
-            e => e.into(),
-        })?;
-    let write = PostWrite {
-        title: Some(rev.title),
-        markdown: Some(rev.markdown),
-        ..Default::default()
-    };
-    let mut input = post_input(
-        post.summary.kind,
-        write,
-        Some(post),
-        actor,
-        folio_store::now(),
-    )?;
-    input.revision_note = format!("restored from revision {number}");
-    Ok(state.store().update_post(post.summary.id, input).await?)
 }

@@ -2,16 +2,15 @@
 //! script asking for JSON), browse, and delete images. Uploads go through
 //! [`crate::media::Media::upload`], the same path as the API's.
 
-use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
+use super::auth::{page, AdminSession, AdminView, Flash};
+use super::guard::{CsrfForm, CsrfUpload, NoFields};
 use crate::api::media::{markdown_for, media_out};
-use crate::media::UploadForm;
 use crate::AppState;
 use crate::Error;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
-use folio_app::media::Upload;
+use axum::Json;
 use folio_app::UploadError;
 use folio_store::Media;
 use serde::{Deserialize, Serialize};
@@ -158,35 +157,23 @@ async fn refuse(
 
 pub async fn upload(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     headers: HeaderMap,
-    multipart: Multipart,
+    CsrfUpload { signed_in, form }: CsrfUpload,
 ) -> Result<Response, Error> {
     let json = wants_json(&headers);
-    let form = match UploadForm::read(multipart, state.media().max_bytes()).await {
+    let form = match form {
         Ok(form) => form,
         Err(err) => return refuse(&state, &signed_in, json, err).await,
     };
-    let header_token = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let token = if header_token.is_empty() {
-        form.field("csrf")
-    } else {
-        header_token
-    };
-    signed_in.check_csrf(token)?;
     let Some((original_name, bytes)) = form.file.clone() else {
         return refuse(&state, &signed_in, json, UploadError::NoFile).await;
     };
-    let upload = Upload {
-        bytes,
-        original_name,
-        alt: form.field("alt").to_owned(),
-        uploaded_by: signed_in.actor.user_id,
-    };
-    match state.media().upload(state.store(), upload).await {
+    let alt = form.field("alt").to_owned();
+    let uploaded = state
+        .app()
+        .upload_media(&signed_in.actor, bytes, original_name, alt)
+        .await;
+    match uploaded {
         Ok((media, created)) if json => {
             let status = if created {
                 StatusCode::CREATED
@@ -207,18 +194,12 @@ pub async fn upload(
 
 pub async fn delete(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
-    let media = state.store().media_by_id(id).await?;
-    if !signed_in.actor.may_delete_media(media.uploaded_by) {
-        return Err(Error::forbidden("You may delete only images you uploaded."));
-    }
-    match state.media().remove(state.store(), &media).await {
-        Ok(_) => Ok(Redirect::to("/admin/media?m=deleted").into_response()),
-        Err(folio_app::Error::Store(e)) => Err(e.into()),
-        Err(err) => refuse(&state, &signed_in, false, err).await,
+    match state.app().delete_media(&signed_in.actor, id).await {
+        Ok(()) => Ok(Redirect::to("/admin/media?m=deleted").into_response()),
+        Err(err @ folio_app::Error::Upload(_)) => refuse(&state, &signed_in, false, err).await,
+        Err(err) => Err(err.into()),
     }
 }

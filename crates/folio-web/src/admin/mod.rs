@@ -8,13 +8,13 @@
 mod account;
 mod auth;
 mod editor;
+mod guard;
 mod media;
 mod pages;
 mod people;
 mod templates;
 
 pub use auth::{AdminSession, SESSION_LIFETIME_HOURS};
-pub use editor::restore_revision;
 pub use templates::{error_page, AdminTemplates};
 
 use crate::AppState;

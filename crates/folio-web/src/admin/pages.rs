@@ -1,12 +1,12 @@
 //! Site settings and API tokens in the admin area.
 
-use super::auth::{page, AdminSession, AdminView, CsrfForm, Flash};
+use super::auth::{page, AdminSession, AdminView, Flash};
+use super::guard::{CsrfForm, Manager, NoFields};
 use crate::AppState;
 use crate::Error;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use folio_app::settings::{settings_patch, NavItemWrite, SettingsWrite};
 use folio_store::SiteSettings;
 use serde::{Deserialize, Serialize};
@@ -54,16 +54,6 @@ struct SettingsPage {
     zones: Vec<&'static str>,
 }
 
-fn require_site_manager(signed_in: &AdminSession) -> Result<(), Error> {
-    if signed_in.actor.may_manage_site() {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "Only owners and admins may change the site's settings.",
-        ))
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct SavedQuery {
     m: Option<String>,
@@ -71,10 +61,9 @@ pub struct SavedQuery {
 
 pub async fn settings_form(
     State(state): State<AppState>,
-    signed_in: AdminSession,
+    Manager(signed_in): Manager,
     axum::extract::Query(q): axum::extract::Query<SavedQuery>,
 ) -> Result<Response, Error> {
-    require_site_manager(&signed_in)?;
     let settings = state.store().settings().await?;
     let flash = (q.m.as_deref() == Some("saved")).then(|| Flash {
         kind: "ok",
@@ -92,8 +81,6 @@ pub async fn settings_form(
 
 #[derive(Deserialize, Default)]
 pub struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -113,11 +100,10 @@ pub struct SettingsForm {
 
 pub async fn save_settings(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<SettingsForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<SettingsForm, Manager>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
-    require_site_manager(&signed_in)?;
     let mut errors = BTreeMap::new();
     let posts_per_page = match form.posts_per_page.trim().parse::<u32>() {
         Ok(n) => Some(n),
@@ -160,43 +146,45 @@ pub async fn save_settings(
         logo: form.logo.clone(),
         accent: form.accent.clone(),
     };
-    let patch = match settings_patch(write) {
-        Ok(patch) if errors.is_empty() => Some(patch),
-        Ok(_) => None,
-        Err(err) => {
-            for (field, why) in crate::Error::from(err).fields {
-                let field = if field.starts_with("navigation") {
-                    "navigation".to_owned()
-                } else {
-                    field
-                };
-                errors.entry(field).or_insert(why);
-            }
-            None
+    let refused = if errors.is_empty() {
+        match state.app().update_settings(&signed_in.actor, write).await {
+            Ok(_) => return Ok(Redirect::to("/admin/settings?m=saved").into_response()),
+            Err(folio_app::Error::Invalid(fields)) => fields,
+            Err(err) => return Err(err.into()),
+        }
+    } else {
+        // Say everything at once: the form's own mistakes and the settings' rules.
+        match settings_patch(write) {
+            Err(folio_app::Error::Invalid(fields)) => fields,
+            _ => Default::default(),
         }
     };
-    let Some(patch) = patch else {
-        let values = SettingsValues {
-            title: form.title,
-            description: form.description,
-            lang: form.lang,
-            posts_per_page: form.posts_per_page,
-            timezone: form.timezone,
-            navigation: form.navigation,
-            logo: form.logo.unwrap_or_default(),
-            accent: form.accent.unwrap_or_default(),
+    for (field, why) in refused.0 {
+        let field = if field.starts_with("navigation") {
+            "navigation".to_owned()
+        } else {
+            field
         };
-        let context = SettingsPage {
-            admin: AdminView::of(&state, &signed_in, "settings", None).await,
-            values,
-            errors,
-            accents: folio_store::ACCENTS,
-            zones: folio_core::SiteZone::all_names().collect(),
-        };
-        return page(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", &context);
+        errors.entry(field).or_insert(why);
+    }
+    let values = SettingsValues {
+        title: form.title,
+        description: form.description,
+        lang: form.lang,
+        posts_per_page: form.posts_per_page,
+        timezone: form.timezone,
+        navigation: form.navigation,
+        logo: form.logo.unwrap_or_default(),
+        accent: form.accent.unwrap_or_default(),
     };
-    state.store().update_settings(patch).await?;
-    Ok(Redirect::to("/admin/settings?m=saved").into_response())
+    let context = SettingsPage {
+        admin: AdminView::of(&state, &signed_in, "settings", None).await,
+        values,
+        errors,
+        accents: folio_store::ACCENTS,
+        zones: folio_core::SiteZone::all_names().collect(),
+    };
+    page(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", &context)
 }
 
 #[derive(Serialize)]
@@ -260,57 +248,52 @@ pub async fn tokens(
 #[derive(Deserialize, Default)]
 pub struct TokenForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     label: String,
 }
 
 /// Creates a token for the signed-in user and shows it once, on this response only.
 pub async fn create_token(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<TokenForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<TokenForm>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
-    let label = form.label.trim();
-    if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
-        let mut errors = BTreeMap::new();
-        errors.insert(
-            "label".to_owned(),
-            "give the token a name of 1 to 100 characters".to_owned(),
-        );
-        return render_tokens(
-            &state,
-            &signed_in,
-            None,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    match state
+        .app()
+        .create_token(signed_in.actor.user_id, &form.label)
+        .await
+    {
+        Ok(token) => {
+            render_tokens(
+                &state,
+                &signed_in,
+                Some(token),
+                BTreeMap::new(),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(folio_app::Error::Invalid(fields)) => {
+            render_tokens(
+                &state,
+                &signed_in,
+                None,
+                fields.0,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(err) => Err(err.into()),
     }
-    let token = state
-        .store()
-        .create_token(signed_in.actor.user_id, label)
-        .await?;
-    render_tokens(
-        &state,
-        &signed_in,
-        Some(token),
-        BTreeMap::new(),
-        StatusCode::CREATED,
-    )
-    .await
 }
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     state
-        .store()
+        .app()
         .revoke_token(signed_in.actor.user_id, id)
         .await?;
     Ok(Redirect::to("/admin/tokens").into_response())

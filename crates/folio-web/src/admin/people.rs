@@ -2,17 +2,15 @@
 //! and admins only; an admin manages editors, authors and contributors, the owner
 //! manages admins too, and nobody changes the owner or themselves here.
 
-use super::auth::{
-    check_form_token, check_password, form_token, hash_password, page, start_session, with_cookie,
-    AdminSession, AdminView, CsrfForm, Flash,
-};
+use super::auth::{form_token, page, start_session, with_cookie, AdminSession, AdminView, Flash};
+use super::guard::{CsrfForm, NoFields, PreSessionForm};
 use crate::AppState;
 use crate::Error;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::Duration;
+use folio_app::users::{check_password, hash_password};
 use folio_core::{Actor, Email, PersonName, Role};
 use folio_store::{NewUser, StoreError, User};
 use serde::{Deserialize, Serialize};
@@ -186,8 +184,6 @@ pub async fn people(
 #[derive(Deserialize, Default)]
 pub struct InviteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     role: String,
@@ -195,10 +191,10 @@ pub struct InviteForm {
 
 pub async fn invite(
     State(state): State<AppState>,
-    signed_in: AdminSession,
-    Form(form): Form<InviteForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<InviteForm>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     require_manager(&signed_in)?;
     let mut errors = BTreeMap::new();
     let email = Email::parse(&form.email)
@@ -301,18 +297,16 @@ async fn target(state: &AppState, signed_in: &AdminSession, id: i64) -> Result<U
 #[derive(Deserialize, Default)]
 pub struct RoleForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     role: String,
 }
 
 pub async fn set_role(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     Path(id): Path<i64>,
-    Form(form): Form<RoleForm>,
+    CsrfForm {
+        signed_in, form, ..
+    }: CsrfForm<RoleForm>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     let role = Role::parse(&form.role).map_err(|e| Error::bad_request(format!("role {e}")))?;
     if !assignable_roles(&signed_in.actor).contains(&role) {
@@ -327,11 +321,9 @@ pub async fn set_role(
 
 pub async fn deactivate(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, false).await?;
     Ok(Redirect::to("/admin/users?m=deactivated").into_response())
@@ -342,21 +334,11 @@ pub async fn deactivate(
 /// on, so there is no public "forgot password" form to probe for accounts.
 pub async fn reset_link(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
-    if user.deactivated {
-        return Err(Error::bad_request(
-            "Reactivate this account before making a password link for it.",
-        ));
-    }
-    let token = state
-        .store()
-        .create_password_reset(user.id, Duration::hours(crate::RESET_LINK_HOURS))
-        .await?;
+    let token = state.app().password_link(&user).await?;
     tracing::info!(
         user_id = user.id,
         by = signed_in.actor.user_id,
@@ -367,7 +349,7 @@ pub async fn reset_link(
         lead: format!(
             "Give this link to {} only. It works once, for {} hours, and lets them choose a new password; it replaces any earlier link for them.",
             user.name,
-            crate::RESET_LINK_HOURS
+            folio_app::users::RESET_LINK_HOURS
         ),
         url: state.absolute(&format!("/admin/reset/{token}")),
     };
@@ -389,11 +371,9 @@ pub async fn reset_link(
 
 pub async fn reactivate(
     State(state): State<AppState>,
-    signed_in: AdminSession,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Error> {
-    signed_in.check_csrf(&form.csrf)?;
     let user = target(&state, &signed_in, id).await?;
     state.store().set_active(user.id, true).await?;
     Ok(Redirect::to("/admin/users?m=reactivated").into_response())
@@ -440,8 +420,6 @@ pub async fn accept_form(
 #[derive(Deserialize, Default)]
 pub struct AcceptForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     password: String,
@@ -452,10 +430,10 @@ pub struct AcceptForm {
 pub async fn accept(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<AcceptForm>,
+    PreSessionForm {
+        token: csrf, form, ..
+    }: PreSessionForm<AcceptForm>,
 ) -> Result<Response, Error> {
-    check_form_token(&state, &headers, &form.csrf)?;
     let invite = match state.store().invite(&token).await {
         Ok(invite) => invite,
         Err(StoreError::NotFound) => return Err(Error::gone(INVITE_GONE)),
@@ -465,8 +443,8 @@ pub async fn accept(
     let name = PersonName::parse(&form.name)
         .map_err(|e| errors.insert("name".to_owned(), e.to_string()))
         .ok();
-    if let Err(why) = check_password(&form.password, None) {
-        errors.insert("password".into(), why);
+    if let Err(why) = check_password(&form.password) {
+        errors.insert("password".to_owned(), why.to_string());
     } else if form.password != form.password_confirm {
         errors.insert(
             "password_confirm".into(),
@@ -477,7 +455,7 @@ pub async fn accept(
         let mut values = BTreeMap::new();
         values.insert("name", form.name.clone());
         let context = AcceptPage {
-            admin: AdminView::anonymous(&state, form.csrf.clone()).await,
+            admin: AdminView::anonymous(&state, csrf.clone()).await,
             email: invite.email,
             role: invite.role.as_str(),
             errors,
@@ -562,8 +540,6 @@ pub async fn reset_form(
 #[derive(Deserialize, Default)]
 pub struct ResetForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     password: String,
     #[serde(default)]
     password_confirm: String,
@@ -574,14 +550,14 @@ pub struct ResetForm {
 pub async fn reset(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<ResetForm>,
+    PreSessionForm {
+        token: csrf, form, ..
+    }: PreSessionForm<ResetForm>,
 ) -> Result<Response, Error> {
-    check_form_token(&state, &headers, &form.csrf)?;
     let user = reset_user(&state, &token).await?;
     let mut errors = BTreeMap::new();
-    if let Err(why) = check_password(&form.password, None) {
-        errors.insert("password".to_owned(), why);
+    if let Err(why) = check_password(&form.password) {
+        errors.insert("password".to_owned(), why.to_string());
     } else if form.password != form.password_confirm {
         errors.insert(
             "password_confirm".to_owned(),
@@ -590,7 +566,7 @@ pub async fn reset(
     }
     if !errors.is_empty() {
         let context = ResetPage {
-            admin: AdminView::anonymous(&state, form.csrf.clone()).await,
+            admin: AdminView::anonymous(&state, csrf.clone()).await,
             name: user.name,
             email: user.email,
             errors,

@@ -11,10 +11,9 @@ use crate::{AppState, Error};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use folio_app::posts::{post_input, PostWrite};
-use folio_app::settings::{settings_patch, SettingsWrite};
+use folio_app::posts::PostWrite;
+use folio_app::settings::SettingsWrite;
 use folio_core::{Actor, PostAction, PostKind, PostStatus, Role};
-use folio_store::{Post, StoreError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -63,45 +62,13 @@ async fn list(
     }))
 }
 
-async fn load(state: &AppState, kind: PostKind, id: i64) -> Result<Post, Error> {
-    match state.store().post_by_id(id).await {
-        Ok(post) if post.summary.kind == kind => Ok(post),
-        Ok(_) | Err(StoreError::NotFound) => Err(Error::not_found(kind.as_str())),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn load_for(
-    state: &AppState,
-    actor: &Actor,
-    kind: PostKind,
-    id: i64,
-    action: PostAction,
-) -> Result<Post, Error> {
-    let post = load(state, kind, id).await?;
-    if !actor.may(action, post.summary.author.id, post.summary.status) {
-        return Err(Error::forbidden(format!(
-            "your role may not {} this {}",
-            match action {
-                PostAction::View => "view",
-                PostAction::Edit => "edit",
-                PostAction::Publish => "publish",
-                PostAction::Delete => "delete",
-            },
-            kind.as_str()
-        )));
-    }
-    Ok(post)
-}
-
 async fn create(
     state: &AppState,
     actor: &Actor,
     kind: PostKind,
     write: PostWrite,
 ) -> Result<(StatusCode, Json<PostOut>), Error> {
-    let input = post_input(kind, write, None, actor, folio_store::now())?;
-    let post = state.store().create_post(input).await?;
+    let post = state.app().create_post(actor, kind, write).await?;
     Ok((
         StatusCode::CREATED,
         Json(post_out(state, &post, Audience::Admin)),
@@ -115,9 +82,9 @@ async fn update(
     id: i64,
     write: PostWrite,
 ) -> Result<Json<PostOut>, Error> {
-    let existing = load_for(state, actor, kind, id, PostAction::Edit).await?;
-    let input = post_input(kind, write, Some(&existing), actor, folio_store::now())?;
-    let post = state.store().update_post(id, input).await?;
+    let app = state.app();
+    let existing = app.post_for(actor, kind, id, PostAction::Edit).await?;
+    let post = app.update_post(actor, &existing, write).await?;
     Ok(Json(post_out(state, &post, Audience::Admin)))
 }
 
@@ -127,8 +94,7 @@ async fn delete(
     kind: PostKind,
     id: i64,
 ) -> Result<StatusCode, Error> {
-    load_for(state, actor, kind, id, PostAction::Delete).await?;
-    state.store().delete_post(id).await?;
+    state.app().delete_post(actor, kind, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,7 +129,10 @@ pub async fn get_post(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Json<PostOut>, Error> {
-    let post = load_for(&state, &actor, PostKind::Post, id, PostAction::View).await?;
+    let post = state
+        .app()
+        .post_for(&actor, PostKind::Post, id, PostAction::View)
+        .await?;
     Ok(Json(post_out(&state, &post, Audience::Admin)))
 }
 
@@ -222,7 +191,10 @@ pub async fn get_page(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Json<PostOut>, Error> {
-    let post = load_for(&state, &actor, PostKind::Page, id, PostAction::View).await?;
+    let post = state
+        .app()
+        .post_for(&actor, PostKind::Page, id, PostAction::View)
+        .await?;
     Ok(Json(post_out(&state, &post, Audience::Admin)))
 }
 
@@ -268,14 +240,8 @@ pub async fn update_settings(
     ApiActor(actor): ApiActor,
     ApiJson(write): ApiJson<SettingsWrite>,
 ) -> Result<Json<SettingsOut>, Error> {
-    if !actor.may_manage_site() {
-        return Err(Error::forbidden(
-            "only owners and admins may change settings",
-        ));
-    }
-    let patch = settings_patch(write)?;
     Ok(Json(settings_out(
-        &state.store().update_settings(patch).await?,
+        &state.app().update_settings(&actor, write).await?,
     )))
 }
 
@@ -315,7 +281,10 @@ async fn list_revisions(
     kind: PostKind,
     id: i64,
 ) -> Result<Json<RevisionList>, Error> {
-    load_for(state, actor, kind, id, PostAction::View).await?;
+    state
+        .app()
+        .post_for(actor, kind, id, PostAction::View)
+        .await?;
     let revisions = state.store().revisions(id).await?;
     Ok(Json(RevisionList {
         revisions: revisions
@@ -339,8 +308,9 @@ async fn restore(
     id: i64,
     number: i64,
 ) -> Result<Json<PostOut>, Error> {
-    let post = load_for(state, actor, kind, id, PostAction::Edit).await?;
-    let restored = crate::admin::restore_revision(state, actor, &post, number).await?;
+    let app = state.app();
+    let post = app.post_for(actor, kind, id, PostAction::Edit).await?;
+    let restored = app.restore_revision(actor, &post, number).await?;
     Ok(Json(post_out(state, &restored, Audience::Admin)))
 }
 

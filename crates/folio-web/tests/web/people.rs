@@ -515,7 +515,8 @@ async fn a_password_link_works_once_for_the_one_person_and_signs_them_out_everyw
         )
         .await
         .status,
-        StatusCode::BAD_REQUEST
+        StatusCode::CONFLICT,
+        "a deactivated account gets no link"
     );
 }
 
