@@ -10,7 +10,6 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use folio_app::media::Upload;
 use folio_app::UploadError;
 use folio_store::Media;
 use serde::{Deserialize, Serialize};
@@ -141,13 +140,11 @@ pub async fn upload(
         .file
         .clone()
         .ok_or(folio_app::Error::Upload(UploadError::NoFile))?;
-    let upload = Upload {
-        bytes,
-        original_name,
-        alt: form.field("alt").to_owned(),
-        uploaded_by: actor.user_id,
-    };
-    let (media, created) = state.media().upload(state.store(), upload).await?;
+    let alt = form.field("alt").to_owned();
+    let (media, created) = state
+        .app()
+        .upload_media(&actor, bytes, original_name, alt)
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -179,7 +176,11 @@ pub async fn get(
     ApiActor(_): ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Json<MediaOut>, Error> {
-    let media = state.store().media_by_id(id).await.map_err(not_found)?;
+    let media = state
+        .store()
+        .media_by_id(id)
+        .await
+        .map_err(folio_app::Error::not_found("media"))?;
     Ok(Json(media_out(&media)))
 }
 
@@ -191,17 +192,6 @@ pub async fn delete(
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, Error> {
-    let media = state.store().media_by_id(id).await.map_err(not_found)?;
-    if !actor.may_delete_media(media.uploaded_by) {
-        return Err(Error::forbidden("you may delete only images you uploaded"));
-    }
-    state.media().remove(state.store(), &media).await?;
+    state.app().delete_media(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn not_found(err: folio_store::StoreError) -> Error {
-    match err {
-        folio_store::StoreError::NotFound => Error::not_found("media"),
-        e => e.into(),
-    }
 }
