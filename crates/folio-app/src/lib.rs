@@ -9,6 +9,7 @@ pub mod backup;
 pub mod config;
 mod error;
 pub mod import;
+pub mod jobs;
 pub mod media;
 pub mod posts;
 pub mod settings;
@@ -49,4 +50,17 @@ impl App {
     pub fn media(&self) -> &media::Media {
         &self.inner.media
     }
+}
+
+/// Opens the database `config` names, creating the data folder of the SQLite default
+/// when it is missing. Does not migrate.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    use anyhow::Context;
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    }
+    Store::connect(&config.database_url)
+        .await
+        .context("opening the database (FOLIO_DATABASE_URL)")
 }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod api;
+mod application;
 mod cache;
 pub mod client;
 mod error;
@@ -17,6 +18,7 @@ mod site;
 pub mod theme;
 mod views;
 
+pub use application::{Application, Migrations};
 pub use error::Error;
 pub use theme::{Theme, ThemeError};
 
@@ -147,21 +149,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Keeps this process's view of the content generation current, so that writes made
-/// by other processes on the same database show within about a second.
-pub fn spawn_generation_poller(store: Store) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(1000));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = store.refresh_generation().await {
-                tracing::warn!(error = %err, "could not read the content generation");
-            }
-        }
-    })
-}
-
 /// The channel on which replicas announce the content generations they commit.
 const GENERATION_CHANNEL: &str = "generation";
 
@@ -200,72 +187,6 @@ pub fn spawn_generation_sync(state: &AppState) -> Option<[tokio::task::JoinHandl
         }
     });
     Some([announcer, listener])
-}
-
-/// Publishes scheduled posts when their time comes, and forgets expired sessions.
-///
-/// Every process runs this loop, but only the holder of the `publish_due_posts` lease
-/// does the work; if it dies, another takes over when the lease expires. Publishing is
-/// a guarded state change, so even two holders could not publish a post twice.
-pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let holder = folio_store::random_token();
-        let lease = chrono::Duration::from_std(every * 6).unwrap_or(chrono::Duration::seconds(30));
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut rounds: u64 = 0;
-        loop {
-            tick.tick().await;
-            rounds += 1;
-            match store
-                .acquire_lease("publish_due_posts", &holder, lease)
-                .await
-            {
-                Ok(true) => match store.publish_due_posts(folio_store::now()).await {
-                    Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "published scheduled posts"),
-                    Ok(_) => {}
-                    Err(err) => tracing::warn!(error = %err, "publishing scheduled posts failed"),
-                },
-                Ok(false) => {}
-                Err(err) => tracing::warn!(error = %err, "could not take the scheduler lease"),
-            }
-            if rounds % 120 == 1 {
-                if let Err(err) = store.purge_expired(chrono::Duration::minutes(60)).await {
-                    tracing::warn!(error = %err, "could not purge expired sessions");
-                }
-            }
-        }
-    })
-}
-
-/// On MariaDB/MySQL, writes the search terms of public posts that have none yet: those
-/// published before the term index existed, or saved by an older release during a
-/// rolling update (see `folio_store`'s `search` module). At start, then every minute;
-/// one process at a time, by lease. Elsewhere it ends at once.
-pub fn spawn_search_indexer(store: Store) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if store.backend() != folio_store::Backend::MySql {
-            return;
-        }
-        let holder = folio_store::random_token();
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match store
-                .acquire_lease("search_terms", &holder, chrono::Duration::minutes(10))
-                .await
-            {
-                Ok(true) => match store.catch_up_search_terms().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(posts = n, "search index caught up"),
-                    Err(err) => tracing::warn!(error = %err, "writing the search index failed"),
-                },
-                Ok(false) => {}
-                Err(err) => tracing::warn!(error = %err, "could not take the search index lease"),
-            }
-        }
-    })
 }
 
 /// Answers `/healthz` and `/readyz` only, on a socket of this process's own (see
@@ -309,10 +230,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let poller = spawn_generation_poller(state.store().clone());
+    let background = folio_app::jobs::Background::start(state.store(), Duration::from_secs(5));
     let sync = spawn_generation_sync(&state);
-    let scheduler = spawn_scheduler(state.store().clone(), Duration::from_secs(5));
-    let indexer = spawn_search_indexer(state.store().clone());
     // Histogram samples wait in a buffer until drained into their buckets: drain them
     // on a timer, not only when /metrics is scraped, so memory stays flat under load.
     let upkeep = tokio::spawn(async {
@@ -344,10 +263,8 @@ pub async fn serve(
             .await
         }
     };
-    poller.abort();
+    background.stop();
     sync.into_iter().flatten().for_each(|task| task.abort());
-    scheduler.abort();
-    indexer.abort();
     upkeep.abort();
     result
 }

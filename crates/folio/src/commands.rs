@@ -70,16 +70,7 @@ fn media_files(config: &Config) -> folio_media::LocalStore {
     folio_media::LocalStore::new(config.media_dir())
 }
 
-/// Opens the database, creating the data folder of a SQLite default when missing.
-pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
-    }
-    Store::connect(&config.database_url)
-        .await
-        .context("opening the database (FOLIO_DATABASE_URL)")
-}
+use folio_app::open_store;
 
 /// Creates the data folder when missing and fails unless a file can be written there:
 /// uploaded images (and a SQLite database) live in it, so the commands that write there
@@ -126,23 +117,17 @@ pub(crate) async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
 async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     check_data_dir_writable(&config)?;
-    let store = open_store(&config).await?;
-    if migrate {
-        store.migrate().await.context("applying migrations")?;
-    } else {
-        store.refresh_generation().await.ok();
-    }
-    let web = web_config(&config);
-    let shared = match &config.redis_url {
-        Some(url) => {
-            tracing::info!(redis = %folio_store::redact_password(url), "shared page cache and change announcements on Redis");
-            let site = store.site_id().await.context("reading the site id")?;
-            Some(folio_web::SharedTier::connect(url, &site).context("FOLIO_REDIS_URL")?)
-        }
-        None => None,
-    };
-    let state = folio_web::AppState::with_shared(store.clone(), web, shared)
-        .context("loading the theme (FOLIO_THEME_DIR)")?;
+    let application = folio_web::Application::build(
+        &config,
+        if migrate {
+            folio_web::Migrations::Apply
+        } else {
+            folio_web::Migrations::Skip
+        },
+    )
+    .await?;
+    let state = application.state().clone();
+    let store = state.store().clone();
     let (listener, socket_file) = listen(&config)
         .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
     #[cfg(unix)]
@@ -177,7 +162,9 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
         startup_ms = started.elapsed().as_millis() as u64,
         "listening on {address}"
     );
-    let served = folio_web::serve(listener, state, shutdown_signal())
+    drop(state);
+    let served = application
+        .serve(listener, shutdown_signal())
         .await
         .context("serving");
     #[cfg(unix)]
@@ -320,19 +307,6 @@ mod health_socket {
         let stream = UnixStream::connect_addr(address)?;
         stream.set_nonblocking(true)?;
         tokio::net::UnixStream::from_std(stream)
-    }
-}
-
-/// What the web layer (and the importers' media uploads) need of the configuration.
-pub(crate) fn web_config(config: &Config) -> folio_web::WebConfig {
-    folio_web::WebConfig {
-        base_url: config.base_url.clone(),
-        theme_dir: config.theme_dir.clone(),
-        page_cache_bytes: config.page_cache_mb * 1024 * 1024,
-        media_dir: config.media_dir(),
-        media_max_bytes: config.media_max_bytes(),
-        trusted_proxies: config.trusted_proxies.clone(),
-        read_timeout: folio_web::READ_TIMEOUT,
     }
 }
 

@@ -113,7 +113,7 @@ async fn errors_and_api_answers_are_not_cached() {
 
 #[tokio::test]
 async fn a_disabled_cache_still_gives_etags() {
-    let app = TestApp::with_config(|c| c.page_cache_bytes = 0).await;
+    let app = TestApp::with_config(|c| c.page_cache_mb = 0).await;
     app.publish("Uncached", "x", &[]).await;
     let a = app.get("/uncached/").await;
     let b = app.get("/uncached/").await;

@@ -5,8 +5,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use folio_core::{Email, PersonName, Role};
 use folio_store::testing::TestDatabase;
-use folio_store::{NewUser, Store};
-use folio_web::{AppState, WebConfig};
+use folio_store::NewUser;
+use folio_web::{AppState, Application, Migrations, WebConfig};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -18,17 +18,28 @@ pub fn loopback() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([127, 0, 0, 1], 40000))
 }
 
-/// The test configuration, with media kept in `dir`.
+/// The configuration of a test site on `database_url` with its data in `dir`, read
+/// the way `folio serve` reads its environment.
+pub fn config_for(database_url: &str, dir: &std::path::Path) -> folio_app::Config {
+    let env = [
+        ("FOLIO_DATABASE_URL", database_url),
+        ("FOLIO_DATA_DIR", &dir.display().to_string()),
+        ("FOLIO_BASE_URL", BASE),
+        ("FOLIO_PAGE_CACHE_MB", "8"),
+        ("FOLIO_MEDIA_MAX_MB", "10"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    folio_app::Config::from_sources(None, env)
+        .expect("the test configuration is valid")
+        .config
+}
+
+/// The web layer's share of a test site's configuration, for a test that assembles
+/// the state itself.
 pub fn config_in(dir: &tempfile::TempDir) -> WebConfig {
-    WebConfig {
-        base_url: BASE.into(),
-        theme_dir: None,
-        page_cache_bytes: 8 << 20,
-        media_dir: dir.path().join("media"),
-        media_max_bytes: 10 << 20,
-        trusted_proxies: Default::default(),
-        read_timeout: folio_web::READ_TIMEOUT,
-    }
+    WebConfig::from(&config_for("sqlite://unused", dir.path()))
 }
 
 /// A PNG with smooth gradients (so it compresses like a picture, not like noise).
@@ -101,21 +112,7 @@ impl TestApp {
 
     /// An app on a fresh database with no user at all (first run).
     pub async fn empty() -> TestApp {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = TestDatabase::create(dir.path()).await;
-        let store = Store::connect(&db.url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let state = AppState::new(store, config_in(&dir)).expect("theme loads");
-        let router = folio_web::router(state.clone())
-            .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        TestApp {
-            state,
-            router,
-            owner: String::new(),
-            owner_id: 0,
-            db: db.into(),
-            dir: dir.into(),
-        }
+        TestApp::build(|_| {}).await
     }
 
     /// An app like [`TestApp::new`] with Redis behind its page cache.
@@ -127,40 +124,59 @@ impl TestApp {
     /// Another process of the same site: its own state and caches, the same database
     /// (and owner token), and Redis behind its page cache when `redis_url` is given.
     pub async fn replica(&self, redis_url: Option<&str>) -> TestApp {
-        let store = Store::connect(&self.db.url).await.expect("connect");
-        store.refresh_generation().await.expect("generation");
-        let shared = match redis_url {
-            Some(url) => {
-                let site = store.site_id().await.expect("site id");
-                Some(folio_web::SharedTier::connect(url, &site).expect("redis url"))
-            }
-            None => None,
-        };
-        let state =
-            AppState::with_shared(store, config_in(&self.dir), shared).expect("theme loads");
-        let router = folio_web::router(state.clone())
-            .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
+        let mut config = config_for(&self.db.url, self.dir.path());
+        config.redis_url = redis_url.map(str::to_owned);
+        let application = Application::build(&config, Migrations::Skip)
+            .await
+            .expect("the replica starts");
         TestApp {
-            state,
-            router,
             owner: self.owner.clone(),
             owner_id: self.owner_id,
-            db: self.db.clone(),
-            dir: self.dir.clone(),
+            ..TestApp::of(application, self.db.clone(), self.dir.clone())
         }
     }
 
-    pub async fn with_config(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
+    /// An app like [`TestApp::new`], its configuration adjusted first.
+    pub async fn with_config(adjust: impl FnOnce(&mut folio_app::Config)) -> TestApp {
+        let mut app = TestApp::build(adjust).await;
+        app.make_owner().await;
+        app
+    }
+
+    /// A fresh database and data folder, and the application `folio serve` would build
+    /// on them (migrations applied), with no user yet.
+    async fn build(adjust: impl FnOnce(&mut folio_app::Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = TestDatabase::create(dir.path()).await;
-        let store = Store::connect(&db.url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let mut config = config_in(&dir);
+        let mut config = config_for(&db.url, dir.path());
         adjust(&mut config);
-        let state = AppState::new(store, config).expect("theme loads");
-        let router = folio_web::router(state.clone())
-            .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-        TestApp::from_parts(state, router, db, dir).await
+        let application = Application::build(&config, Migrations::Apply)
+            .await
+            .expect("the application starts");
+        TestApp::of(application, db.into(), dir.into())
+    }
+
+    fn of(
+        application: Application,
+        db: std::sync::Arc<TestDatabase>,
+        dir: std::sync::Arc<tempfile::TempDir>,
+    ) -> TestApp {
+        TestApp {
+            state: application.state().clone(),
+            router: application
+                .router()
+                .layer(axum::extract::connect_info::MockConnectInfo(loopback())),
+            owner: String::new(),
+            owner_id: 0,
+            db,
+            dir,
+        }
+    }
+
+    async fn make_owner(&mut self) {
+        let (id, token) = self.user(Role::Owner, "Olive Owner").await;
+        self.owner = token;
+        self.owner_id = id;
     }
 
     /// The URL of this app's database, for a test that reaches under the store.
@@ -168,24 +184,10 @@ impl TestApp {
         &self.db.url
     }
 
-    /// An app from parts a test assembled itself, with its owner made.
-    pub async fn from_parts(
-        state: AppState,
-        router: axum::Router,
-        db: TestDatabase,
-        dir: tempfile::TempDir,
-    ) -> TestApp {
-        let mut app = TestApp {
-            state,
-            router,
-            owner: String::new(),
-            owner_id: 0,
-            db: db.into(),
-            dir: dir.into(),
-        };
-        let (id, token) = app.user(Role::Owner, "Olive Owner").await;
-        app.owner = token;
-        app.owner_id = id;
+    /// An app from a state a test assembled itself, with its owner made.
+    pub async fn from_parts(state: AppState, db: TestDatabase, dir: tempfile::TempDir) -> TestApp {
+        let mut app = TestApp::of(Application::from_state(state), db.into(), dir.into());
+        app.make_owner().await;
         app
     }
 

@@ -142,7 +142,7 @@ fn path_of_media(url: &Value) -> String {
 
 #[tokio::test]
 async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind() {
-    let app = TestApp::with_config(|c| c.media_max_bytes = 64 * 1024).await;
+    let app = TestApp::with_config(|c| c.media_max_mb = 1).await;
     let cases: [(&str, Vec<u8>, u16, &str); 4] = [
         (
             "page.png",
@@ -152,9 +152,9 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind() {
         ),
         (
             "big.png",
-            vec![0x89; 100 * 1024],
+            vec![0x89; 1100 * 1024],
             413,
-            "larger than the upload limit of 64 KB",
+            "larger than the upload limit of 1 MB",
         ),
         (
             "cut.png",

@@ -5,7 +5,7 @@
 //! Runs on the database server of this run (`FOLIO_TEST_BACKEND`), or PostgreSQL when
 //! the run is on SQLite, which has no connection to lose.
 
-use crate::helpers::{config_in, loopback, TestApp};
+use crate::helpers::{config_in, TestApp};
 use axum::http::{Method, StatusCode};
 use folio_store::testing::TestDatabase;
 use folio_store::Store;
@@ -133,9 +133,7 @@ async fn app_behind_relay(adjust: impl FnOnce(&mut folio_web::WebConfig)) -> (Te
     let mut config = config_in(&dir);
     adjust(&mut config);
     let state = folio_web::AppState::new(store, config).expect("state");
-    let router = folio_web::router(state.clone())
-        .layer(axum::extract::connect_info::MockConnectInfo(loopback()));
-    (TestApp::from_parts(state, router, db, dir).await, relay)
+    (TestApp::from_parts(state, db, dir).await, relay)
 }
 
 #[tokio::test]

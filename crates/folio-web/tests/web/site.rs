@@ -337,7 +337,7 @@ async fn mariadb_search_uses_the_term_index_once_it_is_complete() {
         .execute(&mut db)
         .await
         .expect("update");
-    let indexer = folio_web::spawn_search_indexer(store.clone());
+    let indexer = folio_app::jobs::spawn_search_indexer(store.clone());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let left: i64 =

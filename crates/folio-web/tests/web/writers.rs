@@ -132,7 +132,7 @@ async fn the_scheduler_loop_publishes_due_posts() {
     let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339();
     app.post(json!({"title": "By the loop", "status": "scheduled", "published_at": soon}))
         .await;
-    let task = folio_web::spawn_scheduler(
+    let task = folio_app::jobs::spawn_scheduler(
         app.state.store().clone(),
         std::time::Duration::from_millis(100),
     );
