@@ -19,6 +19,28 @@ pub fn router() -> Router<AppState> {
         .route("/robots.txt", get(robots))
 }
 
+/// A request whose handler runs (a cache miss), counted in `folio_http_requests_in_flight`
+/// until it is answered or dropped: the number that climbs when the database is slow.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> InFlight {
+        in_flight().increment(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        in_flight().decrement(1.0);
+    }
+}
+
+fn in_flight() -> &'static metrics::Gauge {
+    static GAUGE: OnceLock<metrics::Gauge> = OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!("folio_http_requests_in_flight"))
+}
+
 /// Liveness and readiness alone (also served on `FOLIO_HEALTH_SOCKET`).
 pub fn health_router() -> Router<AppState> {
     Router::new()
@@ -186,6 +208,7 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
     let (mut response, span) = match hit {
         Some(hit) => (hit, None),
         None => {
+            let _running = InFlight::start();
             let span = tracing::info_span!("request", request_id = %id, method = %method, path = %uri.path());
             let run = crate::cache::run_and_keep(&state, key, if_none_match, request, next)
                 .instrument(span.clone());

@@ -2,17 +2,67 @@
 //! edits announced to every replica at once, and a Redis that stops, hangs or comes
 //! back never turning into an error for a reader.
 //!
-//! Uses the Redis of `FOLIO_TEST_REDIS_URL` (`scripts/services start`), and for the
-//! outage tests a `redis-server` of its own on a free loopback port.
+//! Uses the Redis of `FOLIO_TEST_REDIS_URL` (`scripts/services start`), or without it a
+//! `redis-server` this test process starts; sites never share keys (each has its own
+//! random site id in its keys), so tests can share one Redis. The outage tests stop
+//! and hang a `redis-server` of their own.
 
 use crate::helpers::TestApp;
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn redis_url() -> String {
-    std::env::var("FOLIO_TEST_REDIS_URL")
-        .expect("FOLIO_TEST_REDIS_URL (run `scripts/services start`)")
+/// The Redis a test uses: the shared one, or a server of the test's own, stopped when
+/// this is dropped.
+struct TestRedis {
+    url: String,
+    _own: Option<OwnRedis>,
+}
+
+impl TestRedis {
+    fn get() -> TestRedis {
+        match std::env::var("FOLIO_TEST_REDIS_URL") {
+            Ok(url) => TestRedis { url, _own: None },
+            Err(_) => {
+                let own = OwnRedis::start();
+                TestRedis {
+                    url: own.url(),
+                    _own: Some(own),
+                }
+            }
+        }
+    }
+}
+
+/// The port of a `redis://host:port` URL.
+fn port_of(url: &str) -> String {
+    url.rsplit(':')
+        .next()
+        .unwrap_or("6379")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// `redis-cli` against the Redis of `url`.
+fn redis_cli(url: &str, args: &[&str]) -> String {
+    Command::new("redis-cli")
+        .args(["-p", &port_of(url)])
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Waits until a copy of one of `app`'s pages is in Redis (they are written in the
+/// background).
+async fn page_stored(app: &TestApp, url: &str) -> bool {
+    let site = app.state.store().site_id().await.expect("site id");
+    let pattern = format!("folio:{site}:page:*");
+    within(Duration::from_secs(2), async || {
+        !redis_cli(url, &["--scan", "--pattern", &pattern]).is_empty()
+    })
+    .await
+    .is_some()
 }
 
 /// A `redis-server` owned by the test, killed when dropped.
@@ -121,35 +171,16 @@ async fn within(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> Option<
 
 #[tokio::test]
 async fn a_page_rendered_by_one_replica_is_served_by_the_others_from_redis() {
-    let a = TestApp::with_shared(&redis_url()).await;
+    let redis = TestRedis::get();
+    let a = TestApp::with_shared(&redis.url).await;
     publish(&a, "Shared pages").await;
-    let b = a.replica(Some(&redis_url())).await;
+    let b = a.replica(Some(&redis.url)).await;
     connected(&[&a, &b]).await;
     let first = a.get("/shared-pages/").await;
     assert_eq!(first.header("x-folio-cache"), "miss");
     // The copy for Redis is written in the background: wait until it is there.
-    let site = a.state.store().site_id().await.expect("site id");
-    let port = redis_url()
-        .rsplit(':')
-        .next()
-        .unwrap_or("6379")
-        .trim_end_matches('/')
-        .to_owned();
-    let stored = within(Duration::from_secs(2), async || {
-        let keys = Command::new("redis-cli")
-            .args([
-                "-p",
-                &port,
-                "--scan",
-                "--pattern",
-                &format!("folio:{site}:page:*"),
-            ])
-            .output();
-        keys.is_ok_and(|k| !k.stdout.is_empty())
-    })
-    .await;
     assert!(
-        stored.is_some(),
+        page_stored(&a, &redis.url).await,
         "replica A did not store the page in Redis"
     );
     assert_eq!(
@@ -173,26 +204,38 @@ async fn a_page_rendered_by_one_replica_is_served_by_the_others_from_redis() {
 
 #[tokio::test]
 async fn sites_sharing_a_redis_never_see_each_others_pages() {
-    let one = TestApp::with_shared(&redis_url()).await;
-    let other = TestApp::with_shared(&redis_url()).await;
+    let redis = TestRedis::get();
+    let url = redis.url.clone();
+    let one = TestApp::with_shared(&url).await;
+    let other = TestApp::with_shared(&url).await;
     connected(&[&one, &other]).await;
     publish(&one, "Only here").await;
+    publish(&other, "Only there").await;
+    // Both sites are at the same generation, so a page key differs only by site.
+    assert_eq!(
+        one.state.store().generation(),
+        other.state.store().generation()
+    );
     let page = one.get("/").await;
     assert!(page.body.contains("Only here"));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        page_stored(&one, &url).await,
+        "the first site's home page is in Redis"
+    );
     let theirs = other.get("/").await;
     assert_eq!(
         theirs.header("x-folio-cache"),
         "miss",
-        "same path and generation, other site"
+        "same path and generation, other site: not served from Redis"
     );
-    assert!(!theirs.body.contains("Only here"));
+    assert!(theirs.body.contains("Only there") && !theirs.body.contains("Only here"));
 }
 
 #[tokio::test]
 async fn an_edit_through_one_replica_is_served_fresh_by_another_within_a_second() {
-    let a = TestApp::with_shared(&redis_url()).await;
-    let b = a.replica(Some(&redis_url())).await;
+    let redis = TestRedis::get();
+    let a = TestApp::with_shared(&redis.url).await;
+    let b = a.replica(Some(&redis.url)).await;
     // Only the announcements run: no database poller, so nothing else can tell B.
     let _sync = (
         folio_web::spawn_generation_sync(&a.state),
@@ -210,7 +253,17 @@ async fn an_edit_through_one_replica_is_served_fresh_by_another_within_a_second(
         "hit",
         "B now holds the home page"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await; // the subscriptions are up
+    // Both replicas listen for announcements before the edit is made.
+    let site = a.state.store().site_id().await.expect("site id");
+    let channel = format!("folio:{site}:generation");
+    let listening = within(Duration::from_secs(5), async || {
+        redis_cli(&redis.url, &["pubsub", "numsub", &channel]).ends_with('2')
+    })
+    .await;
+    assert!(
+        listening.is_some(),
+        "the replicas did not subscribe to {channel}"
+    );
 
     let edit = a
         .api(

@@ -107,12 +107,19 @@ async fn shutdown_lets_an_in_flight_request_finish() {
         body.len()
     );
     stream.write_all(head.as_bytes()).await.expect("write head");
-    // Give the server time to read the head, so the request is in flight (there is no
-    // event to wait on from outside: this sleep only orders the steps, nothing is
-    // asserted on timing).
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // In flight once its handler runs, waiting for the rest of the body: the gauge
+    // counts it (and the request that reads the gauge). nextest runs each test in a
+    // process of its own, so no other test's requests are counted.
+    wait_for("the write to be in flight", async || {
+        in_flight(&app).await >= 2.0
+    })
+    .await;
     stop.send(()).expect("signal");
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // The shutdown has begun once the listener refuses new connections.
+    wait_for("the listener to close", async || {
+        tokio::net::TcpStream::connect(addr).await.is_err()
+    })
+    .await;
     stream.write_all(rest.as_bytes()).await.expect("write rest");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.expect("read");
@@ -175,4 +182,26 @@ async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine
         matches!(result, Ok(Ok(Ok(())))),
         "server stopped cleanly: {result:?}"
     );
+}
+
+/// The `folio_http_requests_in_flight` gauge, as `/metrics` gives it.
+async fn in_flight(app: &TestApp) -> f64 {
+    let metrics = app.get("/metrics").await.body;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("folio_http_requests_in_flight "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Polls `cond` until it holds, failing the test after five seconds.
+async fn wait_for(what: &str, mut cond: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !cond().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 5 s for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
