@@ -4,15 +4,19 @@ Every image is built by `scripts/images` from this repository and Debian's packa
 (Folio from the binary under test), and compose.yaml is pointed at them through its
 image variables. The test brings the stack up from nothing, waits for health, publishes
 a post through the API behind Nginx, reads it from every replica, scales the web tier
-from 1 to 3 and back to 1 while reading through Nginx, and tears everything down.
+from 1 to 3 and back to 1 while reading through Nginx, and tears everything down. Each
+server image is also checked to be only the server and what it needs: within its size,
+its programs running, no package manager, package lists, documentation or locales.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import time
 import uuid
 
@@ -97,7 +101,7 @@ class Stack:
         """GETs `path` from one replica directly, from inside the Nginx container."""
         nginx = self.containers("nginx")[0]
         ip = next(iter(self.inspect(container)["NetworkSettings"]["Networks"].values()))["IPAddress"]
-        return run("docker", "exec", nginx, "curl", "-fsS", f"http://{ip}:8080{path}").stdout
+        return run("docker", "exec", nginx, "wget", "-q", "-O", "-", f"http://{ip}:8080{path}").stdout
 
     def down(self) -> None:
         self.compose("down", "-v", "--remove-orphans", timeout=180, check=False)
@@ -260,6 +264,36 @@ def test_rolling_update_replica_kill_and_scaling_under_load_fail_no_request(imag
     finally:
         stack.down()
         run("docker", "rmi", images["FOLIO_IMAGE"].rsplit(":", 1)[0] + ":rollout-test", check=False)
+
+
+# Each server image: its largest acceptable size (about twice what it is), and what it
+# answers to prove its programs run on the slim root (their libraries are all there).
+SLIM = {
+    "nginx": (25e6, ["nginx", "-v"]),
+    "redis": (40e6, ["redis-server", "--version"]),
+    "mariadb": (140e6, ["mariadbd", "--version"]),
+    "postgres": (170e6, ["postgres", "--version"]),
+}
+NOT_IN_AN_IMAGE = ("usr/bin/apt-get", "usr/bin/dpkg", "usr/bin/perl", "var/lib/apt/lists/", "var/lib/dpkg/",
+                   "usr/share/doc/", "usr/share/man/", "usr/share/locale/", "usr/share/i18n/")
+
+
+@pytest.mark.parametrize("server", sorted(SLIM))
+def test_component_images_are_only_the_server_and_what_it_needs(images, server):
+    image = images[f"{server.upper()}_IMAGE"]
+    limit, version = SLIM[server]
+    size = int(run("docker", "image", "inspect", "-f", "{{.Size}}", image).stdout)
+    assert size <= limit, f"{image} is {size / 1e6:.1f} MB, over its {limit / 1e6:.0f} MB"
+    run("docker", "run", "--rm", "--entrypoint", version[0], image, *version[1:])
+    container = run("docker", "create", image).stdout.strip()
+    try:
+        listing = subprocess.run(["docker", "export", container], capture_output=True, check=True, timeout=120).stdout
+    finally:
+        run("docker", "rm", "-v", container)
+    with tarfile.open(fileobj=io.BytesIO(listing)) as tar:
+        names = tar.getnames()
+    unwanted = [n for n in names if n.startswith(NOT_IN_AN_IMAGE) or n in {p.rstrip("/") for p in NOT_IN_AN_IMAGE}]
+    assert not unwanted, f"{image} carries {unwanted[:10]}"
 
 
 def test_compose_secrets_follow_a_change_of_database_and_say_so(tmp_path):

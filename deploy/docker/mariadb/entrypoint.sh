@@ -36,8 +36,10 @@ if [ ! -d "$datadir/mysql" ]; then
         exit 1
     fi
     echo "mariadb: initialising $datadir" >&2
+    # --cross-bootstrap, as the official image's entrypoint passes: no root account for
+    # this container's passing host name, so the name is not looked up (no resolveip).
     mariadb-install-db --user=mysql --datadir="$datadir" --auth-root-authentication-method=normal \
-        --skip-test-db >/dev/null
+        --skip-test-db --cross-bootstrap >/dev/null
     mariadbd --user=mysql --datadir="$datadir" --skip-networking --socket=/run/mysqld/init.sock &
     pid=$!
     for _ in $(seq 1 60); do

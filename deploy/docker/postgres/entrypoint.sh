@@ -29,6 +29,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     {
         echo "listen_addresses = '*'"
         echo "unix_socket_directories = '/run/postgresql'"
+        # The image has no JIT provider (LLVM): say so rather than try to load it.
+        echo "jit = off"
     } >> "$PGDATA/postgresql.conf"
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
     if [ "$database" != postgres ]; then
