@@ -39,8 +39,10 @@ def swarm_state() -> str:
 
 @pytest.fixture
 def swarm():
-    """This engine in swarm mode for the test; left again if the test turned it on."""
+    """This engine in swarm mode for the test; left again if the test turned it on, with
+    the docker_gwbridge network that `docker swarm init` creates (leaving keeps it)."""
     joined = swarm_state() != "active"
+    had_gwbridge = run("docker", "network", "inspect", "docker_gwbridge", check=False).returncode == 0
     if joined:
         run("docker", "swarm", "init", "--advertise-addr", "127.0.0.1")
     try:
@@ -48,6 +50,13 @@ def swarm():
     finally:
         if joined:
             run("docker", "swarm", "leave", "--force", check=False)
+            if not had_gwbridge:
+                # Removable once the swarm's ingress endpoint on it is gone.
+                deadline = time.monotonic() + 30
+                while run("docker", "network", "inspect", "docker_gwbridge", check=False).returncode == 0:
+                    if run("docker", "network", "rm", "docker_gwbridge", check=False).returncode != 0:
+                        assert time.monotonic() < deadline, "docker_gwbridge is still in use 30 s after leaving the swarm"
+                        time.sleep(0.5)
 
 
 def service_status(name: str) -> dict:
