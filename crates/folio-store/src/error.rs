@@ -20,7 +20,7 @@ pub enum StoreError {
     #[error("cannot connect to {target}: {reason}")]
     Connect { target: String, reason: String },
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]
@@ -71,19 +71,56 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
-/// Maps a unique-constraint violation on `table.column` to a conflict on `field`.
-/// SQLite names the column in its message; the MariaDB/MySQL and PostgreSQL schemas
-/// name the constraint `table_column`, which their messages quote.
-pub(crate) fn on_unique(err: sqlx::Error, column: &str, field: &'static str) -> StoreError {
-    if let sqlx::Error::Database(db) = &err {
-        let constraint = column.replace('.', "_");
-        if db.is_unique_violation()
-            && (db.message().contains(column) || db.message().contains(&constraint))
-        {
-            return StoreError::Conflict { field };
+/// The unique keys a write can run into, as the schema names them on every backend,
+/// and the field each is about for the client.
+const UNIQUE_KEYS: &[(&str, &str)] = &[
+    ("posts_slug", "slug"),
+    ("users_email", "email"),
+    ("users_slug", "slug"),
+    ("tags_slug", "slug"),
+    ("media_storage_key", "file"),
+    ("media_url", "file"),
+];
+
+/// The unique key a violation names, as the schema names it (`posts_slug`), read from
+/// what each engine reports: PostgreSQL its constraint; MariaDB and MySQL the key
+/// (`… for key 'posts_slug'`, MySQL 8 `'posts.posts_slug'`); SQLite the columns
+/// (`UNIQUE constraint failed: posts.slug`), which for a one-column key is the same name.
+pub(crate) fn unique_key(err: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db) = err else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    if let Some(constraint) = db.constraint() {
+        return Some(constraint.to_owned());
+    }
+    let message = db.message();
+    if let Some((_, key)) = message.rsplit_once("for key '") {
+        let key = key.trim_end_matches('\'');
+        return Some(key.rsplit('.').next().unwrap_or(key).to_owned());
+    }
+    message
+        .strip_prefix("UNIQUE constraint failed: ")
+        .map(|columns| columns.replace(", ", "_").replace('.', "_"))
+}
+
+/// A unique violation on a key of [`UNIQUE_KEYS`] is a conflict on its field; any other
+/// database error stays one.
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let field = unique_key(&err).and_then(|key| {
+            UNIQUE_KEYS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, field)| *field)
+        });
+        match field {
+            Some(field) => StoreError::Conflict { field },
+            None => StoreError::Database(err),
         }
     }
-    StoreError::Database(err)
 }
 
 #[cfg(test)]

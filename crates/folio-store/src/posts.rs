@@ -2,7 +2,6 @@
 //! transaction), and the public listings, all paginated by keyset.
 
 use crate::db::{like_pattern, query, Backend, Query, Row, Tx};
-use crate::error::on_unique;
 use crate::search::TermSearch;
 use crate::time::trunc;
 use crate::{now, Store, StoreError};
@@ -305,7 +304,7 @@ impl Store {
         .bind(id)
         .execute(&mut tx)
         .await
-        .map_err(|e| on_unique(e, "posts.slug", "slug"))
+        .map_err(StoreError::from)
         .map_err(|e| on_foreign_key(e, "author"))?;
         finish_save(&mut tx, id, &input, &slug, &rendered.text).await?;
         let generation = Store::bump_generation(&mut tx).await?;
@@ -887,7 +886,7 @@ pub(crate) async fn insert_post(
     .bind(&input.canonical_url)
     .insert_returning_id(&mut *tx)
     .await
-    .map_err(|e| on_unique(e, "posts.slug", "slug"))
+    .map_err(StoreError::from)
     .map_err(|e| on_foreign_key(e, "author"))?;
     finish_save(tx, id, input, slug, &rendered.text).await?;
     Ok(id)

@@ -1,7 +1,6 @@
 //! Users, their passwords (argon2id) and their API tokens (stored as SHA-256).
 
 use crate::db::{query, Row};
-use crate::error::on_unique;
 use crate::{now, Store, StoreError};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -127,7 +126,7 @@ impl Store {
         .bind(at)
         .insert_returning_id(&mut tx)
         .await
-        .map_err(|e| on_unique(e, "users.email", "email"))?;
+        ?;
         tx.commit().await?;
         self.user_by_id(id).await
     }
