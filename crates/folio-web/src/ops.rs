@@ -148,7 +148,7 @@ async fn robots(State(state): State<AppState>) -> Response {
 #[derive(Debug, Clone)]
 pub struct RouteLabel(pub std::sync::Arc<str>);
 
-/// Copies the route a request matched onto its response, for [`track_request`], which
+/// Copies the route a request matched onto its response, for [`front`], which
 /// runs outside the router and cannot see it on the request.
 pub async fn remember_route(request: Request, next: Next) -> Response {
     let route = request
