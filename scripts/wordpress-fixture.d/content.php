@@ -430,6 +430,26 @@ wp_set_current_user($olive);
 expect($p_unicode, array('Grüße aus Köln!', 'Съешь же ещё этих мягких французских булок.', '日本語のテキストです。', 'Coffee ☕ and ships 🚢.'));
 expect($p_html, array('Cats & mice: a love story <3 with', 'a link whose query has an ampersand'), array('https://example.com/?a=1&b=2'));
 
+// (e) Renamed, then moved to another day, after it was published: WordPress keeps each
+// former slug (`_wp_old_slug`) and date (`_wp_old_date`) and answers the post's former
+// URLs with a 301. `former_permalinks`: the permalinks it had, as WordPress gave them.
+$former = array();
+wp_set_current_user($bjorn);
+$p_moved = post(array(
+    'post_title' => 'Night ferry', 'post_name' => 'night-boat', 'post_author' => $bjorn, 'post_date' => '2023-03-01 21:00:00',
+    'post_content' => "<!-- wp:paragraph -->\n<p>The night ferry leaves at nine and reaches the island by ten.</p>\n<!-- /wp:paragraph -->",
+));
+$former[$p_moved][] = path_of(get_permalink($p_moved));
+publish($p_moved, array('post_title' => 'Night ferry', 'post_name' => 'night-ferry', 'post_date' => '2023-03-01 21:00:00'));
+$former[$p_moved][] = path_of(get_permalink($p_moved));
+publish($p_moved, array('post_title' => 'Night ferry', 'post_name' => 'night-ferry', 'post_date' => '2023-03-02 21:00:00',
+    'post_date_gmt' => get_gmt_from_date('2023-03-02 21:00:00')));
+wp_set_current_user($olive);
+if (count(get_post_meta($p_moved, '_wp_old_slug')) !== 1 || count(get_post_meta($p_moved, '_wp_old_date')) !== 1) {
+    fail('WordPress did not record the old slug and date of "Night ferry"');
+}
+expect($p_moved, array('The night ferry leaves at nine and reaches the island by ten.'));
+
 // Every status.
 $p_draft = post(array(
     'post_title' => 'Ideas for spring', 'post_status' => 'draft', 'post_author' => $olive, 'post_date' => '2023-05-01 08:00:00',
@@ -545,6 +565,7 @@ foreach ($GLOBALS['expect'] as $id => $e) {
         'texts' => $e['texts'], 'links' => $e['links'], 'images' => $e['images'],
         'internal_links' => array_map(function ($l) { return array('url' => $l['url'], 'path' => path_of($l['url']), 'id' => $l['id']); }, $e['internal']),
         'files' => $e['files'],
+        'former_permalinks' => isset($former[$id]) ? $former[$id] : array(),
     );
 }
 $atts = array();
@@ -596,7 +617,8 @@ $expected = array(
     'about' => 'Written by scripts/wordpress-fixture together with export.xml: what it made, as WordPress reports it. '
         . 'permalink: get_permalink() without the host. texts: plain text (HTML entities decoded) that a reader must see '
         . 'on the imported page; links: link targets that must survive; images: file names of the images in the content; '
-        . 'internal_links: links to another post of this blog by its old URL; files: non-image uploads linked from the content.',
+        . 'internal_links: links to another post of this blog by its old URL; files: non-image uploads linked from the content; '
+        . 'former_permalinks: the permalinks a post had before it was renamed or moved to another day.',
     'wordpress_version' => $GLOBALS['wp_version'],
     'site_url' => home_url(), 'timezone' => get_option('timezone_string'),
     'permalink_structure' => get_option('permalink_structure'),

@@ -25,20 +25,23 @@ def test_wordpress_import_reports_and_its_old_urls_redirect(make_site: Callable[
     site = make_site()
     site.run("migrate")
     proc = site.run("import", "wordpress", str(WXR), "--media-dir", str(UPLOADS))
-    assert row(proc.stdout, "posts") == [10, 0, 1], proc.stdout
+    assert row(proc.stdout, "posts") == [11, 0, 1], proc.stdout
     assert row(proc.stdout, "pages") == [2, 0, 0], proc.stdout
     assert "in WordPress's trash" in proc.stdout
     assert "[contact-form-7] in 1 post(s)" in proc.stdout
-    assert "13/13 posts and pages" in proc.stderr, proc.stderr
+    assert "14/14 posts and pages" in proc.stderr, proc.stderr
     assert "\x1b[" not in proc.stderr, "no terminal codes when standard error is not a terminal"
 
     again = site.run("import", "wordpress", str(WXR), "--media-dir", str(UPLOADS))
-    assert row(again.stdout, "posts") == [0, 10, 1], again.stdout
+    assert row(again.stdout, "posts") == [0, 11, 1], again.stdout
 
     site.start()
     moved = site.get("/2023/01/15/hello-gutenberg/")
     assert moved.status == 301 and moved.headers.get("location") == "/hello-gutenberg/", moved
     assert site.get("/?p=13").headers.get("location") == "/a-classic-post/"
+    # Renamed and moved to another day in WordPress: its former URLs still lead to it.
+    for former in ("/2023/03/01/night-boat/", "/2023/03/01/night-ferry/"):
+        assert site.get(former).headers.get("location") == "/night-ferry/", former
     page = site.get("/hello-gutenberg/")
     assert page.status == 200 and "Welcome to the new harbour blog." in page.text
 
@@ -47,7 +50,7 @@ def test_a_dry_run_writes_nothing(make_site: Callable[..., Folio]) -> None:
     site = make_site()
     proc = site.run("import", "wordpress", str(WXR), "--media-dir", str(UPLOADS), "--dry-run")
     assert proc.stdout.startswith("Dry run: nothing was written."), proc.stdout
-    assert row(proc.stdout, "posts")[0] == 10, proc.stdout
+    assert row(proc.stdout, "posts")[0] == 11, proc.stdout
     db = site.data_dir / "folio.db"
     if db.exists():
         tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

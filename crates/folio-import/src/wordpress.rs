@@ -81,12 +81,89 @@ pub struct Item {
 
 impl Item {
     pub fn meta(&self, key: &str) -> Option<&str> {
+        self.metas(key).next()
+    }
+
+    /// Every value of a post meta key that may repeat (`_wp_old_slug`).
+    pub fn metas<'a: 'k, 'k>(&'a self, key: &'k str) -> impl Iterator<Item = &'a str> + 'k {
         self.meta
             .iter()
-            .find(|(k, _)| k == key)
+            .filter(move |(k, v)| k == key && !v.is_empty())
             .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
     }
+}
+
+/// The paths a post had before its slug or date changed after publication, under the
+/// old site's permalink structure: WordPress keeps each former slug in `_wp_old_slug`
+/// and each former date in `_wp_old_date` (`2023-04-30`) and answers them with a 301.
+/// `path` is the post's current path (`/2023/05/01/new-name/`), `slug` its current
+/// slug and `date` its current publication date; a path that shows neither has none.
+fn former_paths<'a>(
+    path: &str,
+    slug: &str,
+    date: Option<chrono::NaiveDate>,
+    old_slugs: impl Iterator<Item = &'a str>,
+    old_dates: impl Iterator<Item = &'a str>,
+) -> Vec<String> {
+    use chrono::Datelike;
+    let segments: Vec<&str> = path.split('/').collect();
+    let slug_at = (!slug.is_empty())
+        .then(|| segments.iter().rposition(|s| s.eq_ignore_ascii_case(slug)))
+        .flatten();
+    // The date's segments in the path: year, then month and day when they follow.
+    let date_at = date.and_then(|d| {
+        let parts = [
+            format!("{:04}", d.year()),
+            format!("{:02}", d.month()),
+            format!("{:02}", d.day()),
+        ];
+        let start = segments.iter().position(|s| *s == parts[0])?;
+        let len = parts
+            .iter()
+            .zip(&segments[start..])
+            .take_while(|(want, have)| want.as_str() == **have)
+            .count();
+        Some((start, len))
+    });
+    let mut slugs = vec![None];
+    if slug_at.is_some() {
+        slugs.extend(old_slugs.map(Some));
+    }
+    let mut dates = vec![None];
+    if date_at.is_some() {
+        dates.extend(
+            old_dates
+                .filter_map(|d| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
+                .map(Some),
+        );
+    }
+    let mut paths = Vec::new();
+    for old_date in &dates {
+        for old_slug in &slugs {
+            if old_date.is_none() && old_slug.is_none() {
+                continue;
+            }
+            let mut moved: Vec<String> = segments.iter().map(|s| (*s).to_owned()).collect();
+            if let (Some(at), Some(old)) = (slug_at, old_slug) {
+                moved[at] = (*old).to_owned();
+            }
+            if let (Some((start, len)), Some(d)) = (date_at, old_date) {
+                let parts = [
+                    format!("{:04}", d.year()),
+                    format!("{:02}", d.month()),
+                    format!("{:02}", d.day()),
+                ];
+                for (i, part) in parts.iter().take(len).enumerate() {
+                    moved[start + i] = part.clone();
+                }
+            }
+            let moved = moved.join("/");
+            if moved != path && !paths.contains(&moved) {
+                paths.push(moved);
+            }
+        }
+    }
+    paths
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -721,6 +798,14 @@ impl Site {
         };
         let mut old_paths = Vec::new();
         if let Some(path) = self.old_path(&item.link) {
+            let date = published_at.map(|_| item.post_date.get(..10).unwrap_or_default());
+            old_paths.extend(former_paths(
+                &path,
+                &item.post_name,
+                date.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                item.metas("_wp_old_slug"),
+                item.metas("_wp_old_date"),
+            ));
             old_paths.push(path);
         }
         if !item.post_id.is_empty() {
@@ -808,6 +893,55 @@ mod tests {
   </item>
 </channel>
 </rss>"#;
+
+    #[test]
+    fn a_renamed_or_redated_post_keeps_its_former_paths() {
+        use super::former_paths;
+        let date = chrono::NaiveDate::from_ymd_opt(2023, 5, 1);
+        // Day-and-name permalinks: each former slug, each former date, and both.
+        assert_eq!(
+            former_paths(
+                "/2023/05/01/new-name/",
+                "new-name",
+                date,
+                ["old-name", "older-name"].into_iter(),
+                ["2023-04-30 09:00:00"].into_iter()
+            ),
+            vec![
+                "/2023/05/01/old-name/",
+                "/2023/05/01/older-name/",
+                "/2023/04/30/new-name/",
+                "/2023/04/30/old-name/",
+                "/2023/04/30/older-name/",
+            ]
+        );
+        // Month-and-name: only the year and month move with the date.
+        assert_eq!(
+            former_paths(
+                "/blog/2023/05/new/",
+                "new",
+                date,
+                [].into_iter(),
+                ["2022-12-31"].into_iter()
+            ),
+            vec!["/blog/2022/12/new/"]
+        );
+        // Post-name permalinks: no date in the path, so an old date changes nothing.
+        assert_eq!(
+            former_paths(
+                "/new/",
+                "new",
+                date,
+                ["old"].into_iter(),
+                ["2022-01-01"].into_iter()
+            ),
+            vec!["/old/"]
+        );
+        // `?p=12` links show neither.
+        assert!(
+            former_paths("/?p=12", "new", date, ["old"].into_iter(), [].into_iter()).is_empty()
+        );
+    }
 
     #[test]
     fn reads_a_small_export_into_an_entry() {

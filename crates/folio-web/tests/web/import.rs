@@ -209,6 +209,15 @@ async fn a_wordpress_export_comes_in_whole_and_its_old_urls_lead_to_it() {
             continue;
         }
         assert_eq!(status, 200, "{title:?}: {permalink} led to {path}");
+        // A post renamed or moved to another day keeps its former URLs, as in WordPress.
+        for former in strings(post, "former_permalinks") {
+            let (status, moved_to, _) = read(&app, &encoded(&former)).await;
+            assert_eq!(
+                (status, moved_to.as_str()),
+                (200, path.as_str()),
+                "{title:?}: its former URL {former} does not lead to it"
+            );
+        }
         let text = visible_text(&page);
         assert!(has(&text, title), "{title:?} not on {path}");
         for snippet in strings(post, "texts") {
