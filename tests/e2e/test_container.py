@@ -85,6 +85,24 @@ def test_one_command_runs_a_blog_as_a_non_root_user_on_a_read_only_root(image, n
     home = http_request(f"http://127.0.0.1:{port}/")
     assert home.status == 200
     assert "<html" in home.text.lower()
+    assert f"http://127.0.0.1:{port}/admin/" in home.text, "a new site says where to start"
+
+    # First run, as the README tells it: the host is another machine to the container,
+    # so set-up needs the link from the log, and the refusal says how to get in.
+    refused = http_request(f"http://127.0.0.1:{port}/admin/setup")
+    assert refused.status == 403
+    assert "docker exec -i &lt;container&gt; folio user create" in refused.text, refused.text
+    logs = docker("logs", container)
+    link = next(word for word in (logs.stdout + logs.stderr).replace('"', " ").split()
+                if "/admin/setup?token=" in word)
+    assert link.startswith(f"http://127.0.0.1:{port}/admin/setup?token="), link
+    assert http_request(link).status == 200, "the link from the log opens set-up from the host"
+    made = subprocess.run(
+        ["docker", "exec", "-i", container, "folio", "user", "create", "--email", "owner@example.com",
+         "--name", "Olive Owner", "--role", "owner", "--password-stdin"],
+        input="a long passphrase for the owner\n", capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    assert "created owner user" in made.stderr
     info = json.loads(docker("inspect", container).stdout)[0]
     assert info["Config"]["User"] == "10001:10001", "runs unprivileged"
     assert info["HostConfig"]["ReadonlyRootfs"] is True

@@ -74,6 +74,9 @@ pub struct Config {
     pub media_max_mb: u64,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// Where the source of the code this site runs can be had (the AGPL asks a network
+    /// service to offer it); every page links to it.
+    pub source_url: String,
 }
 
 impl Config {
@@ -107,6 +110,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_PAGE_CACHE_MB",
     "FOLIO_MEDIA_MAX_MB",
     "FOLIO_TRUSTED_PROXIES",
+    "FOLIO_SOURCE_URL",
 ];
 
 /// The keys a TOML file may hold: the variable names without `FOLIO_`, lowercased.
@@ -127,6 +131,7 @@ struct FileConfig {
     page_cache_mb: Option<u64>,
     media_max_mb: Option<u64>,
     trusted_proxies: Option<String>,
+    source_url: Option<String>,
 }
 
 /// A configuration problem, naming where the bad value came from.
@@ -419,6 +424,11 @@ impl Config {
             None => Default::default(),
         };
 
+        let source_url = match pick("FOLIO_SOURCE_URL", file_cfg.source_url, "source_url") {
+            Some(s) => parse_base_url(&s.value).map_err(|m| err(&s.from, m))?,
+            None => env!("CARGO_PKG_REPOSITORY").to_owned(),
+        };
+
         Ok(Loaded {
             config: Config {
                 database_url,
@@ -435,6 +445,7 @@ impl Config {
                 page_cache_mb,
                 media_max_mb,
                 trusted_proxies,
+                source_url,
             },
             warnings,
         })
@@ -646,6 +657,7 @@ mod tests {
             ("FOLIO_LISTEN_REUSE_PORT", "sometimes"),
             ("FOLIO_WORKER_THREADS", "0"),
             ("FOLIO_WORKER_THREADS", "many"),
+            ("FOLIO_SOURCE_URL", "git@example.com:me/folio.git"),
         ] {
             let e = Config::from_sources(None, env(&[(var, value)]))
                 .err()

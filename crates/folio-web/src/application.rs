@@ -83,6 +83,7 @@ impl From<&Config> for WebConfig {
             media_max_bytes: config.media_max_bytes(),
             trusted_proxies: config.trusted_proxies.clone(),
             read_timeout: crate::READ_TIMEOUT,
+            source_url: config.source_url.clone(),
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct WebConfig {
     /// with Retry-After: a slow database must not pile readers up. Writes are never cut
     /// short (their outcome would be unknown to the writer).
     pub read_timeout: Duration,
+    /// Where the source of the running code can be had; every page links to it.
+    pub source_url: String,
 }
 
 /// The default of [`WebConfig::read_timeout`].

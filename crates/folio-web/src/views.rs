@@ -21,6 +21,8 @@ pub struct SiteView {
     /// Absolute URL of the header logo; empty for none.
     pub logo: String,
     pub accent: String,
+    /// Where the source of the code serving the site can be had (`FOLIO_SOURCE_URL`).
+    pub source_url: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -175,6 +177,7 @@ impl SiteView {
                 absolute_url(state, &settings.logo)
             },
             accent: settings.accent.clone(),
+            source_url: state.config().source_url.clone(),
         }
     }
 }

@@ -300,7 +300,10 @@ async fn setup_allowed(state: &AppState, peer: &Peer, token: &str) -> Result<boo
     Ok(!token.is_empty() && state.store().setup_token_is_valid(token).await?)
 }
 
-const SETUP_REFUSED: &str = "Setting up the owner from another machine needs the one-time set-up token that `folio serve` printed in its log: open the address it gave, or set up from the server itself.";
+/// Why set-up was refused, and the two ways in: the link in the server's log, or the
+/// command line on the server. (In a container the host is another machine too: Docker's
+/// port mapping relays the request.)
+const SETUP_REFUSED: &str = "Setting up the owner from another machine needs the one-time link that `folio serve` printed in its log, in the line that starts with “no users yet”. Find it with `docker logs <container> 2>&1 | grep admin/setup` (or in the service's log), and open it. Or create the owner on the server itself: `folio user create --email you@example.com --name \"Your Name\" --role owner --password-stdin`, which reads the password from its input; in a container: `docker exec -i <container> folio user create --email you@example.com --name \"Your Name\" --role owner --password-stdin`.";
 
 pub async fn setup_form(
     State(state): State<AppState>,

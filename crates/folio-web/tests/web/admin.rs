@@ -97,7 +97,20 @@ async fn setup_from_another_machine_needs_the_token() {
     let remote: std::net::SocketAddr = "203.0.113.9:5000".parse().expect("addr");
     let mut b = Browser::new(&app);
     b.peer = Some(remote);
-    assert_eq!(b.get("/admin/setup").await.status, StatusCode::FORBIDDEN);
+    let refused = b.get("/admin/setup").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // The page says exactly how to get in: the link in the log, or the command line.
+    for how in [
+        "docker logs &lt;container&gt; 2&gt;&amp;1 | grep admin/setup",
+        "docker exec -i &lt;container&gt; folio user create --email you@example.com",
+        "--role owner --password-stdin",
+    ] {
+        assert!(
+            refused.body.contains(how),
+            "{how} missing: {}",
+            refused.body
+        );
+    }
     assert_eq!(
         b.get("/admin/setup?token=guess").await.status,
         StatusCode::FORBIDDEN

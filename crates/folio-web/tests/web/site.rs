@@ -498,3 +498,38 @@ async fn every_response_carries_security_headers_and_a_request_id() {
     let plain = TestApp::with_config(|c| c.base_url = "http://localhost:8080".into()).await;
     assert_eq!(plain.get("/").await.header("strict-transport-security"), "");
 }
+
+#[tokio::test]
+async fn an_empty_site_says_where_to_start_and_every_page_links_to_the_source() {
+    let app = TestApp::new().await;
+    let home = app.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("Nothing is published here yet."),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body
+            .contains(r#"<a href="https://blog.example/admin/">https://blog.example/admin/</a>"#),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body.contains(&format!(
+            r#"<a href="{}">its source code</a>"#,
+            env!("CARGO_PKG_REPOSITORY")
+        )),
+        "the AGPL's offer of the source: {}",
+        home.body
+    );
+    app.publish("First", "x", &[]).await;
+    let home = app.get("/").await;
+    assert!(!home.body.contains("Nothing is published here yet."));
+
+    let fork = TestApp::with_config(|c| c.source_url = "https://git.example/me/folio".into()).await;
+    let page = fork.get("/").await;
+    assert!(page
+        .body
+        .contains(r#"<a href="https://git.example/me/folio">its source code</a>"#));
+}
