@@ -14,7 +14,8 @@ an oversized upload, gzip, year-long caching of assets passed through, no versio
 MariaDB and PostgreSQL are the servers `scripts/services start` runs (it prints
 FOLIO_TEST_MARIADB_URL, FOLIO_TEST_POSTGRES_URL and FOLIO_TEST_REDIS_URL); each run gets a
 fresh database named folio_t_*, created and dropped here with the mysql and psql clients.
-On those backends the replicas also share the Redis of FOLIO_TEST_REDIS_URL.
+On those backends the replicas also share a Redis, a redis-server of this module's own
+(the outage test stops and restarts it; no other test's Redis is touched).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from databases import Database, empty_database, from_environment
+from databases import Database, empty_database
 from support import OWNER_EMAIL, OWNER_PASSWORD, REPO_ROOT, Folio, free_port, http_request, parse_html
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -56,13 +57,45 @@ ADDRESS_FAILURES = 30  # failed sign-ins one address may make in 15 minutes (adm
 # --- Databases ------------------------------------------------------------------------------
 
 
+class RedisServer:
+    """A `redis-server` of the module's own on a loopback port, nothing persisted."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        eventually(lambda: redis_cli(self.port, "ping") == "PONG", f"redis-server on port {self.port} to answer", timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "mariadb", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             redis_server: RedisServer) -> Iterator[Database]:
     """An empty database on each backend in turn, dropped after the module's tests; on the
-    servers, the replicas also share the Redis of FOLIO_TEST_REDIS_URL."""
+    servers, the replicas also share the module's Redis."""
     with empty_database(request.param, "replicas", tmp_path_factory.mktemp("sqlite")) as db:
         if db.backend != "sqlite":
-            db.extra_env["FOLIO_REDIS_URL"] = from_environment("FOLIO_TEST_REDIS_URL")
+            db.extra_env["FOLIO_REDIS_URL"] = redis_server.url
         yield db
 
 
@@ -433,25 +466,23 @@ def redis_cli(port: int, *args: str) -> str:
     return out.stdout.strip()
 
 
-def test_redis_stopped_and_restarted_under_load_costs_readers_nothing(cluster: Cluster) -> None:
+def test_redis_stopped_and_restarted_under_load_costs_readers_nothing(cluster: Cluster, redis_server: RedisServer) -> None:
     """GETs run through Nginx for 8 s while the replicas' Redis is shut down after 1.5 s
-    and started again (by `scripts/services start`, on the same port) 3 s later: not one
-    GET fails, and afterwards the replicas fill Redis with pages again by themselves."""
+    and started again on the same port 3 s later: not one GET fails, and afterwards the
+    replicas fill Redis with pages again by themselves."""
     if cluster.database.backend == "sqlite":
         pytest.skip("the SQLite set-up runs without Redis")
     replicas, nginx = cluster.replicas, cluster.nginx
-    port = urllib.parse.urlsplit(from_environment("FOLIO_TEST_REDIS_URL")).port or 6379
+    port = redis_server.port
     post = replicas[0].create_post(title="Read while Redis restarts", markdown="Steady.", status="published")
     paths = [nginx.url + p for p in ("/", replicas[0].path_of(post["url"]), "/feed.xml")]
 
     def outage() -> None:
         time.sleep(1.5)
-        redis_cli(port, "shutdown", "nosave")
+        redis_server.stop()
         assert redis_cli(port, "ping") != "PONG", "Redis should be down"
         time.sleep(3.0)
-        env = {**os.environ, "FOLIO_SERVICES": "redis", "FOLIO_REDIS_PORT": str(port)}
-        subprocess.run([str(REPO_ROOT / "scripts" / "services"), "start"], env=env, check=True,
-                       capture_output=True, timeout=60)
+        redis_server.start()
 
     striker = threading.Thread(target=outage)
     striker.start()
@@ -459,7 +490,7 @@ def test_redis_stopped_and_restarted_under_load_costs_readers_nothing(cluster: C
         count, failures = bounded_load(paths, seconds=8.0)
     finally:
         striker.join()
-    assert redis_cli(port, "ping") == "PONG", "scripts/services should have started Redis again"
+    assert redis_cli(port, "ping") == "PONG", "Redis should be back"
     assert count > 100, f"only {count} requests were made; the load did not run"
     assert not failures, f"{len(failures)} of {count} GETs failed while Redis was down: {failures[:10]}"
 
