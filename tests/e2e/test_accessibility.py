@@ -220,12 +220,19 @@ def fill(form, values: dict[str, str]) -> None:
 
 def submit_with(driver, button) -> None:
     """Clicks a submit button and waits until the browser has left the page it was on."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions as ec
 
     html = driver.find_element("tag name", "html")
     # The server's answer to a wrong value is what is checked, not the browser's own.
     driver.execute_script("if (arguments[0].form) arguments[0].form.noValidate = true", button)
-    button.click()
+    try:
+        button.click()
+    except WebDriverException:
+        # The click can report the button gone when it went because the click worked: the
+        # new page is loading. Only a page that is still the same one is an error.
+        if not ec.staleness_of(html)(driver):
+            raise
     wait(driver, ec.staleness_of(html), "the form to be submitted and a new page to load")
 
 

@@ -6,6 +6,7 @@ tested on every database in crates/folio-web/tests/web/import.rs.)"""
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from typing import Callable
 
 from support import REPO_ROOT, Folio
@@ -44,6 +45,12 @@ def test_wordpress_import_reports_and_its_old_urls_redirect(make_site: Callable[
         assert site.get(former).headers.get("location") == "/night-ferry/", former
     page = site.get("/hello-gutenberg/")
     assert page.status == 200 and "Welcome to the new harbour blog." in page.text
+    # A PDF attachment is in the media library now, a file to save under its own name.
+    moved = site.get("/wp-content/uploads/2023/02/ferry-timetable.pdf")
+    assert moved.status == 301, moved
+    pdf = site.get(urllib.parse.urlsplit(moved.headers["location"]).path)
+    assert pdf.status == 200 and pdf.body == (UPLOADS / "2023/02/ferry-timetable.pdf").read_bytes(), pdf
+    assert pdf.headers["content-disposition"] == 'attachment; filename="ferry-timetable.pdf"', pdf.headers
 
 
 def test_a_dry_run_writes_nothing(make_site: Callable[..., Folio]) -> None:

@@ -55,8 +55,8 @@ pub async fn import_site(
                     format!("media entry {}: file {key} is not base64", entry.entry.id)
                 })?;
             // Served with the type its name says: the bytes must be that type.
-            let kind = folio_media::sniff(&bytes).ok().filter(|k| Some(*k) == key.kind()).with_context(|| {
-                format!("media entry {}: file {key} is not the image its name says; nothing was imported", entry.entry.id)
+            let kind = folio_media::MediaKind::classify(&bytes, key.as_str()).ok().filter(|k| Some(*k) == key.kind()).with_context(|| {
+                format!("media entry {}: file {key} is not the type its name says; nothing was imported", entry.entry.id)
             })?;
             files
                 .put(&key, bytes.into(), kind.mime())

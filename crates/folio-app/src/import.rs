@@ -3,9 +3,9 @@
 //! The parsers of `folio-import` turn the export into entries; this module saves them
 //! (here, beside the media uploads it shares, so that the CLI and a future admin page
 //! run the same code):
-//! authors matched by email or created, images copied into the media library from the
-//! old site's upload folder, each post in its own transaction with its old URLs, and a
-//! report at the end. A second run skips what the first imported, so an interrupted
+//! authors matched by email or created, images and downloads (PDF, audio, archives)
+//! copied into the media library from the old site's upload folder, each post in its
+//! own transaction with its old URLs, and a report at the end. A second run skips what the first imported, so an interrupted
 //! import is finished by running it again. `--dry-run` goes through the same steps
 //! without writing.
 
@@ -278,10 +278,12 @@ impl<'a, 'p> Importer<'a, 'p> {
         let file_name = path.rsplit('/').next().unwrap_or(path).to_owned();
         let outcome = match read {
             Err(e) => Err(e),
-            Ok(bytes) if self.dry_run || !self.migrated => match folio_media::sniff(&bytes) {
-                Ok(_) => Ok(format!("/media/{path}")),
-                Err(e) => Err(format!("{name}: {e}")),
-            },
+            Ok(bytes) if self.dry_run || !self.migrated => {
+                match folio_media::MediaKind::classify(&bytes, &file_name) {
+                    Ok(_) => Ok(format!("/media/{path}")),
+                    Err(e) => Err(format!("{name}: {e}")),
+                }
+            }
             Ok(bytes) => {
                 let upload = crate::media::Upload {
                     bytes: bytes.into(),
@@ -315,7 +317,8 @@ impl<'a, 'p> Importer<'a, 'p> {
         outcome
     }
 
-    /// Points the entry's images at the media library (when the uploads are at hand).
+    /// Points the entry's images and downloads at the media library (when the uploads
+    /// are at hand).
     async fn move_images(&mut self, entry: &mut Entry, author: i64) {
         let mut urls = folio_import::upload_urls(&entry.markdown, self.root);
         if let Some(image) = &entry.feature_image {
@@ -329,10 +332,10 @@ impl<'a, 'p> Importer<'a, 'p> {
         if self.media.is_none() {
             let broken = urls.iter().filter(|u| u.starts_with('/')).count();
             if broken > 0 {
-                entry.notes.push(format!("{broken} image(s) not copied in will not show: import with --media-dir or --fetch-media (or --old-url to keep them on the old site)"));
+                entry.notes.push(format!("{broken} upload(s) not copied in will not show: import with --media-dir or --fetch-media (or --old-url to keep them on the old site)"));
             }
             if urls.len() > broken {
-                entry.notes.push(format!("{} image(s) still point at the old site (import with --media-dir or --fetch-media to copy them)", urls.len() - broken));
+                entry.notes.push(format!("{} upload(s) still point at the old site (import with --media-dir or --fetch-media to copy them)", urls.len() - broken));
             }
             return;
         }
@@ -366,7 +369,7 @@ impl<'a, 'p> Importer<'a, 'p> {
                     }
                     replacements.push((url, new));
                 }
-                Err(why) => entry.notes.push(format!("image {path} not copied: {why}")),
+                Err(why) => entry.notes.push(format!("file {path} not copied: {why}")),
             }
         }
         entry.markdown = folio_import::replace_urls(&entry.markdown, &replacements);

@@ -1,13 +1,13 @@
-//! Uploaded images: an upload is processed off the async threads
-//! (`folio_media::process`), its files written to the media store, then its library
-//! entry recorded. The API, the admin library and the importers all go through
-//! [`Media::upload`] and [`Media::remove`], so the rules and the order of the steps
-//! live here once.
+//! Uploaded images and downloads: an image is processed off the async threads
+//! (`folio_media::process`), a download (PDF, audio, an archive) kept byte for byte;
+//! the files are written to the media store, then the library entry recorded. The API,
+//! the admin library and the importers all go through [`Media::upload`] and
+//! [`Media::remove`], so the rules and the order of the steps live here once.
 
 use crate::{Error, UploadError};
 use bytes::Bytes;
 use chrono::Datelike;
-use folio_media::{LocalStore, MediaError, MediaKey, MediaStore, YearMonth};
+use folio_media::{FileKind, LocalStore, MediaError, MediaKey, MediaKind, MediaStore, YearMonth};
 use folio_store::{MediaRendition, NewMedia, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub struct Media {
     processing: Semaphore,
 }
 
-/// An image on its way in.
+/// A file on its way in.
 pub struct Upload {
     pub bytes: Bytes,
     /// The uploader's file name; shown in the library, never used to store anything.
@@ -65,15 +65,27 @@ impl Media {
         &self.files
     }
 
-    /// Checks, re-encodes and stores an image, then records it in the library. Returns
-    /// the entry and whether it is new (the same image uploaded again is one entry).
-    /// Files are written before the row, so a row never names a missing file; a failure
-    /// between the two leaves only unreferenced, content-named files.
+    /// Checks and stores an upload, then records it in the library: an image is
+    /// re-encoded and resized, a download kept as it is. Returns the entry and whether
+    /// it is new (the same file uploaded again is one entry). Files are written before
+    /// the row, so a row never names a missing file; a failure between the two leaves
+    /// only unreferenced, content-named files.
     pub async fn upload(
         &self,
         store: &Store,
         upload: Upload,
     ) -> Result<(folio_store::Media, bool), Error> {
+        let size = upload.bytes.len() as u64;
+        if size > self.limits.max_bytes {
+            return Err(MediaError::TooLarge {
+                size,
+                limit: self.limits.max_bytes,
+            }
+            .into());
+        }
+        if let MediaKind::File(kind) = MediaKind::classify(&upload.bytes, &upload.original_name)? {
+            return self.keep_file(store, upload, kind).await;
+        }
         let processed = {
             let _permit = self
                 .processing
@@ -89,9 +101,7 @@ impl Media {
                     source: Box::new(e),
                 })??
         };
-        let today = folio_store::now();
-        let when = YearMonth::new(today.year(), today.month())
-            .unwrap_or_else(|| unreachable!("a real date"));
+        let when = this_month();
         // The original last: once it is there, every rendition it lists is.
         for rendition in processed
             .variants
@@ -131,6 +141,37 @@ impl Media {
         Ok(store.add_media(new).await?)
     }
 
+    /// Stores a download byte for byte and records it: no renditions, no dimensions.
+    async fn keep_file(
+        &self,
+        store: &Store,
+        upload: Upload,
+        kind: FileKind,
+    ) -> Result<(folio_store::Media, bool), Error> {
+        let name = display_name(&upload.original_name);
+        let key = folio_media::file_key(&upload.bytes, kind, &name, this_month());
+        let byte_size = upload.bytes.len() as u64;
+        self.files.put(&key, upload.bytes, kind.mime()).await?;
+        let new = NewMedia {
+            storage_key: key.to_string(),
+            mime: kind.mime().to_owned(),
+            width: 0,
+            height: 0,
+            byte_size,
+            renditions: vec![MediaRendition {
+                key: key.to_string(),
+                mime: kind.mime().to_owned(),
+                width: 0,
+                height: 0,
+                bytes: byte_size,
+            }],
+            original_name: name,
+            alt: upload.alt.trim().chars().take(1000).collect(),
+            uploaded_by: Some(upload.uploaded_by),
+        };
+        Ok(store.add_media(new).await?)
+    }
+
     /// Removes an entry from the library, then its files. Pages that still show the
     /// image lose it; the library says how many use it before anyone deletes it.
     pub async fn remove(&self, store: &Store, media: &folio_store::Media) -> Result<(), Error> {
@@ -155,8 +196,9 @@ impl Media {
 }
 
 impl crate::App {
-    /// Takes an image into the library for `actor`: checked, re-encoded, resized, stored.
-    /// The same image again is the same entry (`false`: it was already there).
+    /// Takes a file into the library for `actor`: an image checked, re-encoded, resized
+    /// and stored, a download checked and stored as it is. The same file again is the
+    /// same entry (`false`: it was already there).
     pub async fn upload_media(
         &self,
         actor: &folio_core::Actor,
@@ -183,11 +225,17 @@ impl crate::App {
             .map_err(Error::not_found("media"))?;
         if !actor.may_delete_media(media.uploaded_by) {
             return Err(Error::Forbidden(
-                "you may delete only images you uploaded".into(),
+                "you may delete only files you uploaded".into(),
             ));
         }
         self.media().remove(self.store(), &media).await
     }
+}
+
+/// The month uploads are filed under now.
+fn this_month() -> YearMonth {
+    let today = folio_store::now();
+    YearMonth::new(today.year(), today.month()).unwrap_or_else(|| unreachable!("a real date"))
 }
 
 /// The uploader's file name as shown: its last path segment, no control characters,

@@ -17,6 +17,12 @@ pub enum MediaError {
     UnsupportedType { found: &'static str },
 
     #[error(
+        "the media library keeps images (JPEG, PNG, GIF, WebP) and downloads (PDF, audio, video, \
+         ZIP archives and office documents); this file is {found}"
+    )]
+    UnsupportedUpload { found: &'static str },
+
+    #[error(
         "the image is {width} × {height} pixels; the limit is {} megapixels and {max_dimension} pixels on a side — \
          scale it down before uploading",
         megapixels(*max_pixels)
@@ -68,7 +74,7 @@ impl MediaError {
     pub fn status_code(&self) -> u16 {
         match self {
             MediaError::TooLarge { .. } => 413,
-            MediaError::UnsupportedType { .. } => 415,
+            MediaError::UnsupportedType { .. } | MediaError::UnsupportedUpload { .. } => 415,
             MediaError::Corrupt { .. } | MediaError::TooManyPixels { .. } => 422,
             // A key that fails validation names nothing Folio stores.
             MediaError::InvalidKey { .. } => 404,

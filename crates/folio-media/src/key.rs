@@ -9,7 +9,7 @@
 //! string until [`MediaKey::parse`] accepts it; the stores take only a [`MediaKey`], so
 //! no path that climbs out of the media folder can reach them.
 
-use crate::{ImageKind, MediaError};
+use crate::{ImageKind, MediaError, MediaKind};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -59,10 +59,29 @@ impl MediaKey {
 
     /// The type the name's extension says, for the `Content-Type` of a response. Folio
     /// made the name from the sniffed type, so the extension can be trusted.
-    pub fn kind(&self) -> Option<ImageKind> {
-        let file_name = self.0.rsplit('/').next()?;
-        let (_, extension) = file_name.rsplit_once('.')?;
-        ImageKind::from_extension(extension)
+    pub fn kind(&self) -> Option<MediaKind> {
+        let (_, extension) = self.file_name().rsplit_once('.')?;
+        MediaKind::from_extension(extension)
+    }
+
+    /// The last segment of the name: `<hash>-960w.webp`, `<hash>-ferry-timetable.pdf`.
+    pub fn file_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+
+    /// The name a download is saved under: the file name without the hash that keeps
+    /// names apart (`ferry-timetable.pdf`), or the whole file name when that is all
+    /// there is.
+    pub fn download_name(&self) -> &str {
+        let name = self.file_name();
+        match name.split_once('-') {
+            Some((hash, rest))
+                if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                rest
+            }
+            _ => name,
+        }
     }
 
     /// Made only from parts this module controls.
@@ -187,8 +206,9 @@ mod tests {
         let variant = variant_key(b"pixels", ImageKind::WebP, 960, november());
         let stem = key.as_str().trim_end_matches(".png");
         assert_eq!(variant.as_str(), format!("{stem}-960w.webp"));
-        assert_eq!(variant.kind(), Some(ImageKind::WebP));
-        assert_eq!(key.kind(), Some(ImageKind::Png));
+        assert_eq!(variant.kind(), Some(MediaKind::Image(ImageKind::WebP)));
+        assert_eq!(key.kind(), Some(MediaKind::Image(ImageKind::Png)));
+        assert_eq!(key.download_name(), key.file_name());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! names what the file looks like (SVG, HTML, PDF, HEIC, …) so the writer knows what to
 //! convert.
 
-use crate::MediaError;
+use crate::{FileKind, MediaError};
 use std::fmt;
 
 /// An accepted image type.
@@ -71,6 +71,58 @@ impl ImageKind {
 impl fmt::Display for ImageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// What an upload is: an image (decoded, re-encoded, resized) or a download (kept as it
+/// is and served as an attachment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    Image(ImageKind),
+    File(FileKind),
+}
+
+impl MediaKind {
+    /// The type of an upload from its first bytes; `name` (the uploader's file name, or
+    /// a stored key) only tells apart downloads that share a container. Everything that
+    /// is neither an accepted image nor a download Folio keeps is refused, and the
+    /// refusal names what the file looks like.
+    pub fn classify(bytes: &[u8], name: &str) -> Result<MediaKind, MediaError> {
+        match sniff(bytes) {
+            Ok(image) => Ok(MediaKind::Image(image)),
+            Err(_) => FileKind::sniff(bytes, name).map(MediaKind::File).ok_or(
+                MediaError::UnsupportedUpload {
+                    found: describe_refused(bytes),
+                },
+            ),
+        }
+    }
+
+    /// The type for a Folio-made extension; `None` for anything else.
+    pub fn from_extension(extension: &str) -> Option<MediaKind> {
+        ImageKind::from_extension(extension)
+            .map(MediaKind::Image)
+            .or_else(|| FileKind::from_extension(extension).map(MediaKind::File))
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            MediaKind::Image(kind) => kind.mime(),
+            MediaKind::File(kind) => kind.mime(),
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        matches!(self, MediaKind::Image(_))
+    }
+}
+
+impl fmt::Display for MediaKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MediaKind::Image(kind) => write!(f, "{kind} image"),
+            MediaKind::File(kind) => kind.fmt(f),
+        }
     }
 }
 
@@ -208,6 +260,36 @@ mod tests {
         // Truncated magic numbers are not the type they start like.
         assert_eq!(refused_as(b"\xFF\xD8"), "not one of them");
         assert_eq!(refused_as(b"RIFF\0\0\0\0WEB"), "not one of them");
+    }
+
+    #[test]
+    fn uploads_are_images_or_downloads_and_nothing_else() {
+        assert_eq!(
+            MediaKind::classify(b"\x89PNG\r\n\x1a\nrest", "a.pdf").ok(),
+            Some(MediaKind::Image(ImageKind::Png))
+        );
+        assert_eq!(
+            MediaKind::classify(b"%PDF-1.7\n", "a.png").ok(),
+            Some(MediaKind::File(FileKind::Pdf))
+        );
+        let refused = MediaKind::classify(b"<svg onload=alert(1)>", "a.pdf")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            refused.contains("images (JPEG, PNG, GIF, WebP) and downloads (PDF")
+                && refused.ends_with("this file is SVG"),
+            "{refused}"
+        );
+        assert_eq!(
+            MediaKind::from_extension("pdf"),
+            Some(MediaKind::File(FileKind::Pdf))
+        );
+        assert_eq!(
+            MediaKind::from_extension("webp"),
+            Some(MediaKind::Image(ImageKind::WebP))
+        );
+        assert_eq!(MediaKind::from_extension("svg"), None);
     }
 
     #[test]

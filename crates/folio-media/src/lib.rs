@@ -2,9 +2,11 @@
 //!
 //! An upload goes through three steps, each a module:
 //!
-//! 1. [`sniff`] decides the type from the first bytes of the file, never from its name or
-//!    the content type the client sent. JPEG, PNG, GIF and WebP pass; SVG, HTML, PDF and
-//!    everything else are refused.
+//! 1. [`MediaKind::classify`] decides the type from the first bytes of the file, never
+//!    from the content type the client sent. JPEG, PNG, GIF and WebP are images
+//!    ([`sniff`]); PDF, audio, video, ZIP archives and office documents are downloads
+//!    ([`FileKind`]), kept byte for byte and served as attachments; SVG, HTML and
+//!    everything else are refused. Steps 2 and 3 are for images.
 //! 2. [`process`] checks the size and the dimensions the header declares *before* any
 //!    pixel is decoded (decompression bombs), decodes the whole image (a file that does
 //!    not decode is refused), and re-encodes the pixels. Nothing of the uploaded bytes is
@@ -26,13 +28,15 @@
 //! image: call it on a blocking thread and bound how many run at once.
 
 mod error;
+mod file;
 mod key;
 mod kind;
 mod process;
 mod store;
 
 pub use error::{describe_limit, MediaError};
+pub use file::{file_key, FileKind};
 pub use key::{storage_key, validate_key, variant_key, MediaKey, YearMonth};
-pub use kind::{sniff, ImageKind};
+pub use kind::{sniff, ImageKind, MediaKind};
 pub use process::{process, Limits, Processed, Rendition};
 pub use store::{LocalStore, MediaStore};

@@ -309,6 +309,7 @@ impl Store {
         let images: folio_core::ImageSets = site
             .media
             .iter()
+            .filter(|m| m.entry.is_image())
             .map(|m| {
                 (
                     format!("{MEDIA_PREFIX}{}", m.entry.storage_key),

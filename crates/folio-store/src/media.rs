@@ -52,6 +52,12 @@ pub struct Media {
 }
 
 impl Media {
+    /// Whether the entry is an image; the others are downloads (a PDF, audio, an
+    /// archive): one file, no dimensions, linked to rather than shown.
+    pub fn is_image(&self) -> bool {
+        self.mime.starts_with("image/")
+    }
+
     /// The `srcset`s for this image (see [`image_set`]).
     pub fn image_set(&self) -> ImageSet {
         image_set(&self.mime, self.width, self.height, &self.renditions)
@@ -281,7 +287,7 @@ impl Store {
             .map(media_from_row)
             .collect::<Result<_, _>>()?;
         for (asked, path) in paths {
-            if let Some(media) = found.iter().find(|m| m.url == path) {
+            if let Some(media) = found.iter().find(|m| m.url == path && m.is_image()) {
                 sets.insert(asked.to_owned(), media.image_set());
             }
         }

@@ -1,5 +1,5 @@
-//! Uploaded images over HTTP: the multipart form both upload routes read, and
-//! `/media/<key>`, which serves the files. Storing them is `folio_app::media`'s.
+//! Uploads over HTTP: the multipart form both upload routes read, and `/media/<key>`,
+//! which serves the files. Storing them is `folio_app::media`'s.
 
 use crate::{AppState, Error};
 use axum::extract::{Multipart, Path, State};
@@ -75,7 +75,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A stored file, with the type its name says (Folio made the name from the sniffed
-/// type), cached for a year, and never sniffed as anything else.
+/// type), cached for a year, and never sniffed as anything else. A download (a PDF,
+/// audio, an archive) is an attachment under its own name, and sandboxed should a
+/// browser render it anyway: nothing uploaded runs as a page of the site.
 async fn serve_file(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -98,15 +100,30 @@ async fn serve_file(
             .into_response());
     }
     match state.media().files().get(&key).await {
-        Ok(Some(bytes)) => Ok((
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(kind.mime())),
-                (header::CACHE_CONTROL, immutable),
-                (header::ETAG, etag),
-            ],
-            bytes,
-        )
-            .into_response()),
+        Ok(Some(bytes)) => {
+            let mut response = (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static(kind.mime())),
+                    (header::CACHE_CONTROL, immutable),
+                    (header::ETAG, etag),
+                ],
+                bytes,
+            )
+                .into_response();
+            if !kind.is_image() {
+                let headers = response.headers_mut();
+                // The name is [a-z0-9.-] only (MediaKey), so it needs no quoting rules.
+                let disposition = format!("attachment; filename=\"{}\"", key.download_name());
+                if let Ok(value) = HeaderValue::from_str(&disposition) {
+                    headers.insert(header::CONTENT_DISPOSITION, value);
+                }
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("sandbox; default-src 'none'"),
+                );
+            }
+            Ok(response)
+        }
         Ok(None) => Err(Error::not_found("page")),
         Err(err) => {
             tracing::error!(error = ?err, key = %key, "could not read a media file");

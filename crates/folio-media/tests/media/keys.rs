@@ -73,7 +73,7 @@ proptest! {
             prop_assert!(validate_key(key.as_str()).is_ok(), "{key}");
             prop_assert_eq!(MediaKey::parse(key.as_str()).ok(), Some(key.clone()));
             prop_assert!(stays_inside(key.as_str()));
-            prop_assert_eq!(key.kind(), Some(kind));
+            prop_assert_eq!(key.kind(), Some(folio_media::MediaKind::Image(kind)));
         }
     }
 }

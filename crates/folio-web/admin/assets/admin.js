@@ -486,12 +486,18 @@
       item.setAttribute("data-markdown", markdown);
       item.setAttribute("data-alt", data.alt || "");
       item.setAttribute("data-name", name);
-      var thumb = make("img", "media-pick-thumb");
-      thumb.src = data.url;
-      thumb.alt = "";
-      if (data.width > 0 && data.height > 0) {
-        thumb.width = data.width;
-        thumb.height = data.height;
+      var file = data.kind === "file";
+      var thumb;
+      if (file) {
+        thumb = make("span", "media-pick-thumb media-pick-file", (data.url.split(".").pop() || "").toUpperCase());
+      } else {
+        thumb = make("img", "media-pick-thumb");
+        thumb.src = data.url;
+        thumb.alt = "";
+        if (data.width > 0 && data.height > 0) {
+          thumb.width = data.width;
+          thumb.height = data.height;
+        }
       }
       var info = make("div", "media-pick-info");
       var meta = (data.width > 0 ? data.width + " × " + data.height + " · " : "") + "just uploaded";
@@ -511,9 +517,11 @@
           copy.append(label, input);
         });
       var actions = make("div", "media-pick-actions");
-      actions.append(
-        makeButton("button button-tool", "Insert", " “" + name + "” into the text", "data-media-insert"),
-        makeButton("button button-tool", "Use as feature image", ": “" + name + "”", "data-media-feature"));
+      actions.append(makeButton("button button-tool", "Insert",
+        (file ? " a link to" : "") + " “" + name + "” into the text", "data-media-insert"));
+      if (!file) {
+        actions.append(makeButton("button button-tool", "Use as feature image", ": “" + name + "”", "data-media-feature"));
+      }
       item.append(thumb, info, actions, copy);
       list.insertBefore(item, list.firstChild);
       list.hidden = false;
@@ -525,7 +533,7 @@
     function uploadToText(files) {
       upload(files, bodyStatus, function (data) {
         insertMarkdown(typeof data.markdown === "string" ? data.markdown : "![](" + data.url + ")");
-        return "Image inserted.";
+        return data.kind === "file" ? "A link to the file inserted." : "Image inserted.";
       });
     }
 
@@ -579,6 +587,9 @@
       featureButton.addEventListener("click", function () { featureFile.click(); });
       featureFile.addEventListener("change", function () {
         upload(featureFile.files, featureStatus, function (data) {
+          if (data.kind === "file") {
+            return "That is not an image, so it cannot be the feature image; it is in the media library.";
+          }
           setFeature(data.url, data.alt, data.url);
           return "Uploaded: it is the feature image now.";
         });

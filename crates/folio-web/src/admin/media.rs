@@ -1,5 +1,5 @@
 //! The media library at `/admin/media`: upload (a plain form post, or the editor's
-//! script asking for JSON), browse, and delete images. Uploads go through
+//! script asking for JSON), browse, and delete images and downloads. Uploads go through
 //! [`crate::media::Media::upload`], the same path as the API's.
 
 use super::auth::{page, AdminSession, AdminView, Flash};
@@ -22,6 +22,10 @@ const PAGE_SIZE: u32 = 48;
 pub struct MediaItem {
     id: i64,
     url: String,
+    /// A download (a PDF, audio, an archive) shows its type instead of a thumbnail.
+    is_file: bool,
+    /// The type of a download, as a writer knows it ("PDF").
+    file_type: String,
     thumb_url: String,
     thumb_width: u32,
     thumb_height: u32,
@@ -37,9 +41,17 @@ pub struct MediaItem {
 
 pub fn media_item(media: &Media, signed_in: &AdminSession) -> MediaItem {
     let thumb = media.thumbnail();
+    let kind = folio_media::MediaKey::parse(&media.storage_key)
+        .ok()
+        .and_then(|key| key.kind());
     MediaItem {
         id: media.id,
         url: media.url.clone(),
+        is_file: !media.is_image(),
+        file_type: match kind {
+            Some(folio_media::MediaKind::File(kind)) => kind.name().to_owned(),
+            _ => media.mime.clone(),
+        },
         thumb_url: thumb.url(),
         thumb_width: thumb.width,
         thumb_height: thumb.height,
@@ -55,7 +67,11 @@ pub fn media_item(media: &Media, signed_in: &AdminSession) -> MediaItem {
         },
         alt: media.alt.clone(),
         markdown: markdown_for(media),
-        dimensions: format!("{} × {}", media.width, media.height),
+        dimensions: if media.is_image() {
+            format!("{} × {}", media.width, media.height)
+        } else {
+            String::new()
+        },
         size: folio_media::describe_limit(media.byte_size),
         uploaded: media.created_at.format("%-d %b %Y").to_string(),
         delete_url: format!("/admin/media/{}/delete", media.id),
@@ -115,15 +131,15 @@ pub async fn list(
     let flash = match q.m.as_deref() {
         Some("uploaded") => Some(Flash {
             kind: "ok",
-            message: "Image uploaded.".into(),
+            message: "Uploaded.".into(),
         }),
         Some("exists") => Some(Flash {
             kind: "ok",
-            message: "That image was already in the library.".into(),
+            message: "That file was already in the library.".into(),
         }),
         Some("deleted") => Some(Flash {
             kind: "ok",
-            message: "Image deleted.".into(),
+            message: "Deleted.".into(),
         }),
         _ => None,
     };
@@ -151,7 +167,7 @@ async fn refuse(
         return Ok(err.into_response());
     }
     let message = err.fields.get("file").unwrap_or(&err.message);
-    let message = format!("The image was not uploaded: {message}.");
+    let message = format!("The file was not uploaded: {message}.");
     library(state, signed_in, None, None, Some((err.status, message))).await
 }
 

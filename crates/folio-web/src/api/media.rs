@@ -29,8 +29,13 @@ pub struct RenditionOut {
 #[derive(Serialize, ToSchema)]
 pub struct MediaOut {
     pub id: i64,
-    /// Where the image is served; use it in Markdown or as a feature image.
+    /// Where the file is served; use an image's in Markdown or as a feature image, a
+    /// download's as a link.
     pub url: String,
+    /// `image`, or `file` for a download (a PDF, audio, video, an archive), which has no
+    /// dimensions, no `srcset` and one rendition, itself.
+    #[schema(example = "image")]
+    pub kind: &'static str,
     pub mime: String,
     pub width: u32,
     pub height: u32,
@@ -44,7 +49,8 @@ pub struct MediaOut {
     pub srcset: String,
     /// `srcset` of the WebP copies, when there are any.
     pub webp_srcset: Option<String>,
-    /// Markdown that shows the image: `![alt](url)`.
+    /// Markdown that shows the image, `![alt](url)`, or links to the download,
+    /// `[name](url)`.
     pub markdown: String,
     pub renditions: Vec<RenditionOut>,
 }
@@ -58,10 +64,11 @@ pub struct MediaList {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct MediaUpload {
-    /// The image: JPEG, PNG, GIF or WebP, judged by its content.
+    /// The image (JPEG, PNG, GIF or WebP) or download (PDF, audio, video, an archive),
+    /// judged by its content.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// A description for readers who cannot see it.
+    /// An image's description for readers who cannot see it; a download's link text.
     alt: Option<String>,
 }
 
@@ -75,9 +82,11 @@ pub struct MediaQuery {
 
 pub fn media_out(media: &Media) -> MediaOut {
     let set = media.image_set();
+    let image = media.is_image();
     MediaOut {
         id: media.id,
         url: media.url.clone(),
+        kind: if image { "image" } else { "file" },
         mime: media.mime.clone(),
         width: media.width,
         height: media.height,
@@ -86,8 +95,8 @@ pub fn media_out(media: &Media) -> MediaOut {
         original_name: media.original_name.clone(),
         uploaded_by: media.uploaded_by,
         created_at: media.created_at,
-        srcset: set.srcset,
-        webp_srcset: set.webp_srcset,
+        srcset: if image { set.srcset } else { String::new() },
+        webp_srcset: set.webp_srcset.filter(|_| image),
         markdown: markdown_for(media),
         renditions: media
             .renditions
@@ -103,10 +112,19 @@ pub fn media_out(media: &Media) -> MediaOut {
     }
 }
 
-/// `![alt](url)`, with the characters that would end the alt text escaped.
+/// `![alt](url)` for an image, `[name](url)` for a download (its description, or the
+/// uploaded file's name), with the characters that would end the text escaped.
 pub fn markdown_for(media: &Media) -> String {
-    let alt: String = media
-        .alt
+    let text = if media.is_image() || !media.alt.is_empty() {
+        media.alt.clone()
+    } else if !media.original_name.is_empty() {
+        media.original_name.clone()
+    } else {
+        folio_media::MediaKey::parse(&media.storage_key)
+            .map(|key| key.download_name().to_owned())
+            .unwrap_or_else(|_| "download".into())
+    };
+    let text: String = text
         .chars()
         .flat_map(|c| {
             if matches!(c, '[' | ']' | '\\') {
@@ -116,13 +134,17 @@ pub fn markdown_for(media: &Media) -> String {
             }
         })
         .collect();
-    format!("![{alt}]({})", media.url)
+    let bang = if media.is_image() { "!" } else { "" };
+    format!("{bang}[{text}]({})", media.url)
 }
 
-/// Uploads an image. It is checked by its content (JPEG, PNG, GIF, WebP), re-encoded
-/// (metadata such as GPS position is dropped) and stored under a name Folio makes, with
-/// narrower copies and WebP where that is smaller. The same image uploaded again
-/// answers 200 with the existing entry.
+/// Uploads an image or a download. The type is judged by the content. An image (JPEG,
+/// PNG, GIF, WebP) is re-encoded (metadata such as GPS position is dropped) and stored
+/// under a name Folio makes, with narrower copies and WebP where that is smaller. A
+/// download (PDF, MP3, Ogg, FLAC, WAV, M4A, MP4, QuickTime, WebM, ZIP and the office
+/// and e-book formats built on it, gzip, 7-Zip) is stored as it is and served as an
+/// attachment. Anything else is refused with 415. The same file uploaded again answers
+/// 200 with the existing entry.
 #[utoipa::path(post, path = "/api/v1/admin/media", tag = "admin", security(("token" = [])),
     request_body(content = MediaUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = MediaOut), (status = 200, body = MediaOut, description = "already in the library"),

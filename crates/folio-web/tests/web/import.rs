@@ -340,6 +340,85 @@ async fn old_site() -> String {
     format!("http://{address}")
 }
 
+/// A WordPress attachment that is not an image comes in as a download: the post links
+/// to the library's copy, the old URL leads there, and the file is served byte for
+/// byte as an attachment under its own name, sandboxed, never as a page of the site.
+#[tokio::test]
+async fn downloads_come_into_the_library_as_files_to_save() {
+    let app = TestApp::new().await;
+    let report = wordpress(&app, &with_media()).await;
+    assert!(
+        !report
+            .skipped
+            .iter()
+            .any(|(what, _)| what.ends_with("ferry-timetable.pdf")),
+        "{report}"
+    );
+    let original = std::fs::read(fixtures().join("wordpress/uploads/2023/02/ferry-timetable.pdf"))
+        .expect("the fixture's PDF");
+
+    let (status, _, page) = read(&app, "/a-classic-post/").await;
+    assert_eq!(status, 200);
+    let link = page
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.ends_with("-ferry-timetable.pdf"))
+        .unwrap_or_else(|| panic!("no link to the library's PDF:\n{page}"))
+        .to_owned();
+    assert!(link.starts_with("/media/2"), "{link}");
+    assert!(
+        !page.contains("old-blog.example/wp-content/uploads/2023/02/ferry-timetable.pdf"),
+        "the post still links to the old site"
+    );
+
+    let moved = app
+        .get("/wp-content/uploads/2023/02/ferry-timetable.pdf")
+        .await;
+    assert_eq!(moved.status.as_u16(), 301);
+    assert!(
+        moved.header("location").ends_with(&link),
+        "{}",
+        moved.header("location")
+    );
+
+    let file = app.get(&link).await;
+    assert_eq!(file.status.as_u16(), 200);
+    assert_eq!(
+        file.bytes.as_ref(),
+        original.as_slice(),
+        "not byte for byte"
+    );
+    assert_eq!(file.header("content-type"), "application/pdf");
+    assert_eq!(
+        file.header("content-disposition"),
+        "attachment; filename=\"ferry-timetable.pdf\""
+    );
+    assert!(file
+        .header("content-security-policy")
+        .starts_with("sandbox"));
+    assert_eq!(file.header("x-content-type-options"), "nosniff");
+    assert!(file.header("cache-control").contains("immutable"));
+
+    let entry = app
+        .state
+        .store()
+        .media_by_url(&link)
+        .await
+        .expect("a library entry");
+    assert_eq!(
+        (
+            entry.mime.as_str(),
+            entry.width,
+            entry.height,
+            entry.renditions.len()
+        ),
+        ("application/pdf", 0, 0, 1)
+    );
+    assert_eq!(entry.byte_size, original.len() as u64);
+    assert_eq!(entry.original_name, "ferry-timetable.pdf");
+}
+
 #[tokio::test]
 async fn uploads_can_be_fetched_from_the_old_site_instead() {
     let app = TestApp::new().await;
@@ -363,13 +442,13 @@ async fn uploads_can_be_fetched_from_the_old_site_instead() {
     )
     .await
     .expect("imports");
-    assert!(report.count("media").imported >= 5, "{report}");
+    assert!(report.count("media").imported >= 6, "{report}");
     assert!(
-        report
+        !report
             .skipped
             .iter()
-            .any(|(what, why)| what.ends_with("ferry-timetable.pdf") && why.contains("PDF")),
-        "{report}"
+            .any(|(what, _)| what.ends_with("ferry-timetable.pdf")),
+        "the PDF was fetched like the images: {report}"
     );
     let moved = app
         .get("/wp-content/uploads/2023/01/harbour-300x225.png")

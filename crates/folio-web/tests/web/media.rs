@@ -148,7 +148,7 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind() {
             "page.png",
             b"<html><script>alert(1)</script></html>".to_vec(),
             415,
-            "images may be JPEG, PNG, GIF or WebP",
+            "keeps images (JPEG, PNG, GIF, WebP) and downloads (PDF, audio, video, ZIP archives and office documents); this file is HTML",
         ),
         (
             "big.png",
@@ -430,15 +430,156 @@ async fn the_admin_library_uploads_by_form_and_by_script_with_csrf() {
     assert!(
         refused
             .body
-            .contains("The image was not uploaded: images may be JPEG, PNG, GIF or WebP"),
+            .contains("The file was not uploaded: the media library keeps images (JPEG, PNG, GIF, WebP) and downloads"),
         "{}",
         refused.body
     );
 
-    // The editor offers the library's images.
+    // A download through the form: its card names its type where an image has a
+    // thumbnail, and its link saves the file rather than opening a tab.
+    let posted = browser
+        .post_multipart(
+            "/admin/media",
+            &[("csrf", &csrf)],
+            Some(("Harbour map.pdf", b"%PDF-1.4\n%%EOF\n")),
+            None,
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let library = browser.get("/admin/media?m=uploaded").await;
+    let card = library
+        .body
+        .split("<li class=\"media-card\">")
+        .find(|card| card.contains("Harbour map.pdf"))
+        .unwrap_or_else(|| panic!("no card for the PDF:\n{}", library.body));
+    assert!(
+        card.contains("<span class=\"media-file-type\">PDF</span>") && !card.contains("<img"),
+        "{card}"
+    );
+    assert!(
+        card.contains("(download)") && !card.contains("target=\"_blank\""),
+        "{card}"
+    );
+    assert!(card.contains("[Harbour map.pdf](/media/"), "{card}");
+
+    // The editor offers the library's images, and the download as a link only.
     let editor = browser.get("/admin/posts/new").await;
     assert!(
         editor.body.contains("chart.png"),
         "the editor lists library images"
+    );
+    let pick = editor
+        .body
+        .split("<li class=\"media-pick\"")
+        .find(|pick| pick.contains("Harbour map.pdf"))
+        .unwrap_or_else(|| panic!("the editor does not list the PDF:\n{}", editor.body));
+    assert!(
+        pick.contains("media-pick-file") && !pick.contains("data-media-feature"),
+        "a download is no feature image: {pick}"
+    );
+}
+
+/// A download (here a PDF and an MP3) is kept byte for byte, linked to from Markdown,
+/// served as an attachment under a safe form of its name, and deleted with its file.
+/// A page that calls itself a PDF is still refused: the bytes decide.
+#[tokio::test]
+async fn a_download_is_kept_as_it_is_and_served_as_an_attachment() {
+    let app = TestApp::new().await;
+    let pdf = [b"%PDF-1.7\n".as_slice(), &[0u8, 1, 2, 255], b"\n%%EOF\n"].concat();
+    let reply = app
+        .upload(&app.owner, "Ferry [times] 2024.PDF", &pdf, "")
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let media = reply.json();
+    let url = media["url"].as_str().expect("url").to_owned();
+    assert!(url.ends_with("-ferry-times-2024.pdf"), "{url}");
+    assert_eq!(media["kind"], "file");
+    assert_eq!(media["mime"], "application/pdf");
+    assert_eq!(
+        (media["width"].as_u64(), media["height"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(media["srcset"], "");
+    assert!(media["webp_srcset"].is_null());
+    assert_eq!(media["renditions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        media["markdown"],
+        format!("[Ferry \\[times\\] 2024.PDF]({url})")
+    );
+
+    let again = app
+        .upload(&app.owner, "Ferry [times] 2024.PDF", &pdf, "")
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.json()["id"], media["id"]);
+
+    let served = app.get(&url).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.bytes.as_ref(), pdf.as_slice());
+    assert_eq!(served.header("content-type"), "application/pdf");
+    assert_eq!(
+        served.header("content-disposition"),
+        "attachment; filename=\"ferry-times-2024.pdf\""
+    );
+    assert!(served
+        .header("content-security-policy")
+        .starts_with("sandbox"));
+
+    // In a post, a download is a link; it is never turned into an image.
+    let post = app
+        .api(
+            Method::POST,
+            "/api/v1/admin/posts",
+            Some(&app.owner),
+            Some(
+                json!({"title": "Timetable", "markdown": media["markdown"], "status": "published"}),
+            ),
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::CREATED, "{}", post.body);
+    let page = app.get(&path_of(&post.json()["url"])).await.body;
+    assert!(
+        page.contains(&format!(
+            "<a href=\"{url}\" rel=\"noopener noreferrer\">Ferry [times] 2024.PDF</a>"
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("<img"), "{page}");
+
+    let mp3 = [b"ID3\x04\0\0\0\0\0\0".as_slice(), &[0xFF, 0xFB, 0x90, 0x64]].concat();
+    let audio = app
+        .upload(&app.owner, "episode-1.mp3", &mp3, "Episode one")
+        .await;
+    assert_eq!(audio.status, StatusCode::CREATED, "{}", audio.body);
+    assert_eq!(audio.json()["mime"], "audio/mpeg");
+    assert!(audio.json()["markdown"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("[Episode one](/media/") && m.ends_with("-episode-1.mp3)")));
+
+    let disguised = app
+        .upload(
+            &app.owner,
+            "invoice.pdf",
+            b"<!DOCTYPE html><script>alert(1)</script>",
+            "",
+        )
+        .await;
+    assert_eq!(disguised.status.as_u16(), 415, "{}", disguised.body);
+
+    let id = media["id"].as_i64().expect("id");
+    let deleted = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/admin/media/{id}"),
+            Some(&app.owner),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        files_under(&app.media_dir()).len(),
+        1,
+        "only the MP3 is left"
     );
 }
