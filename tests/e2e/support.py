@@ -10,6 +10,7 @@ import html
 import html.parser
 import json as jsonlib
 import os
+import random
 import re
 import signal
 import socket
@@ -41,11 +42,49 @@ def folio_bin() -> Path:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
+def listening_socket(port: int = 0) -> socket.socket:
+    """A listening TCP socket on loopback (`port` 0: one the kernel picks). Bound once and
+    handed to `folio serve` (see `serve_command`), so no other process can take the port
+    between choosing it and serving on it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1024)
+    return sock
+
+
+def serve_command(binary: Path, sock: socket.socket, *args: str) -> tuple[list[str], tuple[int, ...]]:
+    """`folio serve ARGS` taking `sock` as a service manager passes one (systemd's socket
+    activation: descriptor 3, LISTEN_FDS=1, LISTEN_PID its own pid), and the descriptors
+    for Popen's `pass_fds`. A shell puts the socket on descriptor 3, sets LISTEN_PID to
+    its pid and execs Folio, which keeps that pid."""
+    fd = sock.fileno()
+    move = "" if fd == 3 else f" 3<&{fd} {fd}<&-"
+    script = f'LISTEN_PID=$$ LISTEN_FDS=1; export LISTEN_PID LISTEN_FDS; exec "$@"{move}'
+    # bash, not sh: dash takes only one-digit descriptors in a redirection.
+    return ["/bin/bash", "-c", script, "folio-serve", str(binary), "serve", *args], (fd,)
+
+
 def free_port() -> int:
-    """A loopback port that was free a moment ago (bind to port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port that is free now, for a server the test starts later that cannot
+    be handed a socket (a container, Nginx, a registry); Folio itself is handed one (see
+    `listening_socket`). It is drawn at random from below the kernel's range for port 0,
+    where every socket bound to port 0 lands (every Folio site's, every client's), so
+    nothing else of the tests can take it before its server binds it."""
+    low = 32768
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    for _ in range(100):
+        port = random.randrange(10000, max(low, 10001))
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range after 100 tries")
 
 
 def clean_env() -> dict[str, str]:
@@ -148,7 +187,10 @@ class Folio:
         self.root = root
         self.data_dir = root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        # Bound now and handed to `folio serve` when it starts: the port is this site's
+        # from the first moment, even before it runs.
+        self.listening: socket.socket | None = listening_socket()
+        self.port = self.listening.getsockname()[1]
         self.listen = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.listen}"
         self.base_url = base_url or self.url
@@ -220,18 +262,36 @@ class Folio:
     # Server
 
     def start(self, *args: str) -> None:
-        """Starts `folio serve` in the background and waits until /readyz answers 200."""
+        """Starts `folio serve` in the background and waits until /readyz answers 200.
+        Folio gets the site's socket (see `serve_command`) unless FOLIO_LISTEN was changed
+        to listen elsewhere, or FOLIO_LISTEN_REUSE_PORT asks Folio to bind the address
+        itself beside other processes. This process lets go of the socket once Folio holds it, so a
+        stopped site refuses connections as a real one does; a restart binds the same
+        port again."""
         assert self.proc is None, "already started"
+        env = self.env()
+        sock, self.listening = self.listening, None
+        reuse = env.get("FOLIO_LISTEN_REUSE_PORT", "").lower() in ("1", "true", "yes", "on")
+        if env.get("FOLIO_LISTEN") == f"127.0.0.1:{self.port}" and not reuse:
+            sock = sock or listening_socket(self.port)
+            command, fds = serve_command(self.binary, sock, *args)
+        else:
+            command, fds = [str(self.binary), "serve", *args], ()
         log = open(self.log_path, "ab")
         self.exit_code = None
-        self.proc = subprocess.Popen(
-            [str(self.binary), "serve", *args],
-            env=self.env(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
-        log.close()
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=fds,
+            )
+        finally:
+            log.close()
+            if sock is not None:
+                sock.close()
         self.wait_ready()
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> None:

@@ -7,12 +7,13 @@ import difflib
 import signal
 import subprocess
 import time
+import socket
 import uuid
 from typing import Callable
 
 import pytest
 
-from support import OWNER_EMAIL, Folio, free_port, gradient_png
+from support import OWNER_EMAIL, Folio, free_port, gradient_png, http_request, listening_socket, serve_command
 
 SUBCOMMANDS = ["serve", "migrate", "user", "token", "healthcheck", "export", "import"]
 
@@ -136,6 +137,50 @@ def test_replicas_share_a_port_and_each_answers_its_own_health_check(make_site: 
     third.listen, third.url = first.listen, first.url
     refused = third.run("serve", check=False, timeout=30)
     assert refused.returncode != 0 and "FOLIO_LISTEN" in refused.stderr, refused.stderr
+
+
+def test_a_socket_passed_by_the_service_manager_outlives_a_restart(make_site: Callable[..., Folio]) -> None:
+    """systemd's socket activation: `folio serve` takes the socket on descriptor 3
+    (LISTEN_FDS) and ignores FOLIO_LISTEN. The manager holds the socket between two runs,
+    so a reader who comes while Folio restarts waits and gets the page; nobody is refused."""
+    site = make_site()
+    site.setup_owner()
+    sock = listening_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    # An address no process here can bind: only the passed socket can serve.
+    env = site.env(FOLIO_LISTEN="192.0.2.1:80")
+    command, fds = serve_command(site.binary, sock)
+
+    def serve() -> subprocess.Popen:
+        proc = subprocess.Popen(command, env=env, pass_fds=fds, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=open(site.log_path, "ab"))
+        return proc
+
+    def stop(proc: subprocess.Popen) -> None:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, site.log_text()
+
+    first = serve()
+    try:
+        assert http_request(url + "/readyz", timeout=30).status == 200, site.log_text()
+        assert f"listening on {url} (the socket the service manager passed" in site.log_text(), site.log_text()
+        stop(first)
+        # Nothing serves now, but the socket is open: the kernel completes the connection
+        # and queues it, and the request waits there for the next run.
+        with socket.create_connection(sock.getsockname(), timeout=60) as reader:
+            reader.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            second = serve()
+            try:
+                answer = b""
+                while chunk := reader.recv(65536):
+                    answer += chunk
+            finally:
+                stop(second)
+        assert answer.startswith(b"HTTP/1.1 200") and b"<html" in answer, answer[:500]
+    finally:
+        if first.poll() is None:
+            first.kill()
+        sock.close()
 
 
 def test_sigterm_stops_gracefully(make_site: Callable[..., Folio]) -> None:

@@ -159,7 +159,9 @@ class HostStack:
                 return ids
             if time.monotonic() > deadline:
                 tasks = run("docker", "service", "ps", "--no-trunc", f"{self.name}_{service}", check=False).stdout
-                raise AssertionError(f"{service}: wanted {count} healthy, have {states}\n{tasks[-3000:]}")
+                logs = run("docker", "service", "logs", "--tail", "20", f"{self.name}_{service}", check=False)
+                raise AssertionError(f"{service}: wanted {count} healthy, have {states}\n{tasks[-3000:]}\n"
+                                     f"--- the service's last log lines ---\n{(logs.stdout + logs.stderr)[-3000:]}")
             time.sleep(0.5)
 
 

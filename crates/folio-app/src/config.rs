@@ -70,8 +70,10 @@ pub struct Config {
     /// A tracing filter such as `info` or `folio=debug,info`.
     pub log: String,
     pub page_cache_mb: u64,
-    /// Largest image upload, in megabytes.
+    /// Largest upload, in megabytes.
     pub media_max_mb: u64,
+    /// Where uploaded files are kept (`FOLIO_MEDIA_URL`).
+    pub media: MediaLocation,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// Where the source of the code this site runs can be had (the AGPL asks a network
@@ -79,10 +81,24 @@ pub struct Config {
     pub source_url: String,
 }
 
+/// Where the media library's files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    /// A folder of this machine (`file:///path`; by default `media/` in the data
+    /// folder): one machine, or several sharing that folder.
+    Local(PathBuf),
+    /// A bucket of an S3-compatible object store (`s3://bucket/folder`), which replicas
+    /// on any number of machines share.
+    S3(folio_media::S3Settings),
+}
+
 impl Config {
-    /// Where uploaded images are kept: `media/` in the data folder.
+    /// The local media folder: `FOLIO_MEDIA_URL`'s, else `media/` in the data folder.
     pub fn media_dir(&self) -> PathBuf {
-        self.data_dir.join("media")
+        match &self.media {
+            MediaLocation::Local(dir) => dir.clone(),
+            MediaLocation::S3(_) => self.data_dir.join("media"),
+        }
     }
 
     /// The largest image upload, in bytes.
@@ -109,6 +125,12 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_LOG",
     "FOLIO_PAGE_CACHE_MB",
     "FOLIO_MEDIA_MAX_MB",
+    "FOLIO_MEDIA_URL",
+    "FOLIO_MEDIA_S3_ENDPOINT",
+    "FOLIO_MEDIA_S3_REGION",
+    "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
+    "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY",
+    "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE",
     "FOLIO_TRUSTED_PROXIES",
     "FOLIO_SOURCE_URL",
 ];
@@ -130,6 +152,11 @@ struct FileConfig {
     log: Option<String>,
     page_cache_mb: Option<u64>,
     media_max_mb: Option<u64>,
+    media_url: Option<String>,
+    media_s3_endpoint: Option<String>,
+    media_s3_region: Option<String>,
+    media_s3_access_key_id: Option<String>,
+    media_s3_secret_access_key: Option<String>,
     trusted_proxies: Option<String>,
     source_url: Option<String>,
 }
@@ -150,6 +177,7 @@ fn err(source_name: impl Into<String>, message: impl Into<String>) -> ConfigErro
 }
 
 /// What was loaded, and the warnings to log once logging is up.
+#[derive(Debug)]
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<String>,
@@ -173,7 +201,7 @@ impl Config {
         env: Vec<(String, String)>,
     ) -> Result<Loaded, ConfigError> {
         let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let warnings: Vec<String> = env
+        let mut warnings: Vec<String> = env
             .iter()
             .filter(|(k, _)| k.starts_with("FOLIO_") && !KNOWN_VARIABLES.contains(&k.as_str()))
             .map(|(k, _)| {
@@ -415,6 +443,97 @@ impl Config {
             },
         };
 
+        let media = match pick("FOLIO_MEDIA_URL", file_cfg.media_url, "media_url") {
+            None => MediaLocation::Local(data_dir.join("media")),
+            Some(url) if url.value.starts_with("file://") => {
+                let path = PathBuf::from(&url.value["file://".len()..]);
+                if !path.is_absolute() {
+                    return Err(err(
+                        &url.from,
+                        format!("{:?} needs an absolute path, such as file:///srv/folio/media", url.value),
+                    ));
+                }
+                MediaLocation::Local(path)
+            }
+            Some(url) if url.value.starts_with("s3://") => {
+                let (bucket, prefix) =
+                    folio_media::S3Settings::parse_url(&url.value).map_err(|m| err(&url.from, m))?;
+                let endpoint = match pick(
+                    "FOLIO_MEDIA_S3_ENDPOINT",
+                    file_cfg.media_s3_endpoint,
+                    "media_s3_endpoint",
+                ) {
+                    Some(s) => Some(parse_base_url(&s.value).map_err(|m| err(&s.from, m))?),
+                    None => None,
+                };
+                let region = pick(
+                    "FOLIO_MEDIA_S3_REGION",
+                    file_cfg.media_s3_region,
+                    "media_s3_region",
+                )
+                .map(|s| s.value);
+                let access_key_id = pick(
+                    "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
+                    file_cfg.media_s3_access_key_id,
+                    "media_s3_access_key_id",
+                );
+                let secret_access_key = secret("FOLIO_MEDIA_S3_SECRET_ACCESS_KEY")?.or_else(|| {
+                    file_cfg.media_s3_secret_access_key.map(|v| Sourced {
+                        value: v,
+                        from: from_file("media_s3_secret_access_key"),
+                    })
+                });
+                match (&access_key_id, &secret_access_key) {
+                    (Some(_), None) => {
+                        return Err(err(
+                            "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
+                            "is set without FOLIO_MEDIA_S3_SECRET_ACCESS_KEY (or its _FILE): give both, or neither to use the AWS_* variables",
+                        ))
+                    }
+                    (None, Some(s)) => {
+                        return Err(err(
+                            &s.from,
+                            "is set without FOLIO_MEDIA_S3_ACCESS_KEY_ID: give both, or neither to use the AWS_* variables",
+                        ))
+                    }
+                    _ => {}
+                }
+                MediaLocation::S3(folio_media::S3Settings {
+                    bucket,
+                    prefix,
+                    endpoint,
+                    region,
+                    access_key_id: access_key_id.map(|s| s.value),
+                    secret_access_key: secret_access_key.map(|s| s.value),
+                })
+            }
+            Some(url) => {
+                return Err(err(
+                    &url.from,
+                    format!(
+                        "{:?} is neither a folder (file:///srv/folio/media) nor a bucket (s3://bucket or s3://bucket/folder)",
+                        url.value
+                    ),
+                ))
+            }
+        };
+
+        if matches!(media, MediaLocation::Local(_)) {
+            for name in [
+                "FOLIO_MEDIA_S3_ENDPOINT",
+                "FOLIO_MEDIA_S3_REGION",
+                "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
+                "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY",
+                "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE",
+            ] {
+                if get(name).is_some() {
+                    warnings.push(format!(
+                        "{name} is ignored: FOLIO_MEDIA_URL is not an s3:// bucket"
+                    ));
+                }
+            }
+        }
+
         let trusted_proxies = match pick(
             "FOLIO_TRUSTED_PROXIES",
             file_cfg.trusted_proxies,
@@ -444,6 +563,7 @@ impl Config {
                 log,
                 page_cache_mb,
                 media_max_mb,
+                media,
                 trusted_proxies,
                 source_url,
             },
@@ -569,6 +689,85 @@ mod tests {
     }
 
     #[test]
+    fn media_lives_in_a_folder_or_a_bucket() {
+        let load = |pairs: &[(&str, &str)]| Config::from_sources(None, env(pairs));
+        let local = load(&[("FOLIO_DATA_DIR", "/srv/folio")])
+            .expect("loads")
+            .config;
+        assert_eq!(
+            local.media,
+            MediaLocation::Local(PathBuf::from("/srv/folio/media"))
+        );
+        let folder = load(&[("FOLIO_MEDIA_URL", "file:///mnt/shared/media")])
+            .expect("loads")
+            .config;
+        assert_eq!(folder.media_dir(), PathBuf::from("/mnt/shared/media"));
+
+        let secret = tempfile::NamedTempFile::new().expect("a file");
+        std::fs::write(secret.path(), "s3cr3t\n").expect("written");
+        let secret_path = secret.path().to_string_lossy().into_owned();
+        let loaded = load(&[
+            ("FOLIO_MEDIA_URL", "s3://folio-media/blog"),
+            ("FOLIO_MEDIA_S3_ENDPOINT", "http://garage.internal:3900/"),
+            ("FOLIO_MEDIA_S3_REGION", "garage"),
+            ("FOLIO_MEDIA_S3_ACCESS_KEY_ID", "GK1"),
+            ("FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE", &secret_path),
+        ])
+        .expect("loads");
+        let MediaLocation::S3(s3) = &loaded.config.media else {
+            panic!("not S3: {:?}", loaded.config.media)
+        };
+        assert_eq!(
+            (
+                s3.bucket.as_str(),
+                s3.prefix.as_str(),
+                s3.endpoint.as_deref()
+            ),
+            ("folio-media", "blog", Some("http://garage.internal:3900"))
+        );
+        assert_eq!(s3.secret_access_key.as_deref(), Some("s3cr3t"));
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+
+        for (pairs, names) in [
+            (vec![("FOLIO_MEDIA_URL", "media")], "FOLIO_MEDIA_URL"),
+            (
+                vec![("FOLIO_MEDIA_URL", "file://relative/media")],
+                "absolute path",
+            ),
+            (
+                vec![("FOLIO_MEDIA_URL", "s3://Not_A_Bucket")],
+                "bucket name",
+            ),
+            (
+                vec![
+                    ("FOLIO_MEDIA_URL", "s3://folio-media"),
+                    ("FOLIO_MEDIA_S3_ACCESS_KEY_ID", "GK1"),
+                ],
+                "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY",
+            ),
+            (
+                vec![
+                    ("FOLIO_MEDIA_URL", "s3://folio-media"),
+                    ("FOLIO_MEDIA_S3_ENDPOINT", "garage:3900"),
+                ],
+                "FOLIO_MEDIA_S3_ENDPOINT",
+            ),
+        ] {
+            let error = load(&pairs).expect_err("refused").to_string();
+            assert!(error.contains(names), "{pairs:?}: {error}");
+        }
+        let ignored = load(&[("FOLIO_MEDIA_S3_REGION", "garage")]).expect("loads");
+        assert!(
+            ignored
+                .warnings
+                .iter()
+                .any(|w| w.contains("FOLIO_MEDIA_S3_REGION is ignored")),
+            "{:?}",
+            ignored.warnings
+        );
+    }
+
+    #[test]
     fn a_unix_socket_to_listen_on_needs_the_sites_address_and_no_shared_port() {
         let c = Config::from_sources(
             None,
@@ -582,8 +781,7 @@ mod tests {
         assert_eq!(c.listen, Listen::Unix(PathBuf::from("/run/folio/one.sock")));
         assert_eq!(c.listen.to_string(), "unix:/run/folio/one.sock");
         let e = Config::from_sources(None, env(&[("FOLIO_LISTEN", "unix:/run/folio/one.sock")]))
-            .err()
-            .expect("no base URL");
+            .expect_err("no base URL");
         assert_eq!(e.source_name, "FOLIO_BASE_URL", "{e}");
         assert!(e.message.contains("Unix socket"), "{e}");
         let e = Config::from_sources(
@@ -594,8 +792,7 @@ mod tests {
                 ("FOLIO_LISTEN_REUSE_PORT", "true"),
             ]),
         )
-        .err()
-        .expect("no port to share");
+        .expect_err("no port to share");
         assert_eq!(e.source_name, "FOLIO_LISTEN_REUSE_PORT", "{e}");
         let long = format!("unix:/{}", "s".repeat(107));
         for bad in ["unix:", long.as_str()] {
@@ -606,8 +803,7 @@ mod tests {
                     ("FOLIO_BASE_URL", "https://blog.example"),
                 ]),
             )
-            .err()
-            .expect("refused");
+            .expect_err("refused");
             assert_eq!(e.source_name, "FOLIO_LISTEN", "{e}");
             assert!(e.message.contains("socket path"), "{e}");
         }
@@ -637,9 +833,7 @@ mod tests {
             Some(3)
         );
         std::fs::write(&path, "worker_threads = 0\n").expect("write");
-        let e = Config::from_sources(Some(&path), vec![])
-            .err()
-            .expect("refused");
+        let e = Config::from_sources(Some(&path), vec![]).expect_err("refused");
         assert!(e.source_name.ends_with("worker_threads"), "{e}");
     }
 
@@ -659,9 +853,7 @@ mod tests {
             ("FOLIO_WORKER_THREADS", "many"),
             ("FOLIO_SOURCE_URL", "git@example.com:me/folio.git"),
         ] {
-            let e = Config::from_sources(None, env(&[(var, value)]))
-                .err()
-                .expect("refused");
+            let e = Config::from_sources(None, env(&[(var, value)])).expect_err("refused");
             assert_eq!(e.source_name, var, "{e}");
         }
     }
@@ -699,14 +891,10 @@ mod tests {
             .config;
         assert_eq!(c.listen.to_string(), "127.0.0.1:7001");
         std::fs::write(&path, "lisen = \"x\"\n").expect("write");
-        let e = Config::from_sources(Some(&path), vec![])
-            .err()
-            .expect("refused");
+        let e = Config::from_sources(Some(&path), vec![]).expect_err("refused");
         assert!(e.to_string().contains("lisen"), "{e}");
         std::fs::write(&path, "listen = \"nope\"\n").expect("write");
-        let e = Config::from_sources(Some(&path), vec![])
-            .err()
-            .expect("refused");
+        let e = Config::from_sources(Some(&path), vec![]).expect_err("refused");
         assert!(e.to_string().contains("listen"), "{e}");
     }
 
@@ -727,8 +915,7 @@ mod tests {
                 ("FOLIO_DATABASE_URL", "sqlite://y"),
             ]),
         )
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert_eq!(e.source_name, "FOLIO_DATABASE_URL");
     }
 

@@ -37,6 +37,41 @@ pub struct Upload {
 impl Media {
     /// The media library kept in `dir` (the local store), with uploads up to `max_bytes`.
     pub fn new(dir: PathBuf, max_bytes: u64) -> Media {
+        Media::with_files(Arc::new(LocalStore::new(dir)), max_bytes)
+    }
+
+    /// The media library `config` names (`FOLIO_MEDIA_URL`): its folder, or its bucket,
+    /// asked once so that an unreachable store, a missing bucket or refused credentials
+    /// stop the command now, with the reason, rather than failing the first upload.
+    pub async fn open(config: &crate::Config) -> anyhow::Result<Media> {
+        if let crate::config::MediaLocation::S3(settings) = &config.media {
+            let store = folio_media::S3Store::new(settings)
+                .map_err(|e| anyhow::anyhow!("FOLIO_MEDIA_URL: {e}"))?;
+            store
+                .check()
+                .await
+                .map_err(|e| anyhow::anyhow!("FOLIO_MEDIA_URL: {e}"))?;
+            tracing::info!(media = %store.url(), "media library in an object store");
+            return Ok(Media::with_files(Arc::new(store), config.media_max_bytes()));
+        }
+        Media::configured(config)
+    }
+
+    /// The media library `config` names, not asked anything yet: for commands that may
+    /// never touch a file (creating a user, a token).
+    pub fn configured(config: &crate::Config) -> anyhow::Result<Media> {
+        let files: Arc<dyn MediaStore> = match &config.media {
+            crate::config::MediaLocation::Local(dir) => Arc::new(LocalStore::new(dir.clone())),
+            crate::config::MediaLocation::S3(settings) => Arc::new(
+                folio_media::S3Store::new(settings)
+                    .map_err(|e| anyhow::anyhow!("FOLIO_MEDIA_URL: {e}"))?,
+            ),
+        };
+        Ok(Media::with_files(files, config.media_max_bytes()))
+    }
+
+    /// The media library over `files`, with uploads up to `max_bytes`.
+    pub fn with_files(files: Arc<dyn MediaStore>, max_bytes: u64) -> Media {
         let limits = folio_media::Limits {
             max_bytes,
             ..Default::default()
@@ -45,7 +80,7 @@ impl Media {
             .map(usize::from)
             .unwrap_or(1);
         Media {
-            files: Arc::new(LocalStore::new(dir)),
+            files,
             limits,
             processing: Semaphore::new(permits),
         }

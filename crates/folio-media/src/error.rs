@@ -53,6 +53,11 @@ pub enum MediaError {
         source: io::Error,
     },
 
+    /// The object store cannot be reached, or refused: for the operator (it names the
+    /// store and why); the web layer tells the writer to try again and logs this.
+    #[error("the media storage {store} is unavailable: {reason}")]
+    Unavailable { store: String, reason: String },
+
     #[error("could not {action} the media file {key}")]
     Storage {
         action: &'static str,
@@ -79,6 +84,7 @@ impl MediaError {
             // A key that fails validation names nothing Folio stores.
             MediaError::InvalidKey { .. } => 404,
             MediaError::StorageFull { .. } => 507,
+            MediaError::Unavailable { .. } => 503,
             MediaError::Storage { .. } | MediaError::Encode { .. } => 500,
         }
     }

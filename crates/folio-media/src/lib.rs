@@ -15,8 +15,8 @@
 //!    (WebP only where it saves bytes: the encoder is lossless, see [`Limits`]).
 //! 3. A [`MediaStore`] keeps the renditions under names Folio makes ([`MediaKey`]):
 //!    `2026/11/<hash>.png`, `2026/11/<hash>-960w.webp`. The uploader's filename is never
-//!    used. [`LocalStore`] (the site's data folder) is the default backend; shared object
-//!    storage can be another implementation of the same trait.
+//!    used. [`LocalStore`] (the site's data folder) is the default backend; [`S3Store`]
+//!    keeps them in an S3-compatible bucket that replicas on several machines share.
 //!
 //! What this crate must not do: speak HTTP, or touch the database. The web layer turns
 //! [`MediaError`] into a response with [`MediaError::status_code`], caps the request body
@@ -32,6 +32,7 @@ mod file;
 mod key;
 mod kind;
 mod process;
+mod s3;
 mod store;
 
 pub use error::{describe_limit, MediaError};
@@ -39,4 +40,5 @@ pub use file::{file_key, FileKind};
 pub use key::{storage_key, validate_key, variant_key, MediaKey, YearMonth};
 pub use kind::{sniff, ImageKind, MediaKind};
 pub use process::{process, Limits, Processed, Rendition};
+pub use s3::{S3Settings, S3Store};
 pub use store::{LocalStore, MediaStore};

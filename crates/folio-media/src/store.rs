@@ -26,6 +26,10 @@ pub trait MediaStore: Send + Sync {
 
     /// Removes the file under `key`; removing what is not there is not an error.
     async fn delete(&self, key: &MediaKey) -> Result<(), MediaError>;
+
+    /// Every file's key, in no particular order (a store holds only what Folio put
+    /// there; anything else is skipped).
+    async fn list(&self) -> Result<Vec<MediaKey>, MediaError>;
 }
 
 /// Media files in a folder of the local disk, the site's data folder by default.
@@ -85,6 +89,39 @@ impl MediaStore for LocalStore {
             Err(error) => Err(MediaError::from_io("delete", &key_text, error)),
         })
         .await
+    }
+
+    async fn list(&self) -> Result<Vec<MediaKey>, MediaError> {
+        let root = self.root.clone();
+        let listed = tokio::task::spawn_blocking(move || {
+            let mut keys = Vec::new();
+            let mut folders = vec![root.clone()];
+            while let Some(folder) = folders.pop() {
+                let entries = match fs::read_dir(&folder) {
+                    Ok(entries) => entries,
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                    Err(error) => return Err(error),
+                };
+                for entry in entries {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        folders.push(path);
+                    } else if let Some(key) = path
+                        .strip_prefix(&root)
+                        .ok()
+                        .and_then(|relative| relative.to_str())
+                        .and_then(|relative| MediaKey::parse(relative).ok())
+                    {
+                        keys.push(key);
+                    }
+                }
+            }
+            Ok(keys)
+        })
+        .await
+        .map_err(io::Error::other)
+        .and_then(|listed| listed);
+        listed.map_err(|e| MediaError::from_io("list", "(the media folder)", e))
     }
 }
 

@@ -25,7 +25,8 @@ impl Application {
     /// Builds everything from `config`. Each failure names the setting at fault: an
     /// unreachable database (`FOLIO_DATABASE_URL`), a bad Redis URL
     /// (`FOLIO_REDIS_URL`; an unreachable Redis is only a warning: pages are then
-    /// cached in this process alone), a broken theme (`FOLIO_THEME_DIR`).
+    /// cached in this process alone), a media bucket that cannot be reached or used
+    /// (`FOLIO_MEDIA_URL`), a broken theme (`FOLIO_THEME_DIR`).
     pub async fn build(config: &Config, migrations: Migrations) -> anyhow::Result<Application> {
         let store = folio_app::open_store(config).await?;
         match migrations {
@@ -42,7 +43,8 @@ impl Application {
             }
             None => None,
         };
-        let state = AppState::with_shared(store, WebConfig::from(config), shared)
+        let media = folio_app::media::Media::open(config).await?;
+        let state = AppState::assemble(store, WebConfig::from(config), shared, media)
             .context("loading the theme (FOLIO_THEME_DIR)")?;
         Ok(Application { state })
     }

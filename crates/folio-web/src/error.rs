@@ -280,12 +280,20 @@ fn upload_error(err: folio_app::UploadError) -> Error {
         StatusCode::BAD_REQUEST => "bad_request",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::INSUFFICIENT_STORAGE => "storage_full",
+        StatusCode::SERVICE_UNAVAILABLE => "storage_unavailable",
         _ => "internal",
     };
     if status.is_client_error() {
         Error::field(status, code, "file", &err.to_string())
     } else if status == StatusCode::INSUFFICIENT_STORAGE {
         Error::new(status, code, err.to_string())
+    } else if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::error!(error = %err, "upload failed: the media storage is unavailable");
+        Error::new(
+            status,
+            code,
+            "the media storage cannot be reached right now, so nothing was stored; try again in a moment",
+        )
     } else {
         tracing::error!(error = ?err, "upload failed");
         Error::new(

@@ -42,7 +42,8 @@ pub struct WebConfig {
     pub theme_dir: Option<PathBuf>,
     /// Upper bound of the in-process page cache; 0 disables it.
     pub page_cache_bytes: u64,
-    /// Where uploaded images are stored (the local media store).
+    /// The local media folder, for a state assembled without a media library
+    /// ([`AppState::new`]); [`Application::build`] opens the one `FOLIO_MEDIA_URL` names.
     pub media_dir: PathBuf,
     /// Largest image upload, in bytes; a larger request body is refused with 413.
     pub media_max_bytes: u64,
@@ -85,11 +86,21 @@ impl AppState {
         config: WebConfig,
         shared: Option<SharedTier>,
     ) -> Result<AppState, ThemeError> {
+        let media = folio_app::media::Media::new(config.media_dir.clone(), config.media_max_bytes);
+        AppState::assemble(store, config, shared, media)
+    }
+
+    /// The state over a media library opened by the caller (a folder or a bucket).
+    pub fn assemble(
+        store: Store,
+        config: WebConfig,
+        shared: Option<SharedTier>,
+        media: folio_app::media::Media,
+    ) -> Result<AppState, ThemeError> {
         let theme = Theme::load(config.theme_dir.as_deref())?;
         admin::AdminTemplates::global()?;
         ops::prometheus();
         let cache = PageCache::with_shared(config.page_cache_bytes, shared);
-        let media = folio_app::media::Media::new(config.media_dir.clone(), config.media_max_bytes);
         Ok(AppState {
             inner: Arc::new(Inner {
                 app: folio_app::App::new(store, media),

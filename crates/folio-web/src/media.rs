@@ -125,6 +125,16 @@ async fn serve_file(
             Ok(response)
         }
         Ok(None) => Err(Error::not_found("page")),
+        // The store is away (an object store that cannot be reached): the file is not
+        // gone, so not a 404 that a cache or a crawler would remember.
+        Err(err) if err.status_code() == 503 => {
+            tracing::error!(error = %err, key = %key, "could not read a media file");
+            Err(Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the media storage cannot be reached right now; try again in a moment",
+            ))
+        }
         Err(err) => {
             tracing::error!(error = ?err, key = %key, "could not read a media file");
             Err(Error::internal())

@@ -27,6 +27,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (applies pending migrations first unless --no-migrate).
+    #[command(
+        after_help = "Listens on FOLIO_LISTEN (default 127.0.0.1:8080), or on the socket a service manager \
+                      passed (systemd socket activation, LISTEN_FDS): see docs/DEPLOYMENT.md."
+    )]
     Serve(ServeArgs),
     /// Apply pending database migrations, then exit.
     Migrate,

@@ -65,11 +65,6 @@ pub async fn run(cli: Cli, loaded: folio_app::config::Loaded) -> anyhow::Result<
     }
 }
 
-/// The media store of this configuration: `<data dir>/media`.
-fn media_files(config: &Config) -> folio_media::LocalStore {
-    folio_media::LocalStore::new(config.media_dir())
-}
-
 use folio_app::open_store;
 
 /// Creates the data folder when missing and fails unless a file can be written there:
@@ -97,15 +92,18 @@ pub(crate) fn check_data_dir_writable(config: &Config) -> anyhow::Result<()> {
         })
 }
 
-/// The application on this configuration's database (migrated) and media library.
+/// The application on this configuration's database (migrated) and media library (not
+/// checked: the commands that use this touch no file).
 async fn migrated_app(config: &Config) -> anyhow::Result<folio_app::App> {
     let store = migrated_store(config).await?;
-    Ok(folio_app::App::new(store, media_library(config)))
+    let media = folio_app::media::Media::configured(config)?;
+    Ok(folio_app::App::new(store, media))
 }
 
-/// The media library of this configuration: its files and its upload limit.
-fn media_library(config: &Config) -> folio_app::media::Media {
-    folio_app::media::Media::new(config.media_dir(), config.media_max_bytes())
+/// The media library of this configuration (`FOLIO_MEDIA_URL`), checked: its files and
+/// its upload limit.
+async fn media_library(config: &Config) -> anyhow::Result<folio_app::media::Media> {
+    folio_app::media::Media::open(config).await
 }
 
 pub(crate) async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
@@ -128,8 +126,16 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     .await?;
     let state = application.state().clone();
     let store = state.store().clone();
-    let (listener, socket_file) = listen(&config)
-        .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+    let (listener, socket_file, passed) = match passed_listener()
+        .context("taking the socket the service manager passed (LISTEN_FDS)")?
+    {
+        Some(listener) => (listener, SocketFile::default(), true),
+        None => {
+            let (listener, file) = listen(&config)
+                .with_context(|| format!("listening on {} (FOLIO_LISTEN)", config.listen))?;
+            (listener, file, false)
+        }
+    };
     #[cfg(unix)]
     let health = match &config.health_socket {
         Some(name) => {
@@ -142,7 +148,10 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
     let address = match &listener {
         folio_web::Listener::Tcp(tcp) => format!("http://{}", tcp.local_addr()?),
         #[cfg(unix)]
-        folio_web::Listener::Unix(_) => config.listen.to_string(),
+        folio_web::Listener::Unix(unix) => match unix.local_addr()?.as_pathname() {
+            Some(path) => format!("unix:{}", path.display()),
+            None => config.listen.to_string(),
+        },
     };
     if store.count_users().await.unwrap_or(1) == 0 {
         let token = store
@@ -156,11 +165,17 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
             config.base_url
         );
     }
+    let from = if passed {
+        " (the socket the service manager passed; FOLIO_LISTEN is not used)"
+    } else {
+        ""
+    };
     tracing::info!(
         address = %address,
         base_url = %config.base_url,
         startup_ms = started.elapsed().as_millis() as u64,
-        "listening on {address}"
+        socket_activated = passed,
+        "listening on {address}{from}"
     );
     drop(state);
     let served = application
@@ -181,6 +196,39 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<ExitCode> {
 type SocketFile = Option<unix_listen::SocketFile>;
 #[cfg(not(unix))]
 type SocketFile = ();
+
+/// The listening socket a service manager opened and passed (systemd's socket
+/// activation: `LISTEN_FDS=1`, the socket as descriptor 3, and `LISTEN_PID` this
+/// process's id when it is set): a TCP or a Unix socket. The manager keeps it open
+/// across restarts, so connections that come while Folio restarts wait in its queue
+/// instead of being refused, and whoever starts Folio knows the port before it runs
+/// (the end-to-end tests bind port 0 once and hand the socket over). `None` when no
+/// socket was passed.
+fn passed_listener() -> std::io::Result<Option<folio_web::Listener>> {
+    let mut fds = listenfd::ListenFd::from_env();
+    if fds.len() == 0 {
+        return Ok(None);
+    }
+    if fds.len() > 1 {
+        tracing::warn!(
+            passed = fds.len(),
+            "the service manager passed several sockets; Folio listens on the first only"
+        );
+    }
+    if let Ok(Some(tcp)) = fds.take_tcp_listener(0) {
+        tcp.set_nonblocking(true)?;
+        return Ok(Some(tokio::net::TcpListener::from_std(tcp)?.into()));
+    }
+    #[cfg(unix)]
+    if let Ok(Some(unix)) = fds.take_unix_listener(0) {
+        unix.set_nonblocking(true)?;
+        return Ok(Some(tokio::net::UnixListener::from_std(unix)?.into()));
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "descriptor 3 is not a listening TCP or Unix stream socket",
+    ))
+}
 
 /// The listening socket. With `FOLIO_LISTEN_REUSE_PORT`, several processes bind the same
 /// address (`SO_REUSEPORT`) and the kernel spreads new connections across them: replicas
@@ -535,7 +583,8 @@ fn report_ready(
 
 async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = migrated_store(config).await?;
-    let site = folio_app::backup::export_site(&store, &media_files(config)).await?;
+    let media = media_library(config).await?;
+    let site = folio_app::backup::export_site(&store, media.files().as_ref()).await?;
     let json = serde_json::to_vec_pretty(&site)?;
     match args.output {
         Some(path) => {
@@ -590,7 +639,7 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
         check_data_dir_writable(config)?;
         migrated_store(config).await?
     };
-    let media = media_library(config);
+    let media = media_library(config).await?;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -642,7 +691,8 @@ async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<Exi
         .with_context(|| format!("{} is not a Folio export", file.display()))?;
     check_data_dir_writable(config)?;
     let store = migrated_store(config).await?;
-    let report = folio_app::backup::import_site(&store, &media_files(config), &site).await?;
+    let media = media_library(config).await?;
+    let report = folio_app::backup::import_site(&store, media.files().as_ref(), &site).await?;
     eprintln!(
         "imported {} users, {} tags, {} posts, {} pages, {} redirects, {} images",
         report.users, report.tags, report.posts, report.pages, report.redirects, report.media

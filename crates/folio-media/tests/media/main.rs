@@ -2,5 +2,6 @@
 
 mod keys;
 mod process;
+mod s3;
 mod store;
 mod support;

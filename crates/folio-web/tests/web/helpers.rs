@@ -19,9 +19,11 @@ pub fn loopback() -> std::net::SocketAddr {
 }
 
 /// The configuration of a test site on `database_url` with its data in `dir`, read
-/// the way `folio serve` reads its environment.
+/// the way `folio serve` reads its environment. With `FOLIO_TEST_MEDIA=s3` its media
+/// library is a folder of its own in the test bucket (`FOLIO_TEST_S3_*`, which
+/// `scripts/services` exports) instead of the data folder.
 pub fn config_for(database_url: &str, dir: &std::path::Path) -> folio_app::Config {
-    let env = [
+    let mut env: Vec<(String, String)> = [
         ("FOLIO_DATABASE_URL", database_url),
         ("FOLIO_DATA_DIR", &dir.display().to_string()),
         ("FOLIO_BASE_URL", BASE),
@@ -31,9 +33,51 @@ pub fn config_for(database_url: &str, dir: &std::path::Path) -> folio_app::Confi
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
+    if std::env::var("FOLIO_TEST_MEDIA").as_deref() == Ok("s3") {
+        env.extend(test_bucket_settings());
+    }
     folio_app::Config::from_sources(None, env)
         .expect("the test configuration is valid")
         .config
+}
+
+/// `FOLIO_MEDIA_URL` and its settings for a new folder in the test bucket: named after
+/// this process and the time, so neither concurrent tests nor earlier runs share it.
+pub fn test_bucket_settings() -> Vec<(String, String)> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("FOLIO_TEST_MEDIA=s3 needs {name}: run `eval \"$(scripts/services start)\"`")
+        })
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let folder = format!(
+        "t{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    vec![
+        (
+            "FOLIO_MEDIA_URL".into(),
+            format!("s3://{}/{folder}", var("FOLIO_TEST_S3_BUCKET")),
+        ),
+        (
+            "FOLIO_MEDIA_S3_ENDPOINT".into(),
+            var("FOLIO_TEST_S3_ENDPOINT"),
+        ),
+        ("FOLIO_MEDIA_S3_REGION".into(), var("FOLIO_TEST_S3_REGION")),
+        (
+            "FOLIO_MEDIA_S3_ACCESS_KEY_ID".into(),
+            var("FOLIO_TEST_S3_ACCESS_KEY_ID"),
+        ),
+        (
+            "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY".into(),
+            var("FOLIO_TEST_S3_SECRET_ACCESS_KEY"),
+        ),
+    ]
 }
 
 /// The web layer's share of a test site's configuration, for a test that assembles
@@ -78,6 +122,8 @@ pub struct TestApp {
     pub router: axum::Router,
     pub owner: String,
     pub owner_id: i64,
+    /// What it was built from; its replicas share it (the database, the media library).
+    pub config: folio_app::Config,
     /// Dropped after `state` (fields drop in order): the pool goes before its database.
     /// Shared with the replicas made by [`TestApp::replica`].
     db: std::sync::Arc<TestDatabase>,
@@ -124,7 +170,7 @@ impl TestApp {
     /// Another process of the same site: its own state and caches, the same database
     /// (and owner token), and Redis behind its page cache when `redis_url` is given.
     pub async fn replica(&self, redis_url: Option<&str>) -> TestApp {
-        let mut config = config_for(&self.db.url, self.dir.path());
+        let mut config = self.config.clone();
         config.redis_url = redis_url.map(str::to_owned);
         let application = Application::build(&config, Migrations::Skip)
             .await
@@ -132,7 +178,7 @@ impl TestApp {
         TestApp {
             owner: self.owner.clone(),
             owner_id: self.owner_id,
-            ..TestApp::of(application, self.db.clone(), self.dir.clone())
+            ..TestApp::of(application, config, self.db.clone(), self.dir.clone())
         }
     }
 
@@ -153,11 +199,12 @@ impl TestApp {
         let application = Application::build(&config, Migrations::Apply)
             .await
             .expect("the application starts");
-        TestApp::of(application, db.into(), dir.into())
+        TestApp::of(application, config, db.into(), dir.into())
     }
 
     fn of(
         application: Application,
+        config: folio_app::Config,
         db: std::sync::Arc<TestDatabase>,
         dir: std::sync::Arc<tempfile::TempDir>,
     ) -> TestApp {
@@ -168,6 +215,7 @@ impl TestApp {
                 .layer(axum::extract::connect_info::MockConnectInfo(loopback())),
             owner: String::new(),
             owner_id: 0,
+            config,
             db,
             dir,
         }
@@ -186,7 +234,13 @@ impl TestApp {
 
     /// An app from a state a test assembled itself, with its owner made.
     pub async fn from_parts(state: AppState, db: TestDatabase, dir: tempfile::TempDir) -> TestApp {
-        let mut app = TestApp::of(Application::from_state(state), db.into(), dir.into());
+        let config = config_for(&db.url, dir.path());
+        let mut app = TestApp::of(
+            Application::from_state(state),
+            config,
+            db.into(),
+            dir.into(),
+        );
         app.make_owner().await;
         app
     }
@@ -310,6 +364,23 @@ impl TestApp {
     }
 
     /// The folder uploads are stored in.
+    /// Every file in the media store (the folder, or the bucket under
+    /// `FOLIO_TEST_MEDIA=s3`), as sorted keys.
+    pub async fn stored_files(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .state
+            .media()
+            .files()
+            .list()
+            .await
+            .expect("listing the media store")
+            .into_iter()
+            .map(String::from)
+            .collect();
+        keys.sort();
+        keys
+    }
+
     pub fn media_dir(&self) -> std::path::PathBuf {
         self.state.config().media_dir.clone()
     }

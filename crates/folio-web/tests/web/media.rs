@@ -6,33 +6,6 @@ use crate::helpers::{path_of, png, TestApp};
 use axum::http::{Method, StatusCode};
 use folio_core::Role;
 use serde_json::{json, Value};
-use std::path::Path;
-
-/// Every file under `dir`, as paths relative to it.
-fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(
-                    path.strip_prefix(root)
-                        .expect("under root")
-                        .display()
-                        .to_string(),
-                );
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
 
 #[tokio::test]
 async fn an_upload_is_stored_under_folio_names_with_renditions_and_served_for_a_year() {
@@ -80,7 +53,7 @@ async fn an_upload_is_stored_under_folio_names_with_renditions_and_served_for_a_
     );
 
     // Every file is under a name Folio made, in the media folder, and nothing else is.
-    let stored = files_under(&app.media_dir());
+    let stored = app.stored_files().await;
     let listed: Vec<String> = media["renditions"]
         .as_array()
         .expect("renditions")
@@ -207,11 +180,8 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing_behind() {
     let anonymous = app.upload("not-a-token", "a.png", &png(10, 10), "").await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 
-    assert!(
-        files_under(&app.media_dir()).is_empty(),
-        "{:?}",
-        files_under(&app.media_dir())
-    );
+    let stored = app.stored_files().await;
+    assert!(stored.is_empty(), "{stored:?}");
     let list = app
         .api(Method::GET, "/api/v1/admin/media", Some(&app.owner), None)
         .await
@@ -272,7 +242,7 @@ async fn only_the_uploader_or_an_editor_deletes_and_the_files_go_with_the_entry(
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND);
-    assert!(files_under(&app.media_dir()).is_empty());
+    assert!(app.stored_files().await.is_empty());
     let gone = app
         .api(
             Method::DELETE,
@@ -373,7 +343,7 @@ async fn the_admin_library_uploads_by_form_and_by_script_with_csrf() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert!(files_under(&app.media_dir()).is_empty());
+    assert!(app.stored_files().await.is_empty());
 
     // A plain form post (JavaScript off) lands back on the library.
     let posted = browser
@@ -577,9 +547,5 @@ async fn a_download_is_kept_as_it_is_and_served_as_an_attachment() {
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        files_under(&app.media_dir()).len(),
-        1,
-        "only the MP3 is left"
-    );
+    assert_eq!(app.stored_files().await.len(), 1, "only the MP3 is left");
 }

@@ -1,0 +1,196 @@
+"""The media library in an S3-compatible bucket (FOLIO_MEDIA_URL=s3://…), on the Garage
+server that `scripts/services start` runs: replicas that share no disk, only a database
+and the bucket, serve each other's uploads; a store that goes away while serving turns
+an upload into a 503 with nothing recorded, and works again when it is back; a bucket
+that cannot be used stops start-up with the reason."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from databases import empty_database
+from support import Folio, gradient_png, listening_socket
+
+
+def bucket_env(endpoint: str | None = None, bucket: str | None = None) -> dict[str, str]:
+    """The settings of a new folder of the test bucket (named after this process and the
+    time, so runs and tests never share one)."""
+    names = ("ENDPOINT", "REGION", "BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+    missing = [f"FOLIO_TEST_S3_{n}" for n in names if not os.environ.get(f"FOLIO_TEST_S3_{n}")]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not set: start the test servers with "
+                    "`eval \"$(scripts/services start)\"`", pytrace=False)
+    folder = f"e2e-{os.getpid()}-{time.time_ns()}"
+    return {
+        "FOLIO_MEDIA_URL": f"s3://{bucket or os.environ['FOLIO_TEST_S3_BUCKET']}/{folder}",
+        "FOLIO_MEDIA_S3_ENDPOINT": endpoint or os.environ["FOLIO_TEST_S3_ENDPOINT"],
+        "FOLIO_MEDIA_S3_REGION": os.environ["FOLIO_TEST_S3_REGION"],
+        "FOLIO_MEDIA_S3_ACCESS_KEY_ID": os.environ["FOLIO_TEST_S3_ACCESS_KEY_ID"],
+        "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY": os.environ["FOLIO_TEST_S3_SECRET_ACCESS_KEY"],
+    }
+
+
+def files_in(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_replicas_that_share_no_disk_serve_each_others_uploads(
+    tmp_path: Path, make_site: Callable[..., Folio]
+) -> None:
+    with empty_database("postgres", "s3", tmp_path) as db:
+        env = {"FOLIO_DATABASE_URL": db.url, **bucket_env()}
+        first = make_site(extra_env=env)
+        first.setup_owner()
+        first.start()
+        second = make_site(extra_env=env, base_url=first.base_url)
+        second.token = first.token
+        second.start()
+        assert first.data_dir != second.data_dir
+
+        image = first.upload("harbour.png", gradient_png(1200, 700), alt="The harbour")
+        pdf = b"%PDF-1.4\n% a timetable\n%%EOF\n"
+        download = first.upload("timetable.pdf", pdf)
+        for replica in (first, second):
+            served = replica.get(image["url"])
+            assert served.status == 200 and served.headers["content-type"] == "image/png", served
+            assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+            for rendition in image["renditions"]:
+                assert replica.get(rendition["url"]).status == 200, rendition
+            got = replica.get(download["url"])
+            assert got.status == 200 and got.body == pdf, got
+            assert got.headers["content-disposition"] == 'attachment; filename="timetable.pdf"'
+        # Nothing of the library is on either machine's disk.
+        for replica in (first, second):
+            assert files_in(replica.data_dir / "media") == [], files_in(replica.data_dir / "media")
+
+        # Deleted through one replica, gone from the other.
+        deleted = second.api("DELETE", f"/api/v1/admin/media/{image['id']}")
+        assert deleted.status == 204, deleted
+        assert first.get(image["url"]).status == 404
+        assert first.get(download["url"]).status == 200
+
+
+class Cuttable:
+    """A TCP relay to the S3 server that the test can cut (every connection, open and new,
+    is dropped) and restore: the store going away and coming back, without stopping the
+    server other tests use."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = listening_socket()
+        self.address = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.cut = False
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cut:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def set_cut(self, cut: bool) -> None:
+        self.cut = cut
+        if cut:
+            with self.lock:
+                for s in self.open:
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                self.open.clear()
+
+    def close(self) -> None:
+        self.set_cut(True)
+        self.listener.close()
+
+
+def test_a_store_that_goes_away_is_a_503_and_nothing_is_recorded(make_site: Callable[..., Folio]) -> None:
+    endpoint = os.environ.get("FOLIO_TEST_S3_ENDPOINT", "")
+    host, port = endpoint.removeprefix("http://").rsplit(":", 1) if endpoint else ("", "0")
+    relay = Cuttable((host, int(port)))
+    try:
+        site = make_site(extra_env=bucket_env(endpoint=relay.address))
+        site.setup_owner()
+        site.start()
+        kept = site.upload("before.png", gradient_png(300, 200))
+
+        relay.set_cut(True)
+        started = time.monotonic()
+        refused = site.try_upload("during.png", gradient_png(320, 200))
+        took = time.monotonic() - started
+        assert refused.status == 503, refused
+        error = refused.json()["error"]
+        assert error["code"] == "storage_unavailable" and "try again" in error["message"], error
+        assert endpoint not in refused.text and "s3://" not in refused.text, "no internals in the answer"
+        assert took < 30, f"the writer waited {took:.0f} s for the refusal"
+        assert "the media storage" in site.log_text() and "unavailable" in site.log_text()
+        listed = site.api("GET", "/api/v1/admin/media").json()["media"]
+        assert [m["id"] for m in listed] == [kept["id"]], "a refused upload left an entry"
+        assert site.get(kept["url"]).status == 503, "a file that cannot be read now is not 'not found'"
+        assert site.get("/").status == 200, "pages do not depend on the store"
+
+        relay.set_cut(False)
+        again = site.upload("after.png", gradient_png(340, 200))
+        assert site.get(again["url"]).status == 200
+        assert site.get(kept["url"]).status == 200
+    finally:
+        relay.close()
+
+
+@pytest.mark.parametrize("problem", ["no bucket", "wrong key", "no server"])
+def test_a_bucket_that_cannot_be_used_stops_start_up_with_the_reason(
+    make_site: Callable[..., Folio], problem: str
+) -> None:
+    env = bucket_env()
+    if problem == "no bucket":
+        env = bucket_env(bucket="no-such-bucket-for-folio")
+        expected = "does not exist"
+    elif problem == "wrong key":
+        env["FOLIO_MEDIA_S3_SECRET_ACCESS_KEY"] = "0" * 64
+        expected = "refused the credentials"
+    else:
+        closed = listening_socket()
+        env["FOLIO_MEDIA_S3_ENDPOINT"] = "http://127.0.0.1:%d" % closed.getsockname()[1]
+        closed.close()
+        expected = "could not list"
+    site = make_site(extra_env=env)
+    proc = site.run("serve", check=False, timeout=60)
+    assert proc.returncode != 0, proc
+    assert "FOLIO_MEDIA_URL" in proc.stderr and expected in proc.stderr, proc.stderr
+    assert env["FOLIO_MEDIA_S3_SECRET_ACCESS_KEY"] not in proc.stderr, "the secret key was printed"
