@@ -15,7 +15,7 @@ import pytest
 
 from support import OWNER_EMAIL, Folio, free_port, gradient_png, http_request, listening_socket, serve_command
 
-SUBCOMMANDS = ["serve", "migrate", "user", "token", "healthcheck", "export", "import"]
+SUBCOMMANDS = ["serve", "migrate", "user", "token", "healthcheck", "export", "import", "media"]
 
 
 def test_help_lists_every_subcommand(server: Folio) -> None:
@@ -24,7 +24,7 @@ def test_help_lists_every_subcommand(server: Folio) -> None:
         assert f" {name} " in f" {out} ".replace("\n", " "), f"`folio --help` does not list {name}:\n{out}"
 
 
-@pytest.mark.parametrize("args", [[c] for c in SUBCOMMANDS] + [["user", "create"], ["user", "reset-password"], ["token", "create"]])
+@pytest.mark.parametrize("args", [[c] for c in SUBCOMMANDS] + [["user", "create"], ["user", "reset-password"], ["token", "create"], ["media", "move"]])
 def test_subcommand_help(server: Folio, args: list[str]) -> None:
     proc = server.run(*args, "--help")
     assert proc.stdout.strip(), f"`folio {' '.join(args)} --help` printed nothing"

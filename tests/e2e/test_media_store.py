@@ -194,3 +194,39 @@ def test_a_bucket_that_cannot_be_used_stops_start_up_with_the_reason(
     assert proc.returncode != 0, proc
     assert "FOLIO_MEDIA_URL" in proc.stderr and expected in proc.stderr, proc.stderr
     assert env["FOLIO_MEDIA_S3_SECRET_ACCESS_KEY"] not in proc.stderr, "the secret key was printed"
+
+
+def test_a_library_in_the_data_folder_moves_to_a_bucket(make_site: Callable[..., Folio]) -> None:
+    """`folio media move --to s3://…`, as an operator runs it before spreading replicas
+    over several machines: the report, a second run that copies nothing, then the site on
+    the bucket serving every file it served from the folder."""
+    site = make_site()
+    site.setup_owner()
+    site.start()
+    image = site.upload("harbour.png", gradient_png(1200, 700))
+    pdf = site.upload("timetable.pdf", b"%PDF-1.4\n%%EOF\n")
+    urls = [r["url"] for r in image["renditions"]] + [pdf["url"]]
+    local = sorted(str(p.relative_to(site.data_dir / "media")) for p in files_in(site.data_dir / "media"))
+    assert len(local) == len(urls), local
+
+    bucket = bucket_env()
+    to = bucket.pop("FOLIO_MEDIA_URL")
+    moved = site.run("media", "move", "--to", to, env=site.env(**bucket))
+    assert f"{len(urls)} file(s) copied, 0 already there, 0 missing from the old store, 0 failed" in moved.stdout, moved.stdout
+    assert f"Set FOLIO_MEDIA_URL={to}" in moved.stdout
+    assert f"{len(urls)}/{len(urls)} files" in moved.stderr, moved.stderr
+    again = site.run("media", "move", "--to", to, env=site.env(**bucket))
+    assert f"0 file(s) copied, {len(urls)} already there" in again.stdout, again.stdout
+
+    same = site.run("media", "move", "--to", f"file://{site.data_dir / 'media'}", check=False)
+    assert same.returncode != 0 and "the library is there already" in same.stderr, same.stderr
+    bad = site.run("media", "move", "--to", "ftp://elsewhere", check=False)
+    assert bad.returncode != 0 and "--to ftp://elsewhere" in bad.stderr, bad.stderr
+
+    site.stop()
+    site.extra_env.update(bucket, FOLIO_MEDIA_URL=to)
+    site.start()
+    for url in urls:
+        assert site.get(url).status == 200, url
+    # The folder is left as it was, for the operator to delete once satisfied.
+    assert len(files_in(site.data_dir / "media")) == len(local)

@@ -230,6 +230,104 @@ impl Media {
     }
 }
 
+/// What [`copy_library`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CopyReport {
+    /// Files written to the new store.
+    pub copied: usize,
+    /// Files the new store held already (an earlier run's).
+    pub already_there: usize,
+    /// Files the library names that the old store does not have: their entries show
+    /// nothing on either store.
+    pub missing: Vec<String>,
+    /// Files that could not be copied, and why; running again retries them.
+    pub failed: Vec<(String, String)>,
+}
+
+impl CopyReport {
+    /// Every file the library names is on the new store.
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty() && self.failed.is_empty()
+    }
+}
+
+/// Copies every file the library names (each entry's original and renditions) from
+/// `from` to `to`. A file `to` already holds is skipped: names are content-addressed,
+/// so the same name is the same bytes, and a run that stopped half-way is finished by
+/// running it again. Nothing is deleted from either store, and the library's rows do
+/// not change (they name files, not stores): once the copy is complete, point
+/// `FOLIO_MEDIA_URL` at the new store. `on_progress(done, total)` follows the files.
+pub async fn copy_library(
+    store: &Store,
+    from: &dyn MediaStore,
+    to: &dyn MediaStore,
+    on_progress: crate::import::OnProgress<'_>,
+) -> Result<CopyReport, Error> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store.list_media(before, 500).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        keys.extend(
+            page.iter()
+                .flat_map(|entry| entry.renditions.iter().map(|r| r.key.clone())),
+        );
+    }
+    keys.sort();
+    keys.dedup();
+    let there: std::collections::HashSet<String> =
+        to.list().await?.into_iter().map(String::from).collect();
+    let mut report = CopyReport::default();
+    let total = keys.len();
+    on_progress(0, total);
+    for (done, text) in keys.into_iter().enumerate() {
+        if there.contains(&text) {
+            report.already_there += 1;
+        } else {
+            match MediaKey::parse(&text) {
+                Err(e) => report.failed.push((text, e.to_string())),
+                Ok(key) => match from.get(&key).await {
+                    Ok(None) => report.missing.push(text),
+                    Err(e) => report.failed.push((text, format!("reading it: {e}"))),
+                    Ok(Some(bytes)) => {
+                        let mime = key.kind().map_or("application/octet-stream", |k| k.mime());
+                        match to.put(&key, bytes, mime).await {
+                            Ok(()) => report.copied += 1,
+                            Err(e) => report.failed.push((text, format!("writing it: {e}"))),
+                        }
+                    }
+                },
+            }
+        }
+        on_progress(done + 1, total);
+    }
+    Ok(report)
+}
+
+impl std::fmt::Display for CopyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} file(s) copied, {} already there, {} missing from the old store, {} failed",
+            self.copied,
+            self.already_there,
+            self.missing.len(),
+            self.failed.len()
+        )?;
+        for key in &self.missing {
+            writeln!(
+                f,
+                "  missing: {key} (the library names it; the old store does not have it)"
+            )?;
+        }
+        for (key, why) in &self.failed {
+            writeln!(f, "  failed: {key}: {why}")?;
+        }
+        Ok(())
+    }
+}
+
 impl crate::App {
     /// Takes a file into the library for `actor`: an image checked, re-encoded, resized
     /// and stored, a download checked and stored as it is. The same file again is the

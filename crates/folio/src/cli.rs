@@ -42,6 +42,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Exit 0 when the server's /readyz answers 200 (for container HEALTHCHECK).
     Healthcheck(HealthcheckArgs),
+    /// Work on the media library's files.
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// Write the whole site (settings, users, tags, posts, pages, redirects) as one JSON file.
     Export(ExportArgs),
     /// Load a file written by `folio export` into an empty site, or move in from
@@ -54,6 +57,28 @@ pub struct ServeArgs {
     /// Do not apply migrations at start-up (when a separate `folio migrate` job does).
     #[arg(long)]
     pub no_migrate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Copy every file of the media library to another store, such as from the data
+    /// folder to an S3 bucket before running replicas on several machines.
+    ///
+    /// The files the library names go from the store FOLIO_MEDIA_URL names now to the one
+    /// --to names; a file already there is skipped, so running it again finishes a run
+    /// that stopped and copies nothing twice. Nothing is deleted. The report ends the
+    /// run (exit status 1 when a file could not be copied); then set FOLIO_MEDIA_URL to
+    /// the new store and restart Folio. Sites keep serving from the old store meanwhile;
+    /// files uploaded during the copy are picked up by running it again.
+    Move(MediaMoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MediaMoveArgs {
+    /// The new store: file:///path, or s3://bucket (or s3://bucket/folder) with its
+    /// endpoint, region and key from the FOLIO_MEDIA_S3_* settings.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,20 +1,21 @@
 //! What each subcommand does.
 
 use crate::cli::{
-    Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, TokenCommand, UserCommand,
-    UserCreateArgs, UserResetArgs,
+    Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, MediaCommand, MediaMoveArgs,
+    TokenCommand, UserCommand, UserCreateArgs, UserResetArgs,
 };
 use anyhow::{bail, Context};
 use folio_app::config::{Config, Listen};
 use folio_core::{Email, PersonName, Role};
 use folio_store::Store;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub async fn run(cli: Cli, loaded: folio_app::config::Loaded) -> anyhow::Result<ExitCode> {
     let config = loaded.config;
+    let config_file = cli.config.clone();
     crate::logging::init(config.log_format, &config.log);
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
@@ -36,6 +37,9 @@ pub async fn run(cli: Cli, loaded: folio_app::config::Loaded) -> anyhow::Result<
                 eprintln!("search index: {indexed} posts indexed");
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Media(MediaCommand::Move(args)) => {
+            media_move(&config, config_file.as_deref(), args).await
         }
         Command::User(UserCommand::Create(args)) => create_user(&config, args).await,
         Command::User(UserCommand::ResetPassword(args)) => reset_password(&config, args).await,
@@ -610,7 +614,6 @@ async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
 /// `folio import wordpress|ghost`: the import, a progress bar on a terminal (a line
 /// every tenth otherwise), and the report on standard output.
 async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCode> {
-    use std::io::IsTerminal;
     let (file, options) = match &from {
         ImportFrom::WordPress(a) => (
             a.file.clone(),
@@ -640,26 +643,8 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
         migrated_store(config).await?
     };
     let media = media_library(config).await?;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} posts and pages  {elapsed} (about {eta} to go)",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    });
-    let mut on_progress = |done: usize, total: usize| match &bar {
-        Some(bar) => {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        }
-        None => {
-            if done.is_multiple_of((total / 10).max(1)) || done == total {
-                eprintln!("{done}/{total} posts and pages");
-            }
-        }
-    };
+    let progress = Progress::new("posts and pages");
+    let mut on_progress = |done: usize, total: usize| progress.update(done, total);
     let report = match &from {
         ImportFrom::WordPress(_) => {
             folio_app::import::wordpress(&store, &media, &file, &options, &mut on_progress).await
@@ -668,15 +653,105 @@ async fn import_from(config: &Config, from: ImportFrom) -> anyhow::Result<ExitCo
             folio_app::import::ghost(&store, &media, &file, &options, &mut on_progress).await
         }
     }?;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    progress.finish();
     print!("{report}");
     Ok(if report.failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A progress bar on a terminal; else a line every tenth of the way, so a log shows
+/// that something is happening without filling up.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    what: &'static str,
+}
+
+impl Progress {
+    fn new(what: &'static str) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{pos}}/{{len}} {what}  {{elapsed}} (about {{eta}} to go)"
+            )) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, what }
+    }
+
+    fn update(&self, done: usize, total: usize) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+            None => {
+                if total > 0 && (done.is_multiple_of((total / 10).max(1)) || done == total) {
+                    eprintln!("{done}/{total} {}", self.what);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `folio media move --to URL`: the library's files copied to another store.
+async fn media_move(
+    config: &Config,
+    config_file: Option<&std::path::Path>,
+    args: MediaMoveArgs,
+) -> anyhow::Result<ExitCode> {
+    // The new store is read like FOLIO_MEDIA_URL, with the same FOLIO_MEDIA_S3_* settings.
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| name != "FOLIO_MEDIA_URL")
+        .collect();
+    env.push(("FOLIO_MEDIA_URL".into(), args.to.clone()));
+    let target = Config::from_sources(config_file, env)
+        .map_err(|e| anyhow::anyhow!("--to {}: {e}", args.to))?
+        .config;
+    if target.media == config.media {
+        bail!(
+            "--to {}: the library is there already (FOLIO_MEDIA_URL names the same store)",
+            args.to
+        );
+    }
+    let store = open_store(config).await?;
+    let from = media_library(config).await?;
+    let to = folio_app::media::Media::open(&target)
+        .await
+        .with_context(|| format!("--to {}", args.to))?;
+    let progress = Progress::new("files");
+    let mut on_progress = |done: usize, total: usize| progress.update(done, total);
+    let report = folio_app::media::copy_library(
+        &store,
+        from.files().as_ref(),
+        to.files().as_ref(),
+        &mut on_progress,
+    )
+    .await
+    .map_err(|e| cli_error(e, "copying the media library"))?;
+    progress.finish();
+    print!("{report}");
+    if report.complete() {
+        println!(
+            "Every file of the library is on {}. Set FOLIO_MEDIA_URL={} (with its settings) and restart Folio; \
+             the old files were left where they were.",
+            args.to, args.to
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("folio: not every file was copied; run the same command again to retry");
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<ExitCode> {

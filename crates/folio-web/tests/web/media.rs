@@ -5,6 +5,7 @@ use crate::browser::Browser;
 use crate::helpers::{path_of, png, TestApp};
 use axum::http::{Method, StatusCode};
 use folio_core::Role;
+use folio_media::MediaStore;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -548,4 +549,85 @@ async fn a_download_is_kept_as_it_is_and_served_as_an_attachment() {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.stored_files().await.len(), 1, "only the MP3 is left");
+}
+
+/// `folio media move`: every file the library names reaches the new store byte for
+/// byte; a second run copies nothing; a run that stopped half-way (here: a file taken
+/// away from the new store) is finished by running again; a file the old store lost is
+/// reported, not invented. Under `FOLIO_TEST_MEDIA=s3` this moves from a bucket to a
+/// folder; otherwise from a folder to another.
+#[tokio::test]
+async fn the_library_moves_to_another_store_and_a_second_run_finishes_the_first() {
+    let app = TestApp::new().await;
+    let image = app
+        .upload(&app.owner, "a.png", &png(1000, 600), "")
+        .await
+        .json();
+    let pdf = app
+        .upload(&app.owner, "notes.pdf", b"%PDF-1.4\n%%EOF\n", "")
+        .await
+        .json();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let to = folio_media::LocalStore::new(dir.path().join("moved"));
+    let from = app.state.media().files().clone();
+    let mut no_progress = |_: usize, _: usize| {};
+
+    let first =
+        folio_app::media::copy_library(app.state.store(), from.as_ref(), &to, &mut no_progress)
+            .await
+            .expect("copies");
+    let names = app.stored_files().await;
+    assert_eq!(
+        (first.copied, first.already_there, first.complete()),
+        (names.len(), 0, true),
+        "{first}"
+    );
+    for name in &names {
+        let key = folio_media::MediaKey::parse(name).expect("a key");
+        assert_eq!(
+            to.get(&key).await.expect("read"),
+            from.get(&key).await.expect("read"),
+            "{name}"
+        );
+    }
+
+    let again =
+        folio_app::media::copy_library(app.state.store(), from.as_ref(), &to, &mut no_progress)
+            .await
+            .expect("copies");
+    assert_eq!(
+        (again.copied, again.already_there),
+        (0, names.len()),
+        "{again}"
+    );
+
+    // A run that stopped before the PDF: the next one copies just that.
+    let pdf_key = folio_media::MediaKey::parse(&path_of_media(&pdf["url"])).expect("a key");
+    to.delete(&pdf_key).await.expect("delete");
+    let resumed =
+        folio_app::media::copy_library(app.state.store(), from.as_ref(), &to, &mut no_progress)
+            .await
+            .expect("copies");
+    assert_eq!(
+        (resumed.copied, resumed.already_there),
+        (1, names.len() - 1),
+        "{resumed}"
+    );
+
+    // A file the old store lost is named in the report; the rest still moves.
+    let lost = folio_media::MediaKey::parse(&path_of_media(&image["url"])).expect("a key");
+    from.delete(&lost).await.expect("delete");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let fresh = folio_media::LocalStore::new(elsewhere.path().to_path_buf());
+    let partial =
+        folio_app::media::copy_library(app.state.store(), from.as_ref(), &fresh, &mut no_progress)
+            .await
+            .expect("copies");
+    assert_eq!(partial.missing, vec![lost.to_string()], "{partial}");
+    assert!(!partial.complete());
+    assert_eq!(partial.copied, names.len() - 1, "{partial}");
+    assert!(
+        partial.to_string().contains("1 missing from the old store"),
+        "{partial}"
+    );
 }
