@@ -6,7 +6,7 @@
 //! one PUT of the whole object: S3 makes it visible all at once or not at all, which is
 //! the atomicity [`MediaStore::put`] asks of every store.
 
-use crate::{MediaError, MediaKey, MediaStore};
+use crate::{MediaBody, MediaError, MediaKey, MediaStore};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -241,6 +241,22 @@ impl MediaStore for S3Store {
         };
         match read.await {
             Ok(bytes) => Ok(Some(bytes)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.unavailable("read the file", &e)),
+        }
+    }
+
+    #[tracing::instrument(name = "media.open", skip_all, fields(key = %key))]
+    async fn open(&self, key: &MediaKey) -> Result<Option<MediaBody>, MediaError> {
+        match self.client.get(&self.path_of(key)).await {
+            Ok(object) => Ok(Some(MediaBody {
+                len: object.meta.size,
+                chunks: Box::pin(
+                    object
+                        .into_stream()
+                        .map(|chunk| chunk.map_err(std::io::Error::other)),
+                ),
+            })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.unavailable("read the file", &e)),
         }

@@ -24,12 +24,24 @@ pub trait MediaStore: Send + Sync {
     /// The bytes under `key`, or `None` if there are none.
     async fn get(&self, key: &MediaKey) -> Result<Option<Bytes>, MediaError>;
 
+    /// The file under `key` as a stream of chunks with its length, for serving it: a
+    /// large download is never held in memory whole. `None` if there is none. An error
+    /// after the first chunk ends the stream (the response is cut short, its length
+    /// unmet, so no client takes it for the whole file).
+    async fn open(&self, key: &MediaKey) -> Result<Option<MediaBody>, MediaError>;
+
     /// Removes the file under `key`; removing what is not there is not an error.
     async fn delete(&self, key: &MediaKey) -> Result<(), MediaError>;
 
     /// Every file's key, in no particular order (a store holds only what Folio put
     /// there; anything else is skipped).
     async fn list(&self) -> Result<Vec<MediaKey>, MediaError>;
+}
+
+/// A file being read: its length, and its bytes as they come.
+pub struct MediaBody {
+    pub len: u64,
+    pub chunks: futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>,
 }
 
 /// Media files in a folder of the local disk, the site's data folder by default.
@@ -77,6 +89,24 @@ impl MediaStore for LocalStore {
             Err(error) => Err(MediaError::from_io("read", &key_text, error)),
         })
         .await
+    }
+
+    #[tracing::instrument(name = "media.open", skip_all, fields(key = %key))]
+    async fn open(&self, key: &MediaKey) -> Result<Option<MediaBody>, MediaError> {
+        let file = match tokio::fs::File::open(self.path_of(key)).await {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(MediaError::from_io("read", key.as_str(), error)),
+        };
+        let len = file
+            .metadata()
+            .await
+            .map_err(|e| MediaError::from_io("read", key.as_str(), e))?
+            .len();
+        Ok(Some(MediaBody {
+            len,
+            chunks: Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)),
+        }))
     }
 
     #[tracing::instrument(name = "media.delete", skip_all, fields(key = %key))]

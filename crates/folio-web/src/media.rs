@@ -99,15 +99,16 @@ async fn serve_file(
         )
             .into_response());
     }
-    match state.media().files().get(&key).await {
-        Ok(Some(bytes)) => {
+    match state.media().files().open(&key).await {
+        Ok(Some(body)) => {
             let mut response = (
                 [
                     (header::CONTENT_TYPE, HeaderValue::from_static(kind.mime())),
                     (header::CACHE_CONTROL, immutable),
                     (header::ETAG, etag),
+                    (header::CONTENT_LENGTH, HeaderValue::from(body.len)),
                 ],
-                bytes,
+                axum::body::Body::from_stream(body.chunks),
             )
                 .into_response();
             if !kind.is_image() {

@@ -1,5 +1,6 @@
 use bytes::Bytes;
 use folio_media::{LocalStore, MediaKey, MediaStore};
+use futures_util::StreamExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -72,6 +73,29 @@ pub async fn the_store_contract(store: &dyn MediaStore) {
         store.get(&original).await.expect("a read"),
         Some(Bytes::from_static(b"new png bytes"))
     );
+
+    // A large file is read as a stream of chunks, with its length known first.
+    let big = key("2026/11/0123456789abcdef-big.pdf");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    store
+        .put(&big, Bytes::from(bytes.clone()), "application/pdf")
+        .await
+        .expect("a write");
+    let body = store.open(&big).await.expect("an open").expect("there");
+    assert_eq!(body.len, bytes.len() as u64);
+    let chunks: Vec<Bytes> = body
+        .chunks
+        .map(|chunk| chunk.expect("a chunk"))
+        .collect()
+        .await;
+    assert!(chunks.len() > 1, "read whole, not streamed");
+    assert_eq!(chunks.concat(), bytes);
+    assert!(store
+        .open(&key("2026/11/ffffffffffffffff.png"))
+        .await
+        .expect("an open")
+        .is_none());
+    store.delete(&big).await.expect("a delete");
 
     store.delete(&original).await.expect("a delete");
     assert_eq!(store.get(&original).await.expect("a read"), None);

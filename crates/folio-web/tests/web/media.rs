@@ -487,6 +487,7 @@ async fn a_download_is_kept_as_it_is_and_served_as_an_attachment() {
     let served = app.get(&url).await;
     assert_eq!(served.status, StatusCode::OK);
     assert_eq!(served.bytes.as_ref(), pdf.as_slice());
+    assert_eq!(served.header("content-length"), pdf.len().to_string());
     assert_eq!(served.header("content-type"), "application/pdf");
     assert_eq!(
         served.header("content-disposition"),
