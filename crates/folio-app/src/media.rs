@@ -45,8 +45,7 @@ impl Media {
     /// stop the command now, with the reason, rather than failing the first upload.
     pub async fn open(config: &crate::Config) -> anyhow::Result<Media> {
         if let crate::config::MediaLocation::S3(settings) = &config.media {
-            let store = folio_media::S3Store::new(settings)
-                .map_err(|e| anyhow::anyhow!("FOLIO_MEDIA_URL: {e}"))?;
+            let store = s3_store(settings)?;
             store
                 .check()
                 .await
@@ -62,10 +61,7 @@ impl Media {
     pub fn configured(config: &crate::Config) -> anyhow::Result<Media> {
         let files: Arc<dyn MediaStore> = match &config.media {
             crate::config::MediaLocation::Local(dir) => Arc::new(LocalStore::new(dir.clone())),
-            crate::config::MediaLocation::S3(settings) => Arc::new(
-                folio_media::S3Store::new(settings)
-                    .map_err(|e| anyhow::anyhow!("FOLIO_MEDIA_URL: {e}"))?,
-            ),
+            crate::config::MediaLocation::S3(settings) => Arc::new(s3_store(settings)?),
         };
         Ok(Media::with_files(files, config.media_max_bytes()))
     }
@@ -363,6 +359,11 @@ impl crate::App {
         }
         self.media().remove(self.store(), &media).await
     }
+}
+
+/// The client of the bucket `FOLIO_MEDIA_URL` names; its errors name the setting.
+fn s3_store(settings: &folio_media::S3Settings) -> anyhow::Result<folio_media::S3Store> {
+    folio_media::S3Store::new(settings).map_err(|e| anyhow::anyhow!("FOLIO_MEDIA_URL: {e}"))
 }
 
 /// The month uploads are filed under now.
