@@ -21,9 +21,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -512,3 +513,22 @@ def visible_text(fragment: str) -> str:
 
 def same_origin(url: str, base_url: str) -> bool:
     return url == base_url or url.startswith(base_url.rstrip("/") + "/")
+
+
+@contextmanager
+def chromium(width: int = 1280, height: int = 900) -> Iterator[Any]:
+    """Debian's headless Chromium under chromedriver (selenium), quit on the way out."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                f"--window-size={width},{height}", "--lang=en-US"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -1,12 +1,14 @@
 """The media library in an S3-compatible bucket (FOLIO_MEDIA_URL=s3://…), on the Garage
 server that `scripts/services start` runs: replicas that share no disk, only a database
-and the bucket, serve each other's uploads; a store that goes away while serving turns
+and the bucket, serve each other's uploads; pages link images to the bucket's own website
+(FOLIO_MEDIA_PUBLIC_URL) and a browser shows them from there; a store that goes away while serving turns
 an upload into a 503 with nothing recorded, and works again when it is back; a bucket
 that cannot be used stops start-up with the reason."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -16,7 +18,7 @@ from typing import Callable
 import pytest
 
 from databases import empty_database
-from support import Folio, gradient_png, listening_socket
+from support import Folio, chromium, gradient_png, http_request, listening_socket
 
 
 def bucket_env(endpoint: str | None = None, bucket: str | None = None) -> dict[str, str]:
@@ -75,6 +77,52 @@ def test_replicas_that_share_no_disk_serve_each_others_uploads(
         assert deleted.status == 204, deleted
         assert first.get(image["url"]).status == 404
         assert first.get(download["url"]).status == 200
+
+
+def test_pages_show_images_from_the_buckets_website(make_site: Callable[..., Folio]) -> None:
+    """FOLIO_MEDIA_PUBLIC_URL pointed at Garage's website endpoint for the test bucket:
+    the page links each image (and every srcset candidate) there, the bytes there are the
+    library's, and a real browser loads them past the page's CSP."""
+    website = os.environ.get("FOLIO_TEST_S3_WEBSITE")
+    if not website:
+        pytest.fail("FOLIO_TEST_S3_WEBSITE not set: start the test servers with "
+                    "`eval \"$(scripts/services start)\"`", pytrace=False)
+    env = bucket_env()
+    folder = env["FOLIO_MEDIA_URL"].split("/", 3)[3]
+    public = f"{website}/{folder}"
+    env["FOLIO_MEDIA_PUBLIC_URL"] = public
+    site = make_site(extra_env=env)
+    site.setup_owner()
+    site.start()
+    image = site.upload("harbour.png", gradient_png(1200, 700), alt="The harbour")
+    download = site.upload("timetable.pdf", b"%PDF-1.4\n% a timetable\n%%EOF\n")
+    post = site.create_post(title="From the bucket", status="published",
+                            markdown=f"{image['markdown']}\n\nThe {download['markdown']}.")
+    path = site.path_of(post["url"])
+    page = site.get(path).text
+
+    key = image["url"][len("/media/"):]
+    assert re.findall(r'<img src="([^"]+)"', page) == [f"{public}/{key}"], page
+    srcsets = re.findall(r'srcset="([^"]+)"', page)
+    assert srcsets, page
+    for candidate in (c.strip().split(" ")[0] for s in srcsets for c in s.split(",")):
+        assert candidate.startswith(f"{public}/"), candidate
+        assert http_request(candidate, "GET", None, {}).status == 200, candidate
+    from_bucket = http_request(f"{public}/{key}", "GET", None, {})
+    assert from_bucket.status == 200, from_bucket
+    assert from_bucket.body == site.get(image["url"]).body
+    # The download is still a link to the site, which names and sandboxes it.
+    assert f'href="{download["url"]}"' in page, page
+
+    with chromium() as driver:
+        driver.get(site.url + path)
+        loaded = driver.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+               const img = document.querySelector("article img");
+               img.scrollIntoView();
+               const report = () => done({src: img.currentSrc, width: img.naturalWidth});
+               if (img.complete) report(); else { img.onload = report; img.onerror = report; }""")
+    assert loaded["src"].startswith(f"{public}/") and loaded["width"] > 0, loaded
 
 
 class Cuttable:

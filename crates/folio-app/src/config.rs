@@ -74,6 +74,10 @@ pub struct Config {
     pub media_max_mb: u64,
     /// Where uploaded files are kept (`FOLIO_MEDIA_URL`).
     pub media: MediaLocation,
+    /// Where readers fetch the library's images from (`FOLIO_MEDIA_PUBLIC_URL`): a CDN or
+    /// the bucket's own website, serving each file at `<url>/<key>`. `None`: from this
+    /// site, under `/media/`.
+    pub media_public_url: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     /// Where the source of the code this site runs can be had (the AGPL asks a network
@@ -131,6 +135,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
     "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY",
     "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE",
+    "FOLIO_MEDIA_PUBLIC_URL",
     "FOLIO_TRUSTED_PROXIES",
     "FOLIO_SOURCE_URL",
 ];
@@ -157,6 +162,7 @@ struct FileConfig {
     media_s3_region: Option<String>,
     media_s3_access_key_id: Option<String>,
     media_s3_secret_access_key: Option<String>,
+    media_public_url: Option<String>,
     trusted_proxies: Option<String>,
     source_url: Option<String>,
 }
@@ -534,6 +540,15 @@ impl Config {
             }
         }
 
+        let media_public_url = match pick(
+            "FOLIO_MEDIA_PUBLIC_URL",
+            file_cfg.media_public_url,
+            "media_public_url",
+        ) {
+            Some(s) => Some(parse_base_url(&s.value).map_err(|m| err(&s.from, m))?),
+            None => None,
+        };
+
         let trusted_proxies = match pick(
             "FOLIO_TRUSTED_PROXIES",
             file_cfg.trusted_proxies,
@@ -564,6 +579,7 @@ impl Config {
                 page_cache_mb,
                 media_max_mb,
                 media,
+                media_public_url,
                 trusted_proxies,
                 source_url,
             },
@@ -852,10 +868,28 @@ mod tests {
             ("FOLIO_WORKER_THREADS", "0"),
             ("FOLIO_WORKER_THREADS", "many"),
             ("FOLIO_SOURCE_URL", "git@example.com:me/folio.git"),
+            ("FOLIO_MEDIA_PUBLIC_URL", "cdn.example.com/media"),
+            ("FOLIO_MEDIA_PUBLIC_URL", "https://cdn.example.com/m?x=1"),
         ] {
             let e = Config::from_sources(None, env(&[(var, value)])).expect_err("refused");
             assert_eq!(e.source_name, var, "{e}");
         }
+    }
+
+    #[test]
+    fn a_public_media_url_loses_its_trailing_slash_and_is_off_by_default() {
+        let c = Config::from_sources(None, vec![]).expect("loads").config;
+        assert_eq!(c.media_public_url, None);
+        let c = Config::from_sources(
+            None,
+            env(&[("FOLIO_MEDIA_PUBLIC_URL", "https://cdn.example.com/media/")]),
+        )
+        .expect("loads")
+        .config;
+        assert_eq!(
+            c.media_public_url.as_deref(),
+            Some("https://cdn.example.com/media")
+        );
     }
 
     #[test]

@@ -86,6 +86,7 @@ impl From<&Config> for WebConfig {
             trusted_proxies: config.trusted_proxies.clone(),
             read_timeout: crate::READ_TIMEOUT,
             source_url: config.source_url.clone(),
+            media_public_url: config.media_public_url.clone(),
         }
     }
 }

@@ -77,70 +77,10 @@ fn feed_response(content_type: &'static str, body: String) -> Response {
         .into_response()
 }
 
-/// Rewrites site-relative URLs (`/media/x.png`) in `src`, `href` and every candidate of
-/// `srcset` to absolute ones, so feed readers, which have no page to resolve them
-/// against, can follow them. The input is sanitizer output: text never holds a raw `<`,
-/// and attribute values are double-quoted and never hold a raw `"`.
-pub fn absolutize(html: &str, base_url: &str) -> String {
-    let mut out = String::with_capacity(html.len() + 256);
-    let mut copied = 0;
-    let mut in_tag = false;
-    let bytes = html.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match (in_tag, bytes[i]) {
-            (false, b'<') => in_tag = true,
-            (true, b'>') => in_tag = false,
-            (true, b'"') => {
-                let start = i + 1;
-                let end = html[start..].find('"').map_or(html.len(), |n| start + n);
-                let name = attribute_name(&html[..i]);
-                if matches!(name, "src" | "href" | "srcset") {
-                    out.push_str(&html[copied..start]);
-                    let value = &html[start..end];
-                    if name == "srcset" {
-                        let candidates: Vec<String> = value
-                            .split(',')
-                            .map(|c| {
-                                let url = c.trim_start();
-                                let space = &c[..c.len() - url.len()];
-                                format!("{space}{}", absolute(url, base_url))
-                            })
-                            .collect();
-                        out.push_str(&candidates.join(","));
-                    } else {
-                        out.push_str(&absolute(value, base_url));
-                    }
-                    copied = end;
-                }
-                i = end;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push_str(&html[copied..]);
-    out
-}
-
-/// The name of the attribute whose `="` ends `before`.
-fn attribute_name(before: &str) -> &str {
-    let Some(before) = before.strip_suffix('=') else {
-        return "";
-    };
-    let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .map_or(0, |n| n + 1);
-    &before[start..]
-}
-
-/// `url` with the site's base in front when it is a site path (not `//host/…`).
-fn absolute(url: &str, base_url: &str) -> String {
-    if url.starts_with('/') && !url.starts_with("//") {
-        format!("{base_url}{url}")
-    } else {
-        url.to_owned()
-    }
+/// A post's body for a feed: images from the media's public URL when one is set, every
+/// other site path absolute.
+fn feed_html(state: &AppState, html: &str) -> String {
+    state.media_links().for_feed(html, &state.config().base_url)
 }
 
 fn published(post: &Post) -> DateTime<Utc> {
@@ -195,7 +135,7 @@ async fn render_atom(
                 }],
                 summary: Some(Text::plain(s.excerpt.clone())),
                 content: Some(Content {
-                    value: Some(absolutize(post.html.as_str(), &state.config().base_url)),
+                    value: Some(feed_html(state, post.html.as_str())),
                     content_type: Some("html".into()),
                     ..Default::default()
                 }),
@@ -261,7 +201,7 @@ async fn render_rss(
                 link: Some(url.clone()),
                 // RSS readers take an item's description as HTML; the excerpt is text.
                 description: Some(escape_html(&s.excerpt)),
-                content: Some(absolutize(post.html.as_str(), &state.config().base_url)),
+                content: Some(feed_html(state, post.html.as_str())),
                 guid: Some(Guid {
                     value: url,
                     permalink: true,
@@ -324,7 +264,7 @@ async fn render_json_feed(
                 "id": url,
                 "url": url,
                 "title": s.title,
-                "content_html": absolutize(post.html.as_str(), &state.config().base_url),
+                "content_html": feed_html(state, post.html.as_str()),
                 "summary": s.excerpt,
                 "date_published": iso(published(post)),
                 "date_modified": iso(s.updated_at),
@@ -332,7 +272,9 @@ async fn render_json_feed(
                 "tags": s.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             });
             if let Some(image) = &s.feature_image {
-                item["image"] = serde_json::Value::String(absolute_url(state, image));
+                let image = absolute_url(state, image);
+                let image = state.media_links().public(&image).unwrap_or(image);
+                item["image"] = serde_json::Value::String(image);
             }
             item
         })
@@ -424,45 +366,4 @@ async fn sitemap(State(state): State<AppState>) -> Result<Response, Error> {
     }
     xml.push_str("</urlset>\n");
     Ok(feed_response("application/xml; charset=utf-8", xml))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::absolutize;
-
-    #[test]
-    fn absolutizes_site_paths_only() {
-        let html = r#"<a href="/x/">x</a><img src="/media/a.png" alt="a"><a href="//cdn.example/y">y</a><a href="https://e.com/">e</a><p title="/not-a-url">t</p>"#;
-        let out = absolutize(html, "https://blog.example");
-        assert!(out.contains(r#"href="https://blog.example/x/""#));
-        assert!(out.contains(r#"src="https://blog.example/media/a.png""#));
-        assert!(out.contains(r#"href="//cdn.example/y""#));
-        assert!(out.contains(r#"href="https://e.com/""#));
-        assert!(out.contains(r#"title="/not-a-url""#));
-    }
-
-    #[test]
-    fn absolutizes_every_srcset_candidate_and_nothing_outside_tags() {
-        let html = concat!(
-            r#"<picture><source type="image/webp" srcset="/media/a-480w.webp 480w, /media/a-960w.webp 960w">"#,
-            r#"<img srcset="/media/a-480w.jpg 480w,/media/a-960w.jpg 960w, https://cdn.example/a.jpg 2x" "#,
-            r#"src="/media/a.jpg" alt="x > y" title="a &quot;quoted&quot; src=&quot;/z&quot;"></picture>"#,
-            r#"<p>text with src="/not/an/attribute" in it</p>"#,
-        );
-        let out = absolutize(html, "https://blog.example");
-        assert!(out.contains(r#"srcset="https://blog.example/media/a-480w.webp 480w, https://blog.example/media/a-960w.webp 960w""#), "{out}");
-        assert!(out.contains(r#"srcset="https://blog.example/media/a-480w.jpg 480w,https://blog.example/media/a-960w.jpg 960w, https://cdn.example/a.jpg 2x""#), "{out}");
-        assert!(
-            out.contains(r#"src="https://blog.example/media/a.jpg" alt="x > y""#),
-            "{out}"
-        );
-        assert!(
-            out.contains(r#"title="a &quot;quoted&quot; src=&quot;/z&quot;""#),
-            "{out}"
-        );
-        assert!(
-            out.contains(r#"<p>text with src="/not/an/attribute" in it</p>"#),
-            "{out}"
-        );
-    }
 }

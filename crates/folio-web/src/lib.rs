@@ -12,6 +12,7 @@ mod cache;
 pub mod client;
 mod error;
 mod feeds;
+mod links;
 pub mod media;
 mod ops;
 mod site;
@@ -55,6 +56,9 @@ pub struct WebConfig {
     pub read_timeout: Duration,
     /// Where the source of the running code can be had; every page links to it.
     pub source_url: String,
+    /// Where readers fetch the library's images (`FOLIO_MEDIA_PUBLIC_URL`); `None`:
+    /// from this site's `/media/`.
+    pub media_public_url: Option<String>,
 }
 
 /// The default of [`WebConfig::read_timeout`].
@@ -71,6 +75,8 @@ struct Inner {
     cache: PageCache,
     theme: Theme,
     config: WebConfig,
+    media_links: links::MediaLinks,
+    csp: axum::http::HeaderValue,
 }
 
 impl AppState {
@@ -101,12 +107,17 @@ impl AppState {
         admin::AdminTemplates::global()?;
         ops::prometheus();
         let cache = PageCache::with_shared(config.page_cache_bytes, shared);
+        let media_links =
+            links::MediaLinks::new(&config.base_url, config.media_public_url.as_deref());
+        let csp = ops::content_security_policy(media_links.csp_source());
         Ok(AppState {
             inner: Arc::new(Inner {
                 app: folio_app::App::new(store, media),
                 cache,
                 theme,
                 config,
+                media_links,
+                csp,
             }),
         })
     }
@@ -135,6 +146,16 @@ impl AppState {
 
     pub fn media(&self) -> &folio_app::media::Media {
         self.inner.app.media()
+    }
+
+    /// Where readers' pages and feeds fetch media files from.
+    pub(crate) fn media_links(&self) -> &links::MediaLinks {
+        &self.inner.media_links
+    }
+
+    /// The Content-Security-Policy of every response that sets none of its own.
+    pub(crate) fn csp(&self) -> &axum::http::HeaderValue {
+        &self.inner.csp
     }
 
     /// An absolute URL for a site path such as `/tag/rust/`.

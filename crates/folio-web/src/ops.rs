@@ -240,6 +240,7 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
     add_security_headers(
         response.headers_mut(),
         state.config().base_url.starts_with("https://"),
+        state.csp(),
     );
     let status = response.status();
     let elapsed = started.elapsed();
@@ -353,17 +354,23 @@ async fn render_error(
 }
 
 /// The Content-Security-Policy of every page: no inline script, nothing from other
-/// hosts except images in posts, no framing.
-const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
-     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/// hosts except images (in posts, and the media library's public URL when it is plain
+/// http), no framing.
+pub(crate) fn content_security_policy(media_origin: Option<&str>) -> HeaderValue {
+    let extra = media_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:{extra}; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&csp).unwrap_or_else(|_| content_security_policy(None))
+}
 
 /// One year, for sites whose public address is https (FOLIO_BASE_URL): browsers then
 /// refuse plain http for the site, so no first request can be downgraded. Sub-domains are
 /// left alone; they may be other people's sites.
 const HSTS: &str = "max-age=31536000";
 
-fn add_security_headers(h: &mut axum::http::HeaderMap, https: bool) {
+fn add_security_headers(h: &mut axum::http::HeaderMap, https: bool, csp: &HeaderValue) {
     if https {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -380,5 +387,5 @@ fn add_security_headers(h: &mut axum::http::HeaderMap, https: bool) {
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(CSP));
+        .or_insert_with(|| csp.clone());
 }

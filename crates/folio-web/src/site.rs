@@ -49,7 +49,7 @@ fn render<T: Serialize>(
     context: &PageContext<T>,
 ) -> Result<Response, Error> {
     match state.theme().render(template, context) {
-        Ok(html) => Ok(html_page(html)),
+        Ok(html) => Ok(html_page(state.media_links().rewrite_images(html))),
         Err(err) => {
             tracing::error!(error = %err, "template failed");
             Err(Error::internal())

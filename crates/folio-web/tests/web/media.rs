@@ -322,6 +322,114 @@ async fn pages_offer_library_images_responsively() {
 }
 
 #[tokio::test]
+async fn with_a_public_url_readers_fetch_images_from_it_and_downloads_from_the_site() {
+    const PUBLIC: &str = "https://cdn.example.com/lib";
+    let app = TestApp::with_config(|c| c.media_public_url = Some(format!("{PUBLIC}/"))).await;
+    let image = app
+        .upload(&app.owner, "wide.png", &png(1600, 900), "Dusk")
+        .await
+        .json();
+    let pdf = [b"%PDF-1.7\n".as_slice(), b"\n%%EOF\n"].concat();
+    let file = app.upload(&app.owner, "notes.pdf", &pdf, "").await.json();
+    let url = image["url"].as_str().expect("url");
+    let public = |site_url: &str| format!("{PUBLIC}/{}", &site_url["/media/".len()..]);
+    let post = app
+        .post(json!({
+            "title": "With pictures",
+            "markdown": format!("{}\n\nThe {}.", image["markdown"].as_str().expect("markdown"), file["markdown"].as_str().expect("markdown")),
+            "feature_image": url,
+            "feature_image_alt": "Dusk over water",
+            "status": "published",
+        }))
+        .await;
+    let page = app.get(&path_of(&post["url"])).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Every candidate of every srcset, and the src, come from the public URL…
+    let srcset = |s: &str| {
+        s.split(", ")
+            .map(|c| match c.split_once(' ') {
+                Some((u, w)) => format!("{} {w}", public(u)),
+                None => public(c),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let public_srcset = srcset(image["srcset"].as_str().expect("srcset"));
+    assert!(
+        page.body.contains(&format!(
+            "<img src=\"{}\" srcset=\"{public_srcset}\"",
+            public(url)
+        )),
+        "{}",
+        page.body
+    );
+    if let Some(webp) = image["webp_srcset"].as_str() {
+        assert!(
+            page.body.contains(&format!(
+                "<source type=\"image/webp\" srcset=\"{}\"",
+                srcset(webp)
+            )),
+            "{}",
+            page.body
+        );
+    }
+    // …and no image is fetched from the site, while the download stays a site link,
+    // served with its name and sandbox.
+    assert!(!page.body.contains("src=\"/media/"), "{}", page.body);
+    assert!(
+        !page.body.contains("src=\"https://blog.example/media/"),
+        "{}",
+        page.body
+    );
+    let file_url = file["url"].as_str().expect("url");
+    assert!(
+        page.body.contains(&format!("href=\"{file_url}\"")),
+        "{}",
+        page.body
+    );
+    let home = app.get("/").await;
+    assert!(home.body.contains(&public_srcset), "{}", home.body);
+    // Feeds too: the images from the public URL, links absolute on the site.
+    let feed = app.get("/feed.json").await.json();
+    let item = &feed["items"][0];
+    assert_eq!(item["image"], public(url));
+    let content = item["content_html"].as_str().expect("content");
+    assert!(
+        content.contains(&format!("src=\"{}\"", public(url))),
+        "{content}"
+    );
+    assert!(
+        content.contains(&format!("href=\"https://blog.example{file_url}\"")),
+        "{content}"
+    );
+    // The site still serves every file: it is the origin a CDN pulls from.
+    assert_eq!(app.get(url).await.status, StatusCode::OK);
+    // An https URL needs nothing more from the page's CSP.
+    assert!(page
+        .header("content-security-policy")
+        .contains("img-src 'self' https: data:;"));
+}
+
+#[tokio::test]
+async fn a_plain_http_public_url_is_allowed_by_the_pages_csp_and_nothing_else_is() {
+    let app = TestApp::with_config(|c| {
+        c.media_public_url = Some("http://media.internal:3912/lib".into())
+    })
+    .await;
+    let csp = app
+        .get("/")
+        .await
+        .header("content-security-policy")
+        .to_owned();
+    assert!(
+        csp.contains("img-src 'self' https: data: http://media.internal:3912;"),
+        "{csp}"
+    );
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(csp.contains("default-src 'self';"), "{csp}");
+}
+
+#[tokio::test]
 async fn the_admin_library_uploads_by_form_and_by_script_with_csrf() {
     let app = TestApp::new().await;
     let (_, email) = app
