@@ -1017,7 +1017,7 @@ def test_admin_pages_show_hostile_content_inertly(server: Folio, hostile: Hostil
 def site_export(server: Folio, hostile: HostileSite, tmp_path_factory: pytest.TempPathFactory) -> str:
     """`folio export` of the hostile site, as JSON text (each test edits its own copy)."""
     path = tmp_path_factory.mktemp("export") / "site.json"
-    server.run("export", "--output", str(path))
+    server.run("export", "--format", "json", "--output", str(path))
     return path.read_text()
 
 

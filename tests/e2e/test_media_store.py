@@ -7,6 +7,7 @@ that cannot be used stops start-up with the reason."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -123,6 +124,42 @@ def test_pages_show_images_from_the_buckets_website(make_site: Callable[..., Fol
                const report = () => done({src: img.currentSrc, width: img.naturalWidth});
                if (img.complete) report(); else { img.onload = report; img.onerror = report; }""")
     assert loaded["src"].startswith(f"{public}/") and loaded["width"] > 0, loaded
+
+
+def test_a_backup_moves_between_a_bucket_and_a_folder(make_site: Callable[..., Folio]) -> None:
+    """`folio export` of a site whose library is in the bucket restores into a site whose
+    library is a folder, every file with it; `--format json` (the site alone) restores
+    over the same bucket, whose files it names."""
+    env = bucket_env()
+    first = make_site(extra_env=env)
+    first.setup_owner()
+    first.start()
+    image = first.upload("harbour.png", gradient_png(800, 450), alt="The harbour")
+    post = first.create_post(title="Backed up", markdown=image["markdown"], status="published")
+    path = first.path_of(post["url"])
+
+    archive = first.root / "site.tar"
+    first.run("export", "--output", str(archive))
+    on_disk = make_site(base_url=first.base_url)
+    on_disk.run("migrate")
+    on_disk.run("import", str(archive))
+    on_disk.start()
+    site_json = first.root / "site.json"
+    first.run("export", "--format", "json", "--output", str(site_json))
+    assert json.loads(site_json.read_text())["media"][0]["files"] == {}, "the site alone"
+    over_bucket = make_site(extra_env=env, base_url=first.base_url)
+    over_bucket.run("migrate")
+    over_bucket.run("import", str(site_json))
+    over_bucket.start()
+
+    for copy in (on_disk, over_bucket):
+        assert copy.get(path).body == first.get(path).body
+        for rendition in image["renditions"]:
+            got = copy.get(rendition["url"])
+            assert got.status == 200 and got.body == first.get(rendition["url"]).body, rendition
+    stored = files_in(on_disk.data_dir / "media")
+    assert len(stored) == len(image["renditions"]), stored
+    assert files_in(over_bucket.data_dir / "media") == []
 
 
 class Cuttable:

@@ -45,7 +45,8 @@ pub enum Command {
     /// Work on the media library's files.
     #[command(subcommand)]
     Media(MediaCommand),
-    /// Write the whole site (settings, users, tags, posts, pages, redirects) as one JSON file.
+    /// Write the whole site (settings, users, tags, posts, pages, redirects and every
+    /// media file) as one tar archive: site.json, then media/<key> for each file.
     Export(ExportArgs),
     /// Load a file written by `folio export` into an empty site, or move in from
     /// WordPress (`folio import wordpress FILE.xml`) or Ghost (`folio import ghost FILE.json`).
@@ -150,6 +151,17 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// `tar`: the site and every media file, one archive that restores anywhere.
+    /// `json`: the site alone, for a restore over a store that already holds its files
+    /// (the same bucket), or to read and edit.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Tar)]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Tar,
+    Json,
 }
 
 #[derive(Debug, Args)]

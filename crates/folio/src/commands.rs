@@ -1,8 +1,8 @@
 //! What each subcommand does.
 
 use crate::cli::{
-    Cli, Command, ExportArgs, HealthcheckArgs, ImportArgs, ImportFrom, MediaCommand, MediaMoveArgs,
-    TokenCommand, UserCommand, UserCreateArgs, UserResetArgs,
+    Cli, Command, ExportArgs, ExportFormat, HealthcheckArgs, ImportArgs, ImportFrom, MediaCommand,
+    MediaMoveArgs, TokenCommand, UserCommand, UserCreateArgs, UserResetArgs,
 };
 use anyhow::{bail, Context};
 use folio_app::config::{Config, Listen};
@@ -587,28 +587,103 @@ fn report_ready(
 
 async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = migrated_store(config).await?;
-    let media = media_library(config).await?;
-    let site = folio_app::backup::export_site(&store, media.files().as_ref()).await?;
-    let json = serde_json::to_vec_pretty(&site)?;
-    match args.output {
-        Some(path) => {
-            // Write beside the target, then rename: never a half-written export.
-            let tmp = path.with_extension("partial");
-            std::fs::write(&tmp, &json).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    if args.format == ExportFormat::Json {
+        // The site alone: its media files stay in the store, for a restore over it.
+        let site = store.export_site().await.context("reading the site")?;
+        let mut json = serde_json::to_vec_pretty(&site)?;
+        json.push(b'\n');
+        write_export(args.output.as_deref(), move |out| out.write_all(&json))?;
+        if let Some(path) = &args.output {
             eprintln!(
-                "exported {} posts and pages to {}",
+                "exported {} posts and pages to {} (the site only: its {} media files stay in the store)",
                 site.posts.len(),
-                path.display()
+                path.display(),
+                site.media.iter().map(|m| m.entry.renditions.len()).sum::<usize>()
             );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let media = media_library(config).await?;
+    let files = std::sync::Arc::clone(media.files());
+    let summary = match &args.output {
+        Some(path) => {
+            // Written beside the target, then renamed: never a half-written export.
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            let out = std::io::BufWriter::with_capacity(256 * 1024, file);
+            let result = folio_app::backup::export_archive(&store, files, out).await;
+            let (out, summary) = match result {
+                Ok(done) => done,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            };
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            summary
+        }
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout());
+            let (mut out, summary) = folio_app::backup::export_archive(&store, files, out).await?;
+            out.flush()?;
+            summary
+        }
+    };
+    eprintln!(
+        "exported {} posts and pages and {} media files ({}){}{}",
+        summary.posts,
+        summary.files,
+        human_bytes(summary.bytes),
+        args.output
+            .as_ref()
+            .map(|p| format!(" to {}", p.display()))
+            .unwrap_or_default(),
+        if summary.missing > 0 {
+            format!(
+                "; {} files the library names were missing from the store and are not in it",
+                summary.missing
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes an export to `path` (beside it, then renamed) or to standard output.
+fn write_export(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            let mut file = std::fs::File::create(&tmp)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            write(&mut file).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
         }
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&json)?;
-            out.write_all(b"\n")?;
+            write(&mut out)?;
+            out.flush()?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// `1.2 MB`, `640 kB`, `12 B`.
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{} kB", n / 1_000),
+        n => format!("{n} B"),
+    }
 }
 
 /// `folio import wordpress|ghost`: the import, a progress bar on a terminal (a line
@@ -755,19 +830,35 @@ async fn media_move(
 }
 
 async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<ExitCode> {
-    let text = if file.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        s
+    let mut input: Box<dyn Read + Send> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
     } else {
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+        Box::new(std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?)
     };
-    let site: folio_store::export::SiteExport = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a Folio export", file.display()))?;
+    // An archive or a JSON document: told apart by the first block.
+    let mut head = Vec::with_capacity(512);
+    (&mut input)
+        .take(512)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let input = Read::chain(std::io::Cursor::new(head.clone()), input);
     check_data_dir_writable(config)?;
     let store = migrated_store(config).await?;
     let media = media_library(config).await?;
-    let report = folio_app::backup::import_site(&store, media.files().as_ref(), &site).await?;
+    let report = if folio_app::backup::is_archive(&head) {
+        let files = std::sync::Arc::clone(media.files());
+        folio_app::backup::import_archive(&store, files, std::io::BufReader::new(input))
+            .await
+            .with_context(|| format!("importing {}", file.display()))?
+    } else {
+        let mut text = String::new();
+        std::io::BufReader::new(input)
+            .read_to_string(&mut text)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let site: folio_store::export::SiteExport = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a Folio export", file.display()))?;
+        folio_app::backup::import_site(&store, media.files().as_ref(), &site).await?
+    };
     eprintln!(
         "imported {} users, {} tags, {} posts, {} pages, {} redirects, {} images",
         report.users, report.tags, report.posts, report.pages, report.redirects, report.media

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod admin_matrix;
 mod api;
+mod backup;
 mod browser;
 mod cache;
 mod helpers;
