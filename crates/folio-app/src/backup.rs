@@ -22,6 +22,10 @@ pub const SITE_FILE: &str = "site.json";
 /// The folder of the archive that holds the media files, by key.
 pub const MEDIA_FOLDER: &str = "media/";
 
+/// The largest media file an archive may hold: the largest upload Folio accepts
+/// (`FOLIO_MEDIA_MAX_MB` goes up to 1024).
+const LARGEST_FILE: u64 = 1024 << 20;
+
 /// What an archive holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArchiveSummary {
@@ -175,7 +179,14 @@ pub async fn import_archive<R: Read + Send + 'static>(
                     format!("{path} in the archive is not a media file that site.json names; nothing was imported")
                 })?;
             let key = MediaKey::parse(key).with_context(|| format!("{path} in the archive"))?;
-            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            // The header's size is the archive's word: bound it before trusting it.
+            let size = entry.size();
+            anyhow::ensure!(
+                size <= LARGEST_FILE,
+                "{path} in the archive is {size} bytes, more than the {} MiB a media file may be; nothing was imported",
+                LARGEST_FILE >> 20
+            );
+            let mut bytes = Vec::with_capacity(size.min(1 << 20) as usize);
             entry
                 .read_to_end(&mut bytes)
                 .with_context(|| format!("reading {path} from the archive"))?;

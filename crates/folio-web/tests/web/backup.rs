@@ -124,6 +124,16 @@ async fn archives_that_an_export_could_not_have_written_import_nothing() {
     };
     let key = image["url"].as_str().expect("url")["/media/".len()..].to_owned();
     let page = b"<!doctype html><script>alert(1)</script>".as_slice();
+    // A member whose header claims 2 GiB, with nothing behind it.
+    let mut huge = archive(&[("site.json", &site_json)]);
+    huge.truncate(huge.len() - 1024);
+    let mut header = tar::Header::new_gnu();
+    header.set_path(format!("media/{key}")).expect("path");
+    header.set_size(2 << 30);
+    header.set_mode(0o644);
+    header.set_cksum();
+    huge.extend_from_slice(header.as_bytes());
+    huge.extend_from_slice(&[0; 1024]);
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (
             archive(&[("media/x.png", &png(2, 2))]),
@@ -148,6 +158,7 @@ async fn archives_that_an_export_could_not_have_written_import_nothing() {
             archive(&[("site.json", &site_json), (&format!("media/{key}"), page)]),
             "not the type its name says",
         ),
+        (huge, "more than the 1024 MiB a media file may be"),
     ];
     for (bytes, expected) in cases {
         let copy = TestApp::empty().await;
