@@ -41,4 +41,4 @@ pub use key::{storage_key, validate_key, variant_key, MediaKey, YearMonth};
 pub use kind::{sniff, ImageKind, MediaKind};
 pub use process::{process, Limits, Processed, Rendition};
 pub use s3::{S3Settings, S3Store};
-pub use store::{LocalStore, MediaBody, MediaStore};
+pub use store::{ByteRange, LocalStore, MediaBody, MediaStore};

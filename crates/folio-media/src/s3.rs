@@ -249,13 +249,39 @@ impl MediaStore for S3Store {
     #[tracing::instrument(name = "media.open", skip_all, fields(key = %key))]
     async fn open(&self, key: &MediaKey) -> Result<Option<MediaBody>, MediaError> {
         match self.client.get(&self.path_of(key)).await {
+            Ok(object) => Ok(Some(MediaBody::whole(object.meta.size, chunks_of(object)))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.unavailable("read the file", &e)),
+        }
+    }
+
+    /// The object's length first (a HEAD), so the range is resolved here as for a
+    /// folder, then a ranged GET of exactly those bytes.
+    #[tracing::instrument(name = "media.open_range", skip_all, fields(key = %key))]
+    async fn open_range(
+        &self,
+        key: &MediaKey,
+        range: crate::ByteRange,
+    ) -> Result<Option<MediaBody>, MediaError> {
+        let path = self.path_of(key);
+        let total = match self.client.head(&path).await {
+            Ok(meta) => meta.size,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.unavailable("read the file", &e)),
+        };
+        let Some((start, end)) = range.resolve(total) else {
+            return Ok(Some(MediaBody::none_of(total)));
+        };
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Bounded(start..end + 1)),
+            ..Default::default()
+        };
+        match self.client.get_opts(&path, options).await {
             Ok(object) => Ok(Some(MediaBody {
-                len: object.meta.size,
-                chunks: Box::pin(
-                    object
-                        .into_stream()
-                        .map(|chunk| chunk.map_err(std::io::Error::other)),
-                ),
+                len: end - start + 1,
+                start,
+                total,
+                chunks: chunks_of(object),
             })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.unavailable("read the file", &e)),
@@ -291,6 +317,17 @@ impl MediaStore for S3Store {
         }
         Ok(keys)
     }
+}
+
+/// An object's bytes as the store sends them.
+fn chunks_of(
+    object: object_store::GetResult,
+) -> futures_util::stream::BoxStream<'static, std::io::Result<Bytes>> {
+    Box::pin(
+        object
+            .into_stream()
+            .map(|chunk| chunk.map_err(std::io::Error::other)),
+    )
 }
 
 #[cfg(test)]

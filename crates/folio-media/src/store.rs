@@ -30,6 +30,16 @@ pub trait MediaStore: Send + Sync {
     /// unmet, so no client takes it for the whole file).
     async fn open(&self, key: &MediaKey) -> Result<Option<MediaBody>, MediaError>;
 
+    /// Part of the file under `key`, for a `Range` request: the bytes `range` names,
+    /// resolved against the file's length ([`ByteRange::resolve`]), or an empty body
+    /// starting at the end when none of them is in the file (the caller answers 416
+    /// with [`MediaBody::total`]). `None` if there is no file.
+    async fn open_range(
+        &self,
+        key: &MediaKey,
+        range: ByteRange,
+    ) -> Result<Option<MediaBody>, MediaError>;
+
     /// Removes the file under `key`; removing what is not there is not an error.
     async fn delete(&self, key: &MediaKey) -> Result<(), MediaError>;
 
@@ -38,10 +48,89 @@ pub trait MediaStore: Send + Sync {
     async fn list(&self) -> Result<Vec<MediaKey>, MediaError>;
 }
 
-/// A file being read: its length, and its bytes as they come.
+/// A file, or part of one, being read: how many bytes come, from where, of how many in
+/// the whole file, and the bytes as they come.
 pub struct MediaBody {
+    /// Bytes in this body.
     pub len: u64,
+    /// Offset of the first of them in the file.
+    pub start: u64,
+    /// The whole file's length.
+    pub total: u64,
     pub chunks: futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>,
+}
+
+impl MediaBody {
+    /// The whole of a file of `len` bytes.
+    pub fn whole(
+        len: u64,
+        chunks: futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>,
+    ) -> MediaBody {
+        MediaBody {
+            len,
+            start: 0,
+            total: len,
+            chunks,
+        }
+    }
+
+    /// Nothing of a file of `total` bytes: a range that misses it.
+    pub fn none_of(total: u64) -> MediaBody {
+        MediaBody {
+            len: 0,
+            start: total,
+            total,
+            chunks: Box::pin(futures_util::stream::empty()),
+        }
+    }
+}
+
+/// The bytes a `Range` request asks for (RFC 9110, one range of bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `bytes=A-`: from offset A to the end.
+    From(u64),
+    /// `bytes=A-B`: from A to B, both included.
+    Bounded(u64, u64),
+    /// `bytes=-N`: the last N bytes.
+    Last(u64),
+}
+
+impl ByteRange {
+    /// Parses a `Range` header of one byte range. `None` for anything else (another unit,
+    /// several ranges, nonsense), which a server may answer with the whole file.
+    pub fn parse(header: &str) -> Option<ByteRange> {
+        let spec = header.trim().strip_prefix("bytes=")?.trim();
+        if spec.contains(',') {
+            return None;
+        }
+        let (first, last) = spec.split_once('-')?;
+        let number = |s: &str| -> Option<u64> {
+            let s = s.trim();
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        match (first.trim().is_empty(), last.trim().is_empty()) {
+            (true, false) => Some(ByteRange::Last(number(last)?)),
+            (false, true) => Some(ByteRange::From(number(first)?)),
+            (false, false) => {
+                let (a, b) = (number(first)?, number(last)?);
+                (a <= b).then_some(ByteRange::Bounded(a, b))
+            }
+            (true, true) => None,
+        }
+    }
+
+    /// The first and last byte (included) of this range in a file of `len` bytes, or
+    /// `None` when the range holds none of its bytes (416).
+    pub fn resolve(self, len: u64) -> Option<(u64, u64)> {
+        match self {
+            ByteRange::From(start) => (start < len).then(|| (start, len - 1)),
+            ByteRange::Bounded(start, end) => (start < len).then(|| (start, end.min(len - 1))),
+            ByteRange::Last(n) => (n > 0 && len > 0).then(|| (len - n.min(len), len - 1)),
+        }
+    }
 }
 
 /// Media files in a folder of the local disk, the site's data folder by default.
@@ -103,9 +192,41 @@ impl MediaStore for LocalStore {
             .await
             .map_err(|e| MediaError::from_io("read", key.as_str(), e))?
             .len();
+        Ok(Some(MediaBody::whole(
+            len,
+            Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)),
+        )))
+    }
+
+    #[tracing::instrument(name = "media.open_range", skip_all, fields(key = %key))]
+    async fn open_range(
+        &self,
+        key: &MediaKey,
+        range: ByteRange,
+    ) -> Result<Option<MediaBody>, MediaError> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let failed = |e| MediaError::from_io("read", key.as_str(), e);
+        let mut file = match tokio::fs::File::open(self.path_of(key)).await {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(failed(error)),
+        };
+        let total = file.metadata().await.map_err(failed)?.len();
+        let Some((start, end)) = range.resolve(total) else {
+            return Ok(Some(MediaBody::none_of(total)));
+        };
+        file.seek(io::SeekFrom::Start(start))
+            .await
+            .map_err(failed)?;
+        let len = end - start + 1;
         Ok(Some(MediaBody {
             len,
-            chunks: Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)),
+            start,
+            total,
+            chunks: Box::pin(tokio_util::io::ReaderStream::with_capacity(
+                file.take(len),
+                64 * 1024,
+            )),
         }))
     }
 
@@ -217,6 +338,46 @@ fn write_atomically(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>)
 
 #[cfg(test)]
 mod tests {
+    use super::ByteRange;
+
+    #[test]
+    fn range_headers_of_one_byte_range_parse_and_the_rest_do_not() {
+        assert_eq!(
+            ByteRange::parse("bytes=0-99"),
+            Some(ByteRange::Bounded(0, 99))
+        );
+        assert_eq!(ByteRange::parse("bytes=100-"), Some(ByteRange::From(100)));
+        assert_eq!(ByteRange::parse("bytes=-100"), Some(ByteRange::Last(100)));
+        assert_eq!(
+            ByteRange::parse(" bytes= 5 - 9 "),
+            Some(ByteRange::Bounded(5, 9))
+        );
+        for other in [
+            "bytes=0-1,5-9",
+            "bytes=9-5",
+            "bytes=-",
+            "bytes=a-b",
+            "bytes=+1-2",
+            "items=0-1",
+            "bytes=18446744073709551616-",
+            "",
+        ] {
+            assert_eq!(ByteRange::parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn ranges_resolve_against_the_length_or_miss_it() {
+        assert_eq!(ByteRange::Bounded(0, 99).resolve(50), Some((0, 49)));
+        assert_eq!(ByteRange::From(49).resolve(50), Some((49, 49)));
+        assert_eq!(ByteRange::From(50).resolve(50), None);
+        assert_eq!(ByteRange::Last(10).resolve(50), Some((40, 49)));
+        assert_eq!(ByteRange::Last(80).resolve(50), Some((0, 49)));
+        assert_eq!(ByteRange::Last(0).resolve(50), None);
+        assert_eq!(ByteRange::Last(5).resolve(0), None);
+        assert_eq!(ByteRange::Bounded(0, 0).resolve(0), None);
+    }
+
     use super::*;
 
     fn entries(folder: &Path) -> Vec<String> {

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use folio_app::UploadError;
-use folio_media::MediaKey;
+use folio_media::{ByteRange, MediaKey};
 
 /// A year: file names are content hashes, so a name always means the same bytes.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -99,18 +99,61 @@ async fn serve_file(
         )
             .into_response());
     }
-    match state.media().files().open(&key).await {
+    // A part of the file (players seek, downloads resume): one byte range, and only if
+    // the file is still the one the client has (If-Range names this ETag; keys are
+    // content-addressed, so it always is unless the client sends another).
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ByteRange::parse)
+        .filter(|_| {
+            headers
+                .get(header::IF_RANGE)
+                .is_none_or(|v| v.as_bytes() == etag.as_bytes())
+        });
+    let files = state.media().files();
+    let opened = match range {
+        Some(range) => files.open_range(&key, range).await,
+        None => files.open(&key).await,
+    };
+    match opened {
+        Ok(Some(body)) if range.is_some() && body.len == 0 => Ok((
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [
+                (header::CONTENT_RANGE, format!("bytes */{}", body.total)),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+        )
+            .into_response()),
         Ok(Some(body)) => {
+            let status = if range.is_some() {
+                StatusCode::PARTIAL_CONTENT
+            } else {
+                StatusCode::OK
+            };
             let mut response = (
+                status,
                 [
                     (header::CONTENT_TYPE, HeaderValue::from_static(kind.mime())),
                     (header::CACHE_CONTROL, immutable),
                     (header::ETAG, etag),
                     (header::CONTENT_LENGTH, HeaderValue::from(body.len)),
+                    (header::ACCEPT_RANGES, HeaderValue::from_static("bytes")),
                 ],
                 axum::body::Body::from_stream(body.chunks),
             )
                 .into_response();
+            if range.is_some() {
+                let value = format!(
+                    "bytes {}-{}/{}",
+                    body.start,
+                    body.start + body.len - 1,
+                    body.total
+                );
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, value);
+                }
+            }
             if !kind.is_image() {
                 let headers = response.headers_mut();
                 // The name is [a-z0-9.-] only (MediaKey), so it needs no quoting rules.

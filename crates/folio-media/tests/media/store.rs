@@ -1,5 +1,5 @@
 use bytes::Bytes;
-use folio_media::{LocalStore, MediaKey, MediaStore};
+use folio_media::{ByteRange, LocalStore, MediaKey, MediaStore};
 use futures_util::StreamExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -92,6 +92,46 @@ pub async fn the_store_contract(store: &dyn MediaStore) {
     assert_eq!(chunks.concat(), bytes);
     assert!(store
         .open(&key("2026/11/ffffffffffffffff.png"))
+        .await
+        .expect("an open")
+        .is_none());
+
+    // Parts of it, as a Range request asks: exactly the bytes named, with where they
+    // start and the whole length; a range past the end is an empty body.
+    let len = bytes.len() as u64;
+    for (range, first, last) in [
+        (ByteRange::Bounded(1000, 1999), 1000, 1999),
+        (ByteRange::Bounded(299_990, 400_000), 299_990, len - 1),
+        (ByteRange::From(250_000), 250_000, len - 1),
+        (ByteRange::Last(500), len - 500, len - 1),
+        (ByteRange::Last(999_999), 0, len - 1),
+        (ByteRange::Bounded(0, 0), 0, 0),
+    ] {
+        let part = store
+            .open_range(&big, range)
+            .await
+            .expect("an open")
+            .expect("there");
+        assert_eq!(
+            (part.start, part.len, part.total),
+            (first, last - first + 1, len),
+            "{range:?}"
+        );
+        let got: Vec<Bytes> = part.chunks.map(|c| c.expect("a chunk")).collect().await;
+        assert_eq!(
+            got.concat(),
+            bytes[first as usize..=last as usize],
+            "{range:?}"
+        );
+    }
+    let past = store
+        .open_range(&big, ByteRange::From(len))
+        .await
+        .expect("an open")
+        .expect("there");
+    assert_eq!((past.len, past.total), (0, len));
+    assert!(store
+        .open_range(&key("2026/11/ffffffffffffffff.png"), ByteRange::From(0))
         .await
         .expect("an open")
         .is_none());

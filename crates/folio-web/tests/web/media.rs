@@ -430,6 +430,70 @@ async fn a_plain_http_public_url_is_allowed_by_the_pages_csp_and_nothing_else_is
 }
 
 #[tokio::test]
+async fn a_range_of_a_file_is_served_as_206_and_a_range_past_its_end_as_416() {
+    let app = TestApp::new().await;
+    let pdf: Vec<u8> = [b"%PDF-1.7\n".as_slice(), &[7u8; 5000], b"\n%%EOF\n"].concat();
+    let url = app.upload(&app.owner, "tides.pdf", &pdf, "").await.json()["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let whole = app.get(&url).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert_eq!(whole.header("accept-ranges"), "bytes");
+    let etag = whole.header("etag").to_owned();
+    let total = pdf.len();
+
+    for (range, first, last) in [
+        ("bytes=0-8", 0, 8),
+        ("bytes=5000-", 5000, total - 1),
+        ("bytes=-7", total - 7, total - 1),
+    ] {
+        let part = app.get_with(&url, ("range", range)).await;
+        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(
+            part.header("content-range"),
+            format!("bytes {first}-{last}/{total}"),
+            "{range}"
+        );
+        assert_eq!(part.bytes, pdf[first..=last], "{range}");
+        assert_eq!(
+            part.header("content-length"),
+            (last - first + 1).to_string()
+        );
+        // Still a download: named, sandboxed.
+        assert!(part.header("content-disposition").starts_with("attachment"));
+    }
+    let past = app
+        .get_with(&url, ("range", &format!("bytes={total}-")))
+        .await;
+    assert_eq!(past.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(past.header("content-range"), format!("bytes */{total}"));
+    assert!(past.bytes.is_empty());
+    // Several ranges, or another unit: the whole file, as the RFC allows.
+    for ignored in ["bytes=0-1,4-5", "pages=1-2", "bytes=x-"] {
+        let got = app.get_with(&url, ("range", ignored)).await;
+        assert_eq!(
+            (got.status, got.bytes.len()),
+            (StatusCode::OK, total),
+            "{ignored}"
+        );
+    }
+    // If-Range with another validator: the whole file; with this one, the part.
+    let request = |if_range: &str| {
+        axum::http::Request::get(&url)
+            .header("range", "bytes=0-8")
+            .header("if-range", if_range)
+            .body(axum::body::Body::empty())
+            .expect("request")
+    };
+    let stale = app.send(request("\"something-else\"")).await;
+    assert_eq!((stale.status, stale.bytes.len()), (StatusCode::OK, total));
+    let fresh = app.send(request(&etag)).await;
+    assert_eq!(fresh.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(fresh.bytes, pdf[..9]);
+}
+
+#[tokio::test]
 async fn the_admin_library_uploads_by_form_and_by_script_with_csrf() {
     let app = TestApp::new().await;
     let (_, email) = app
