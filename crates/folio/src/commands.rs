@@ -587,62 +587,45 @@ fn report_ready(
 
 async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = migrated_store(config).await?;
+    let to = args
+        .output
+        .as_ref()
+        .map(|p| format!(" to {}", p.display()))
+        .unwrap_or_default();
     if args.format == ExportFormat::Json {
         // The site alone: its media files stay in the store, for a restore over it.
         let site = store.export_site().await.context("reading the site")?;
         let mut json = serde_json::to_vec_pretty(&site)?;
         json.push(b'\n');
-        write_export(args.output.as_deref(), move |out| out.write_all(&json))?;
-        if let Some(path) = &args.output {
-            eprintln!(
-                "exported {} posts and pages to {} (the site only: its {} media files stay in the store)",
-                site.posts.len(),
-                path.display(),
-                site.media.iter().map(|m| m.entry.renditions.len()).sum::<usize>()
-            );
-        }
+        let (sink, mut out) = ExportSink::open(args.output.as_deref())?;
+        out.write_all(&json).context("writing the export")?;
+        sink.finish(out)?;
+        eprintln!(
+            "exported {} posts and pages{to} (the site only: its {} media files stay in the store)",
+            site.posts.len(),
+            site.media
+                .iter()
+                .map(|m| m.entry.renditions.len())
+                .sum::<usize>()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let media = media_library(config).await?;
     let files = std::sync::Arc::clone(media.files());
-    let summary = match &args.output {
-        Some(path) => {
-            // Written beside the target, then renamed: never a half-written export.
-            let tmp = path.with_extension("partial");
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            let out = std::io::BufWriter::with_capacity(256 * 1024, file);
-            let result = folio_app::backup::export_archive(&store, files, out).await;
-            let (out, summary) = match result {
-                Ok(done) => done,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e);
-                }
-            };
-            out.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-            summary
-        }
-        None => {
-            let out = std::io::BufWriter::new(std::io::stdout());
-            let (mut out, summary) = folio_app::backup::export_archive(&store, files, out).await?;
-            out.flush()?;
-            summary
+    let (sink, out) = ExportSink::open(args.output.as_deref())?;
+    let (out, summary) = match folio_app::backup::export_archive(&store, files, out).await {
+        Ok(done) => done,
+        Err(e) => {
+            sink.abandon();
+            return Err(e);
         }
     };
+    sink.finish(out)?;
     eprintln!(
-        "exported {} posts and pages and {} media files ({}){}{}",
+        "exported {} posts and pages and {} media files ({}){to}{}",
         summary.posts,
         summary.files,
         human_bytes(summary.bytes),
-        args.output
-            .as_ref()
-            .map(|p| format!(" to {}", p.display()))
-            .unwrap_or_default(),
         if summary.missing > 0 {
             format!(
                 "; {} files the library names were missing from the store and are not in it",
@@ -655,26 +638,54 @@ async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes an export to `path` (beside it, then renamed) or to standard output.
-fn write_export(
-    path: Option<&std::path::Path>,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    match path {
-        Some(path) => {
-            let tmp = path.with_extension("partial");
-            let mut file = std::fs::File::create(&tmp)
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            write(&mut file).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            write(&mut out)?;
-            out.flush()?;
+/// Where an export goes: a file written beside its name and renamed into place once
+/// complete (never a half-written export), or standard output.
+struct ExportSink {
+    /// The file being written and the name it gets, for a file.
+    file: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl ExportSink {
+    fn open(path: Option<&std::path::Path>) -> anyhow::Result<(ExportSink, Box<dyn Write + Send>)> {
+        match path {
+            Some(path) => {
+                let tmp = path.with_extension("partial");
+                let file = std::fs::File::create(&tmp)
+                    .with_context(|| format!("writing {}", tmp.display()))?;
+                let out = std::io::BufWriter::with_capacity(256 * 1024, file);
+                Ok((
+                    ExportSink {
+                        file: Some((tmp, path.to_owned())),
+                    },
+                    Box::new(out),
+                ))
+            }
+            None => Ok((
+                ExportSink { file: None },
+                Box::new(std::io::BufWriter::new(std::io::stdout())),
+            )),
         }
     }
-    Ok(())
+
+    /// Flushes `out` and, for a file, syncs it and gives it its name.
+    fn finish(self, mut out: Box<dyn Write + Send>) -> anyhow::Result<()> {
+        out.flush().context("writing the export")?;
+        drop(out);
+        if let Some((tmp, path)) = self.file {
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Removes what was written of a failed export.
+    fn abandon(self) {
+        if let Some((tmp, _)) = self.file {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
 }
 
 /// `1.2 MB`, `640 kB`, `12 B`.
@@ -841,11 +852,12 @@ async fn import(config: &Config, file: std::path::PathBuf) -> anyhow::Result<Exi
         .take(512)
         .read_to_end(&mut head)
         .with_context(|| format!("reading {}", file.display()))?;
-    let input = Read::chain(std::io::Cursor::new(head.clone()), input);
+    let archive = folio_app::backup::is_archive(&head);
+    let input = Read::chain(std::io::Cursor::new(head), input);
     check_data_dir_writable(config)?;
     let store = migrated_store(config).await?;
     let media = media_library(config).await?;
-    let report = if folio_app::backup::is_archive(&head) {
+    let report = if archive {
         let files = std::sync::Arc::clone(media.files());
         folio_app::backup::import_archive(&store, files, std::io::BufReader::new(input))
             .await
