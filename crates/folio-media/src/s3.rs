@@ -113,6 +113,9 @@ impl fmt::Debug for S3Store {
 impl S3Store {
     /// A client for `settings`. Nothing is asked of the server yet: see [`S3Store::check`].
     pub fn new(settings: &S3Settings) -> Result<S3Store, MediaError> {
+        // reqwest takes rustls' process-wide provider: ring, installed once (a provider
+        // already installed, by an earlier store, is kept).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&settings.bucket)
             .with_retry(RetryConfig {
@@ -357,6 +360,23 @@ mod tests {
         ] {
             assert!(S3Settings::parse_url(bad).is_err(), "accepted {bad}");
         }
+    }
+
+    #[test]
+    fn an_https_store_gets_a_tls_client() {
+        // reqwest builds its TLS configuration with the client, from rustls' installed
+        // provider, and panics when there is none: the store installs ring's.
+        let settings = S3Settings {
+            bucket: "folio".into(),
+            prefix: String::new(),
+            endpoint: Some("https://s3.example.invalid".into()),
+            region: Some("eu-west-1".into()),
+            access_key_id: Some("AKIA1".into()),
+            secret_access_key: Some("secret".into()),
+        };
+        let store = S3Store::new(&settings).expect("an https store");
+        assert_eq!(store.url(), "s3://folio");
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
     }
 
     #[test]
