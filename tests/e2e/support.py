@@ -66,26 +66,61 @@ def serve_command(binary: Path, sock: socket.socket, *args: str) -> tuple[list[s
     return ["/bin/bash", "-c", script, "folio-serve", str(binary), "serve", *args], (fd,)
 
 
-def free_port() -> int:
-    """A loopback port that is free now, for a server the test starts later that cannot
-    be handed a socket (a container, Nginx, a registry); Folio itself is handed one (see
-    `listening_socket`). It is drawn at random from below the kernel's range for port 0,
-    where every socket bound to port 0 lands (every Folio site's, every client's), so
-    nothing else of the tests can take it before its server binds it."""
+def free_port(count: int = 1) -> int:
+    """A loopback port that is free now (the first of `count` consecutive free ones), for
+    a server the test starts later that cannot be handed a socket (a container, Nginx, a
+    registry); Folio itself is handed one (see `listening_socket`). It is drawn at random
+    from below the kernel's range for port 0, where every socket bound to port 0 lands
+    (every Folio site's, every client's), so nothing else of the tests can take it before
+    its server binds it."""
     low = 32768
     try:
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         pass
     for _ in range(100):
-        port = random.randrange(10000, max(low, 10001))
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port below the ephemeral range after 100 tries")
+        port = random.randrange(10000, max(low - count, 10001))
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+        try:
+            for offset, sock in enumerate(socks):
+                sock.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return port
+    raise AssertionError(f"no {count} free consecutive ports below the ephemeral range after 100 tries")
+
+
+def nginx_in_front(folder: Path, listen: str, upstreams: list[str]) -> Path:
+    """nginx.conf (and folio.conf, the shipped deploy/nginx/folio.conf listening on
+    `listen`) in `folder`, in front of `upstreams` (host:port each); returns nginx.conf's
+    path, for `nginx -p folder -c ...`."""
+    shipped = (REPO_ROOT / "deploy" / "nginx" / "folio.conf").read_text()
+    assert shipped.count("listen 8080;") == 1, "deploy/nginx/folio.conf should have one `listen 8080;` line"
+    (folder / "folio.conf").write_text(shipped.replace("listen 8080;", f"listen {listen};"))
+    servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
+    user = "user root;" if os.geteuid() == 0 else ""
+    temp = "\n".join(f"    {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = folder / "nginx.conf"
+    conf.write_text(f"""
+{user}
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+{temp}
+    upstream folio {{
+{servers}
+        keepalive 128;
+    }}
+    include {folder}/folio.conf;
+}}
+""")
+    return conf
 
 
 def clean_env() -> dict[str, str]:
@@ -401,21 +436,27 @@ class Folio:
 
     def try_upload(self, file_name: str, data: bytes, alt: str = "") -> Response:
         """Uploads an image to the media library through the API; returns the answer."""
-        boundary = "folio-e2e-boundary"
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="alt"\r\n\r\n{alt}\r\n'.encode(),
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n",
-            f"--{boundary}--\r\n".encode(),
-        ]
-        headers = {"Accept": "application/json", "Content-Type": f"multipart/form-data; boundary={boundary}"}
-        return self.request("POST", "/api/v1/admin/media", b"".join(parts), headers, self.token)
+        body, headers = upload_form(file_name, data, alt)
+        return self.request("POST", "/api/v1/admin/media", body, headers, self.token)
 
     def create_post(self, **fields: Any) -> dict:
         return self.create("posts", **fields)
 
     def create_page(self, **fields: Any) -> dict:
         return self.create("pages", **fields)
+
+
+def upload_form(file_name: str, data: bytes, alt: str = "") -> tuple[bytes, dict[str, str]]:
+    """The body and headers of an upload to /api/v1/admin/media (multipart/form-data)."""
+    boundary = "folio-e2e-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="alt"\r\n\r\n{alt}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n",
+        f"--{boundary}--\r\n".encode(),
+    ]
+    headers = {"Accept": "application/json", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return b"".join(parts), headers
 
 
 def gradient_png(width: int, height: int) -> bytes:

@@ -24,7 +24,7 @@ import pytest
 
 import threading
 
-from support import REPO_ROOT, folio_bin, free_port, http_request
+from support import REPO_ROOT, folio_bin, free_port, gradient_png, http_request, upload_form
 
 pytestmark = pytest.mark.skipif(
     shutil.which("docker") is None or shutil.which("docker-compose") is None, reason="needs Docker and docker-compose"
@@ -41,7 +41,10 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300, che
 @pytest.fixture(scope="module")
 def images() -> dict[str, str]:
     """Builds every image of the stack; returns compose.yaml's image variables."""
-    env = dict(os.environ, FOLIO_BIN=str(folio_bin()), FOLIO_IMAGE="folio-test/folio")
+    # Garage as the tests' own object store runs it: the debug build scripts/services
+    # made (an optimised one takes 22 minutes to build here).
+    garage = run("scripts/services", "garage-bin", timeout=1800).stdout.strip()
+    env = dict(os.environ, FOLIO_BIN=str(folio_bin()), FOLIO_IMAGE="folio-test/folio", FOLIO_GARAGE_BIN=garage)
     tags = run("scripts/images", "all", env=env, timeout=900).stdout.split()
     by_name = {tag.split("/")[1].split(":")[0]: tag for tag in tags}
     return {
@@ -50,6 +53,7 @@ def images() -> dict[str, str]:
         "MARIADB_IMAGE": by_name["mariadb"],
         "POSTGRES_IMAGE": by_name["postgres"],
         "REDIS_IMAGE": by_name["redis"],
+        "GARAGE_IMAGE": by_name["garage"],
     }
 
 
@@ -99,9 +103,22 @@ class Stack:
 
     def get_from(self, container: str, path: str) -> str:
         """GETs `path` from one replica directly, from inside the Nginx container."""
+        return self.bytes_from(container, path).decode()
+
+    def bytes_from(self, container: str, path: str) -> bytes:
         nginx = self.containers("nginx")[0]
         ip = next(iter(self.inspect(container)["NetworkSettings"]["Networks"].values()))["IPAddress"]
-        return run("docker", "exec", nginx, "wget", "-q", "-O", "-", f"http://{ip}:8080{path}").stdout
+        return subprocess.run(["docker", "exec", nginx, "wget", "-q", "-O", "-", f"http://{ip}:8080{path}"],
+                              capture_output=True, check=True, timeout=60).stdout
+
+    def shared_mounts(self, containers: list[str]) -> set[str]:
+        """The volumes (named or not) that more than one of these containers mounts."""
+        seen: dict[str, int] = {}
+        for c in containers:
+            for mount in self.inspect(c)["Mounts"]:
+                if mount["Type"] == "volume":
+                    seen[mount["Name"]] = seen.get(mount["Name"], 0) + 1
+        return {name for name, count in seen.items() if count > 1}
 
     def down(self) -> None:
         self.compose("down", "-v", "--remove-orphans", timeout=180, check=False)
@@ -184,6 +201,17 @@ def test_the_stack_comes_up_serves_every_replica_scales_and_goes_away(images, tm
         replicas = stack.wait_healthy("folio", 3)
         for replica in replicas:
             assert "Hello from Compose" in stack.get_from(replica, "/hello-from-compose/")
+        # No disk is shared: an image uploaded through one replica is in the bucket, and
+        # every other replica serves it from there.
+        assert stack.shared_mounts(replicas) == set(), "the replicas share a volume"
+        body, headers = upload_form("harbour.png", gradient_png(320, 200), alt="The harbour")
+        uploaded = http_request(stack.url("/api/v1/admin/media"), method="POST", body=body,
+                                headers={**headers, "authorization": f"Bearer {token}"})
+        assert uploaded.status in (200, 201), uploaded.text
+        media_path = uploaded.json()["url"].removeprefix(stack.url(""))
+        served = {replica: stack.bytes_from(replica, media_path) for replica in replicas}
+        assert len(set(served.values())) == 1, "every replica serves the same bytes"
+        assert next(iter(served.values())).startswith(b"\x89PNG")
         served = set()
         for _ in range(30):
             reply = http_request(stack.url("/hello-from-compose/"))
@@ -266,6 +294,8 @@ def test_rolling_update_replica_kill_and_scaling_under_load_fail_no_request(imag
         run("docker", "rmi", images["FOLIO_IMAGE"].rsplit(":", 1)[0] + ":rollout-test", check=False)
 
 
+# Garage's binary is the tests' debug build (stripped): larger than an optimised one.
+GARAGE_LIMIT = 200e6
 # Each server image: its largest acceptable size (about twice what it is), and what it
 # answers to prove its programs run on the slim root (their libraries are all there).
 SLIM = {
@@ -273,6 +303,7 @@ SLIM = {
     "redis": (40e6, ["redis-server", "--version"]),
     "mariadb": (140e6, ["mariadbd", "--version"]),
     "postgres": (170e6, ["postgres", "--version"]),
+    "garage": (GARAGE_LIMIT, ["garage", "--version"]),
 }
 NOT_IN_AN_IMAGE = ("usr/bin/apt-get", "usr/bin/dpkg", "usr/bin/perl", "var/lib/apt/lists/", "var/lib/dpkg/",
                    "usr/share/doc/", "usr/share/man/", "usr/share/locale/", "usr/share/i18n/")

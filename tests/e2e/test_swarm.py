@@ -27,7 +27,7 @@ import uuid
 
 import pytest
 
-from support import free_port, http_request
+from support import free_port, gradient_png, http_request, upload_form
 from test_compose import Load, images, run  # noqa: F401  (`images` is a fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs Docker")
@@ -87,13 +87,20 @@ def test_the_stack_deploys_with_the_promised_update_restart_and_secret_settings(
         assert container["Image"] == images["FOLIO_IMAGE"]
         assert container["ReadOnly"] is True
         assert "FOLIO_DATABASE_URL_FILE=/run/secrets/folio_database_url" in container["Env"]
-        assert [s["File"]["Name"] for s in container["Secrets"]] == ["folio_database_url"]
+        assert sorted(s["File"]["Name"] for s in container["Secrets"]) == ["folio_database_url", "s3_key_id", "s3_secret"]
+        assert "FOLIO_MEDIA_URL=s3://folio-media" in container["Env"]
+        assert not container.get("Mounts"), "the web tier mounts no volume: the media library is in the bucket"
         assert container["StopGracePeriod"] == 30 * 10**9, "time to drain before SIGKILL"
 
         nginx = service(f"{stack}_nginx")
         assert nginx["TaskTemplate"]["ContainerSpec"]["Image"] == images["NGINX_IMAGE"]
         assert "FOLIO_UPSTREAM=tasks.folio:8080" in nginx["TaskTemplate"]["ContainerSpec"]["Env"]
         assert [p["PublishMode"] for p in nginx["EndpointSpec"]["Ports"]] == ["host"]
+
+        s3 = service(f"{stack}_s3")["TaskTemplate"]["ContainerSpec"]
+        assert s3["Image"] == images["GARAGE_IMAGE"]
+        assert "GARAGE_BUCKET=folio-media" in s3["Env"]
+        assert [m["Target"] for m in s3["Mounts"]] == ["/var/lib/garage"]
 
         db = service(f"{stack}_db")
         assert "MARIADB_PASSWORD_FILE=/run/secrets/db_password" in db["TaskTemplate"]["ContainerSpec"]["Env"]
@@ -137,6 +144,7 @@ class HostStack:
     def __init__(self, images: dict[str, str], tmp_path):
         self.name = f"foliohost{uuid.uuid4().hex[:8]}"
         ports = {var: str(free_port()) for var in ("FOLIO_PORT", "FOLIO_REPLICA_PORT", "DB_PORT", "REDIS_PORT")}
+        ports["S3_PORT"] = str(free_port(4))  # Garage's API, RPC, website and admin
         self.port = int(ports["FOLIO_PORT"])
         self.env = dict(os.environ, **images, **ports, FOLIO_SECRETS_DIR=str(tmp_path / "secrets"), DB_HOST="127.0.0.1",
                         FOLIO_BASE_URL=f"http://127.0.0.1:{self.port}")
@@ -190,6 +198,16 @@ def test_on_the_host_network_updates_kills_and_scaling_fail_no_request(images, s
         assert created.status == 201, created.text
         for _ in range(10):
             assert "Hello from Swarm" in http_request(stack.url("/hello-from-swarm/")).text
+        # An image uploaded through one replica goes to the bucket; each replica serves it.
+        body, headers = upload_form("harbour.png", gradient_png(320, 200), alt="The harbour")
+        uploaded = http_request(stack.url("/api/v1/admin/media"), method="POST", body=body,
+                                headers={**headers, "authorization": f"Bearer {token}"})
+        assert uploaded.status in (200, 201), uploaded.text
+        picture_url = stack.url(uploaded.json()["url"].removeprefix(stack.url("")))
+        picture = http_request(picture_url).body
+        assert picture.startswith(b"\x89PNG")
+        for _ in range(10):
+            assert http_request(picture_url).body == picture
         report = [f"up to serving in {up_after:.1f} s"]
 
         # A rolling update: each new task starts beside the old one (start-first) and
@@ -204,6 +222,11 @@ def test_on_the_host_network_updates_kills_and_scaling_fail_no_request(images, s
         updated = stack.wait_healthy("folio", 3, image=new_image)
         ok, failed = traffic.stop()
         assert failed == 0 and ok > 0, f"rolling update: {failed} failed of {ok + failed}: {traffic.errors[:5]}"
+        # Every replica is a new container now, with no volume of the old ones: the image
+        # is still there, from the bucket.
+        assert not set(updated) & set(replicas)
+        for _ in range(10):
+            assert http_request(picture_url).body == picture
         report.append(f"rolling update {ok} GETs 0 failed")
 
         # A replica's container killed outright: its GETs are retried on a fresh

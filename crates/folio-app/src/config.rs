@@ -133,6 +133,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_MEDIA_S3_ENDPOINT",
     "FOLIO_MEDIA_S3_REGION",
     "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
+    "FOLIO_MEDIA_S3_ACCESS_KEY_ID_FILE",
     "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY",
     "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE",
     "FOLIO_MEDIA_PUBLIC_URL",
@@ -478,11 +479,14 @@ impl Config {
                     "media_s3_region",
                 )
                 .map(|s| s.value);
-                let access_key_id = pick(
-                    "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
-                    file_cfg.media_s3_access_key_id,
-                    "media_s3_access_key_id",
-                );
+                // Not a secret, but made with one (and kept beside it, as Compose's
+                // and Kubernetes' secrets): it may come from a file too.
+                let access_key_id = secret("FOLIO_MEDIA_S3_ACCESS_KEY_ID")?.or_else(|| {
+                    file_cfg.media_s3_access_key_id.map(|v| Sourced {
+                        value: v,
+                        from: from_file("media_s3_access_key_id"),
+                    })
+                });
                 let secret_access_key = secret("FOLIO_MEDIA_S3_SECRET_ACCESS_KEY")?.or_else(|| {
                     file_cfg.media_s3_secret_access_key.map(|v| Sourced {
                         value: v,
@@ -493,13 +497,13 @@ impl Config {
                     (Some(_), None) => {
                         return Err(err(
                             "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
-                            "is set without FOLIO_MEDIA_S3_SECRET_ACCESS_KEY (or its _FILE): give both, or neither to use the AWS_* variables",
+                            "(or its _FILE) is set without FOLIO_MEDIA_S3_SECRET_ACCESS_KEY (or its _FILE): give both, or neither to use the AWS_* variables",
                         ))
                     }
                     (None, Some(s)) => {
                         return Err(err(
                             &s.from,
-                            "is set without FOLIO_MEDIA_S3_ACCESS_KEY_ID: give both, or neither to use the AWS_* variables",
+                            "is set without FOLIO_MEDIA_S3_ACCESS_KEY_ID (or its _FILE): give both, or neither to use the AWS_* variables",
                         ))
                     }
                     _ => {}
@@ -529,6 +533,7 @@ impl Config {
                 "FOLIO_MEDIA_S3_ENDPOINT",
                 "FOLIO_MEDIA_S3_REGION",
                 "FOLIO_MEDIA_S3_ACCESS_KEY_ID",
+                "FOLIO_MEDIA_S3_ACCESS_KEY_ID_FILE",
                 "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY",
                 "FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE",
             ] {
@@ -722,11 +727,14 @@ mod tests {
         let secret = tempfile::NamedTempFile::new().expect("a file");
         std::fs::write(secret.path(), "s3cr3t\n").expect("written");
         let secret_path = secret.path().to_string_lossy().into_owned();
+        let key_id = tempfile::NamedTempFile::new().expect("a file");
+        std::fs::write(key_id.path(), "GK1\n").expect("written");
+        let key_id_path = key_id.path().to_string_lossy().into_owned();
         let loaded = load(&[
             ("FOLIO_MEDIA_URL", "s3://folio-media/blog"),
             ("FOLIO_MEDIA_S3_ENDPOINT", "http://garage.internal:3900/"),
             ("FOLIO_MEDIA_S3_REGION", "garage"),
-            ("FOLIO_MEDIA_S3_ACCESS_KEY_ID", "GK1"),
+            ("FOLIO_MEDIA_S3_ACCESS_KEY_ID_FILE", &key_id_path),
             ("FOLIO_MEDIA_S3_SECRET_ACCESS_KEY_FILE", &secret_path),
         ])
         .expect("loads");
@@ -741,6 +749,7 @@ mod tests {
             ),
             ("folio-media", "blog", Some("http://garage.internal:3900"))
         );
+        assert_eq!(s3.access_key_id.as_deref(), Some("GK1"));
         assert_eq!(s3.secret_access_key.as_deref(), Some("s3cr3t"));
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
 
