@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
-import os
 import re
 import shutil
 import signal
@@ -39,7 +38,7 @@ from typing import Callable, Iterator
 import pytest
 
 from databases import Database, empty_database
-from support import OWNER_EMAIL, OWNER_PASSWORD, REPO_ROOT, Folio, free_port, http_request, parse_html
+from support import OWNER_EMAIL, OWNER_PASSWORD, Folio, free_port, http_request, nginx_in_front, parse_html
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="needs nginx (Debian: nginx-light)")
@@ -109,29 +108,7 @@ class Nginx:
         self.root = root
         self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
-        shipped = (REPO_ROOT / "deploy" / "nginx" / "folio.conf").read_text()
-        server, n = re.subn(r"listen 8080;", f"listen 127.0.0.1:{self.port};", shipped)
-        assert n == 1, "deploy/nginx/folio.conf should have one `listen 8080;` line"
-        (root / "folio.conf").write_text(server)
-        servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
-        user = "user root;" if os.geteuid() == 0 else ""
-        temp = "\n".join(f"    {kind}_temp_path {root}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        (root / "nginx.conf").write_text(f"""
-{user}
-worker_processes 1;
-pid {root}/nginx.pid;
-error_log {root}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-{temp}
-    upstream folio {{
-{servers}
-        keepalive 128;
-    }}
-    include {root}/folio.conf;
-}}
-""")
+        nginx_in_front(root, f"127.0.0.1:{self.port}", upstreams)
         self.proc = subprocess.Popen(
             [NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(root / "stderr.log", "wb"),

@@ -143,7 +143,8 @@ impl S3Store {
         }
         let client = builder.build().map_err(|e| MediaError::Unavailable {
             store: settings.url(),
-            reason: e.to_string(),
+            // "builder error" says nothing; its cause ("no CA certificates found") does.
+            reason: format!("could not make its HTTP client: {}", root_cause(&e)),
         })?;
         Ok(S3Store {
             client,
