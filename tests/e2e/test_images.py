@@ -24,7 +24,7 @@ def built_tags() -> set[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FOLIO_IMAGE", "FOLIO_IMAGE_PREFIX")}
     out = subprocess.run(["scripts/images", "tags"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
     tags = set(out.stdout.split())
-    assert len(tags) == 5 and all(t.startswith("folio-local/") for t in tags), tags
+    assert len(tags) == 6 and all(t.startswith("folio-local/") for t in tags), tags
     return tags
 
 
@@ -42,7 +42,7 @@ def test_every_stack_file_defaults_to_the_images_scripts_images_builds():
             assert default in tags, f"{name}: {service} defaults to {default}, which scripts/images does not build ({sorted(tags)})"
             assert named.setdefault(variable, default) == default, f"{variable} has two defaults"
     # compose.yaml's x-folio anchor carries Folio's image into `migrate` and `folio`.
-    assert set(named) == {"FOLIO_IMAGE", "NGINX_IMAGE", "MARIADB_IMAGE", "POSTGRES_IMAGE", "REDIS_IMAGE"}, named
+    assert set(named) == {"FOLIO_IMAGE", "NGINX_IMAGE", "MARIADB_IMAGE", "POSTGRES_IMAGE", "REDIS_IMAGE", "GARAGE_IMAGE"}, named
     assert set(named.values()) == tags, "every image built is used"
 
 
