@@ -39,7 +39,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from support import OWNER_EMAIL, REPO_ROOT, folio_bin, gradient_png, http_request, nginx_in_front, upload_form
+from support import OWNER_EMAIL, REPO_ROOT, folio_bin, gradient_png, http_request, nginx_in_front, upload_with_token
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 IP = shutil.which("ip") or "/usr/sbin/ip"
@@ -318,9 +318,7 @@ def test_hosts_that_share_no_disk_serve_one_site_through_kills_updates_and_a_cut
     post = api(web[0].url, token, "POST", "/api/v1/admin/posts",
                {"title": "Harbour at dawn", "markdown": "The boats go out.", "status": "published"})
     path = post["url"].removeprefix(url)
-    body, headers = upload_form("harbour.png", gradient_png(480, 300), alt="The harbour")
-    uploaded = http_request(web[0].url + "/api/v1/admin/media", method="POST", body=body,
-                            headers={**headers, "authorization": f"Bearer {token}"})
+    uploaded = upload_with_token(web[0].url, token, "harbour.png", gradient_png(480, 300), alt="The harbour")
     assert uploaded.status in (200, 201), uploaded.text
     image = uploaded.json()["url"].removeprefix(url)
     # Served, byte for byte, by B and C as by A (Folio stores the upload re-encoded), and
@@ -344,8 +342,11 @@ def test_hosts_that_share_no_disk_serve_one_site_through_kills_updates_and_a_cut
     load = Load(urls, expect)
     wait_for(lambda: load.count >= 50, "load running", 10)
     victim = web[1]
-    victim.host.link(False)
+    # Every process dies first (the kernel resets their connections, so Nginx retries
+    # the requests in flight), then the machine leaves the network: new connections to
+    # it time out and go to the others.
     victim.host.kill_everything()
+    victim.host.link(False)
     before = load.count
     wait_for(lambda: load.count >= before + 300, "GETs while a host is down", 60)
     victim.host.link(True)
