@@ -459,6 +459,13 @@ def upload_form(file_name: str, data: bytes, alt: str = "") -> tuple[bytes, dict
     return b"".join(parts), headers
 
 
+def upload_with_token(base: str, token: str, file_name: str, data: bytes, alt: str = "") -> Response:
+    """Uploads a file to the media library of the site at `base` with an API token."""
+    body, headers = upload_form(file_name, data, alt)
+    return http_request(base + "/api/v1/admin/media", method="POST", body=body,
+                        headers={**headers, "authorization": f"Bearer {token}"})
+
+
 def gradient_png(width: int, height: int) -> bytes:
     """A real PNG (RGB, smooth gradients) made with the standard library only."""
     return rgb_png(width, height, lambda y: bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 140)))

@@ -24,7 +24,7 @@ import pytest
 
 import threading
 
-from support import REPO_ROOT, folio_bin, free_port, gradient_png, http_request, upload_form
+from support import REPO_ROOT, folio_bin, free_port, gradient_png, http_request, upload_with_token
 
 pytestmark = pytest.mark.skipif(
     shutil.which("docker") is None or shutil.which("docker-compose") is None, reason="needs Docker and docker-compose"
@@ -204,9 +204,7 @@ def test_the_stack_comes_up_serves_every_replica_scales_and_goes_away(images, tm
         # No disk is shared: an image uploaded through one replica is in the bucket, and
         # every other replica serves it from there.
         assert stack.shared_mounts(replicas) == set(), "the replicas share a volume"
-        body, headers = upload_form("harbour.png", gradient_png(320, 200), alt="The harbour")
-        uploaded = http_request(stack.url("/api/v1/admin/media"), method="POST", body=body,
-                                headers={**headers, "authorization": f"Bearer {token}"})
+        uploaded = upload_with_token(stack.url(""), token, "harbour.png", gradient_png(320, 200), alt="The harbour")
         assert uploaded.status in (200, 201), uploaded.text
         media_path = uploaded.json()["url"].removeprefix(stack.url(""))
         served = {replica: stack.bytes_from(replica, media_path) for replica in replicas}

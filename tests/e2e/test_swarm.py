@@ -27,7 +27,7 @@ import uuid
 
 import pytest
 
-from support import free_port, gradient_png, http_request, upload_form
+from support import free_port, gradient_png, http_request, upload_with_token
 from test_compose import Load, images, run  # noqa: F401  (`images` is a fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs Docker")
@@ -199,9 +199,7 @@ def test_on_the_host_network_updates_kills_and_scaling_fail_no_request(images, s
         for _ in range(10):
             assert "Hello from Swarm" in http_request(stack.url("/hello-from-swarm/")).text
         # An image uploaded through one replica goes to the bucket; each replica serves it.
-        body, headers = upload_form("harbour.png", gradient_png(320, 200), alt="The harbour")
-        uploaded = http_request(stack.url("/api/v1/admin/media"), method="POST", body=body,
-                                headers={**headers, "authorization": f"Bearer {token}"})
+        uploaded = upload_with_token(stack.url(""), token, "harbour.png", gradient_png(320, 200), alt="The harbour")
         assert uploaded.status in (200, 201), uploaded.text
         picture_url = stack.url(uploaded.json()["url"].removeprefix(stack.url("")))
         picture = http_request(picture_url).body
