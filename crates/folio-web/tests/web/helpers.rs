@@ -287,6 +287,22 @@ impl TestApp {
         (user.id, token)
     }
 
+    /// Serves the app on `listener` (TCP or a Unix socket) until the returned sender
+    /// fires; the handle gives the server's outcome.
+    pub fn serve(
+        &self,
+        listener: impl Into<folio_web::Listener> + Send + 'static,
+    ) -> (
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ) {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(folio_web::serve(listener, self.state.clone(), async {
+            let _ = stopped.await;
+        }));
+        (stop, server)
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         self.send_with(self.router.clone(), request).await
     }

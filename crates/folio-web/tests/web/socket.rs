@@ -35,10 +35,7 @@ async fn serves_over_tcp_and_shuts_down_gracefully() {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let (stop, server) = app.serve(listener);
 
     assert!(http_get(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
     assert!(http_get(addr, "/readyz").await.starts_with("HTTP/1.1 200"));
@@ -84,62 +81,6 @@ async fn serves_over_tcp_and_shuts_down_gracefully() {
     );
 }
 
-#[tokio::test]
-async fn shutdown_lets_an_in_flight_request_finish() {
-    let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
-        let _ = stopped.await;
-    }));
-
-    // A write whose body is still arriving when the shutdown begins.
-    let body =
-        serde_json::json!({"title": "Written during shutdown", "status": "published"}).to_string();
-    let (first, rest) = body.split_at(10);
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let head = format!(
-        "POST /api/v1/admin/posts HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
-        app.owner,
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.expect("write head");
-    // In flight once its handler runs, waiting for the rest of the body: the gauge
-    // counts it (and the request that reads the gauge). nextest runs each test in a
-    // process of its own, so no other test's requests are counted.
-    wait_for("the write to be in flight", async || {
-        in_flight(&app).await >= 2.0
-    })
-    .await;
-    stop.send(()).expect("signal");
-    // The shutdown has begun once the listener refuses new connections.
-    wait_for("the listener to close", async || {
-        tokio::net::TcpStream::connect(addr).await.is_err()
-    })
-    .await;
-    stream.write_all(rest.as_bytes()).await.expect("write rest");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.expect("read");
-    assert!(
-        answer.starts_with("HTTP/1.1 201"),
-        "the in-flight request completed: {answer}"
-    );
-    let result = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
-    assert!(
-        matches!(result, Ok(Ok(Ok(())))),
-        "then the server stopped: {result:?}"
-    );
-    let post = app
-        .state
-        .store()
-        .public_post_by_slug("written-during-shutdown")
-        .await;
-    assert!(post.is_ok(), "and what it acknowledged is stored");
-}
-
 #[cfg(unix)]
 #[tokio::test]
 async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine() {
@@ -147,10 +88,7 @@ async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("folio.sock");
     let listener = tokio::net::UnixListener::bind(&path).expect("bind");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(folio_web::serve(listener, app.state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let (stop, server) = app.serve(listener);
     let get = |path: std::path::PathBuf, target: &'static str, extra: &'static str| async move {
         let stream = tokio::net::UnixStream::connect(path)
             .await
@@ -182,26 +120,4 @@ async fn serves_over_a_unix_socket_with_connections_counted_as_from_this_machine
         matches!(result, Ok(Ok(Ok(())))),
         "server stopped cleanly: {result:?}"
     );
-}
-
-/// The `folio_http_requests_in_flight` gauge, as `/metrics` gives it.
-async fn in_flight(app: &TestApp) -> f64 {
-    let metrics = app.get("/metrics").await.body;
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("folio_http_requests_in_flight "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
-/// Polls `cond` until it holds, failing the test after five seconds.
-async fn wait_for(what: &str, mut cond: impl AsyncFnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !cond().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "waited 5 s for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
 }
