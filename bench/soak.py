@@ -9,8 +9,9 @@ the measured maximum, open-loop, for a fixed time; errors, latency and memory at
    and a token with the CLI, and writes 300 posts under 12 tags through the API.
 2. The read mix (a file of URLs, drawn at random by oha): post pages 70 %, the home page
    and tag pages 15 %, searches 15 % (over 60 words, so some hit the cache and some not).
-   A writer thread edits one post every half second through the API the whole time, which
-   moves the content generation: every cached page misses again after each write.
+   A writer thread edits one post every half second through the API the whole time: after
+   each write that post's page and every listing (home, tags, feeds) miss again (until
+   2026-12-03, every cached page did).
 3. The maximum: oha closed-loop, 64 connections, 15 s, with the writer running.
 4. The soak: oha open-loop at `share` × maximum requests per second with latency
    correction (a late request counts from when it should have been sent, so a stall is

@@ -4,6 +4,7 @@
 //! This crate does no I/O: no database, no network, no files. Everything here is a
 //! pure function of its inputs, so it is unit- and property-tested in isolation.
 
+pub mod cache_tag;
 pub mod field;
 pub mod legacy;
 pub mod markdown;
@@ -13,6 +14,7 @@ pub mod safe_html;
 pub mod slug;
 pub mod zone;
 
+pub use cache_tag::CacheTag;
 pub use field::{FieldErrors, Invalid};
 pub use markdown::{render_markdown, render_markdown_with, ImageSet, ImageSets, Rendered};
 pub use model::{Email, PersonName, PostKind, PostStatus, PostTitle, Role, TagName};

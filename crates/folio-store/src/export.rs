@@ -11,7 +11,9 @@ use crate::db::{query, Backend};
 use crate::time::trunc;
 use crate::{Media, SiteSettings, Store, StoreError, MEDIA_PREFIX};
 use chrono::{DateTime, Utc};
-use folio_core::{render_markdown_with, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug};
+use folio_core::{
+    render_markdown_with, CacheTag, FieldErrors, PostKind, PostStatus, PostTitle, Role, Slug,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -405,7 +407,7 @@ impl Store {
                 .await?;
             }
         }
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self.bump_generation(&mut tx, &[CacheTag::Site]).await?;
         tx.commit().await?;
         self.committed(generation);
         self.refresh_statistics().await;

@@ -7,7 +7,7 @@ use crate::posts::{free_slug, insert_post, SlugTable};
 use crate::{now, PostInput, Store, StoreError};
 use chrono::{DateTime, Utc};
 use folio_core::legacy::path_key;
-use folio_core::{PostStatus, Slug};
+use folio_core::{CacheTag, PostStatus, Slug};
 
 /// A post or page from another platform, validated, with its history.
 #[derive(Debug, Clone)]
@@ -101,7 +101,8 @@ impl Store {
             .bind(id)
             .execute(&mut tx)
             .await?;
-        let generation = Store::bump_generation(&mut tx).await?;
+        // An import also adds old URLs, which may be paths a cached page answered.
+        let generation = self.bump_generation(&mut tx, &[CacheTag::Site]).await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(ImportOutcome::Created {
@@ -132,7 +133,7 @@ impl Store {
             .bind(now())
             .execute(&mut tx)
             .await?;
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self.bump_generation(&mut tx, &[CacheTag::Site]).await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(before.is_none())
@@ -150,7 +151,7 @@ impl Store {
         if changed == 0 {
             return Ok(false);
         }
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self.bump_generation(&mut tx, &[CacheTag::Posts]).await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(true)

@@ -5,6 +5,7 @@ use crate::db::query;
 use crate::time::trunc;
 use crate::{now, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
+use folio_core::CacheTag;
 
 impl Store {
     /// Takes or renews the lease `name` for `holder` until `ttl` from now. True when
@@ -94,7 +95,12 @@ impl Store {
         if published.is_empty() {
             return Ok(published);
         }
-        let generation = Store::bump_generation(&mut tx).await?;
+        let tags: Vec<CacheTag> = published
+            .iter()
+            .map(|id| CacheTag::Post(*id))
+            .chain([CacheTag::Posts])
+            .collect();
+        let generation = self.bump_generation(&mut tx, &tags).await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(published)

@@ -14,6 +14,7 @@ mod jobs;
 mod media;
 mod people;
 mod posts;
+mod purges;
 mod revisions;
 mod search;
 mod sessions;
@@ -24,6 +25,7 @@ mod users;
 
 pub use db::Backend;
 pub use error::{redact_password, StoreError};
+pub use folio_core::CacheTag;
 pub use imports::{ImportOutcome, ImportedPost};
 pub use media::{media_urls_in, Media, MediaRendition, NewMedia, MEDIA_PREFIX};
 pub use people::Invite;
@@ -38,7 +40,7 @@ pub use settings::{NavItem, SettingsPatch, SiteSettings, ACCENTS};
 pub use time::now;
 pub use users::{hash_password, verify_password, NewUser, TokenInfo, TokenOwner, User};
 
-use db::{query, Pool, Tx};
+use db::{query, Pool};
 use sqlx::mysql::MySqlConnectOptions;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -71,6 +73,8 @@ pub struct Store {
     /// The content generation at which MariaDB's term index was last found complete
     /// (see [`Store::term_search`]); -1 until then.
     terms_complete_at: Arc<std::sync::atomic::AtomicI64>,
+    /// The cache tags writes purged, and at which generation (see [`Store::is_fresh`]).
+    purges: Arc<purges::Purges>,
 }
 
 impl Store {
@@ -129,6 +133,7 @@ impl Store {
             sqlite_file,
             settings: Arc::default(),
             terms_complete_at: Arc::new(std::sync::atomic::AtomicI64::new(-1)),
+            purges: Arc::default(),
         })
     }
 
@@ -212,23 +217,15 @@ impl Store {
         self.generation.subscribe()
     }
 
-    /// Reads the generation from the database, so that writes made by other processes
-    /// on the same database are noticed. Returns the current value.
-    pub async fn refresh_generation(&self) -> Result<i64, StoreError> {
-        let g: i64 = query("SELECT generation FROM site_state WHERE id = 1")
-            .scalar(&self.pool)
-            .await?;
-        self.observe_generation(g);
-        Ok(g)
-    }
-
     /// A receiver that wakes when a write of this process commits a new generation.
     pub fn watch_commits(&self) -> watch::Receiver<i64> {
         self.committed_here.subscribe()
     }
 
-    /// Takes note of a generation another process announced; older ones are ignored.
-    pub fn observe_generation(&self, g: i64) {
+    /// Takes note of a generation whose purges have been applied; older ones are
+    /// ignored. (Another process's announcement goes through
+    /// [`Store::refresh_generation`], which reads its purges first.)
+    fn observe_generation(&self, g: i64) {
         self.generation.send_if_modified(|current| {
             let newer = g > *current;
             if newer {
@@ -236,22 +233,6 @@ impl Store {
             }
             newer
         });
-    }
-
-    /// Bumps the generation inside a write transaction. The new value is published to
-    /// watchers by [`Store::committed`] once the transaction has committed.
-    async fn bump_generation(tx: &mut Tx) -> Result<i64, StoreError> {
-        query("UPDATE site_state SET generation = generation + 1 WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        Ok(query("SELECT generation FROM site_state WHERE id = 1")
-            .scalar(tx)
-            .await?)
-    }
-
-    fn committed(&self, generation: i64) {
-        self.observe_generation(generation);
-        self.committed_here.send_replace(generation);
     }
 
     /// Closes the pool, waiting for connections in use to come back.

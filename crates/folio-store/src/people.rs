@@ -4,7 +4,7 @@ use crate::db::query;
 use crate::sessions::random_secret;
 use crate::{now, NewUser, Store, StoreError, User};
 use chrono::{DateTime, Duration, Utc};
-use folio_core::{Email, Role};
+use folio_core::{CacheTag, Email, Role};
 use sha2::{Digest, Sha256};
 
 /// A pending invitation.
@@ -251,7 +251,9 @@ impl Store {
                 .await?;
         }
         // Author pages of deactivated users disappear: public pages change.
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self
+            .bump_generation(&mut tx, &[CacheTag::Author(user_id), CacheTag::Posts])
+            .await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(())

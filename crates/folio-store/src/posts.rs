@@ -8,7 +8,9 @@ use crate::{now, Store, StoreError};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use folio_core::markdown::excerpt;
-use folio_core::{render_markdown_with, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName};
+use folio_core::{
+    render_markdown_with, CacheTag, PostKind, PostStatus, PostTitle, SafeHtml, Slug, TagName,
+};
 use serde::Serialize;
 
 /// How many of the newest matches a search ranks (see [`Store::search`]).
@@ -210,6 +212,16 @@ fn post_from_row(row: &Row) -> Result<Post, StoreError> {
     })
 }
 
+/// The cache tags a save of post `id` purges: its own page and every listing, unless it
+/// was a draft and still is (nothing a reader sees changed).
+fn purged_by_save(id: i64, before: Option<PostStatus>, after: PostStatus) -> Vec<CacheTag> {
+    let unseen = |status: Option<PostStatus>| matches!(status, None | Some(PostStatus::Draft));
+    if unseen(before) && unseen(Some(after)) {
+        return Vec::new();
+    }
+    vec![CacheTag::Post(id), CacheTag::Posts]
+}
+
 /// Which public listing to page through.
 #[derive(Debug, Clone, Copy)]
 enum ListingScope {
@@ -248,7 +260,9 @@ impl Store {
         };
         let at = now();
         let id = insert_post(&mut tx, &input, slug.as_str(), &rendered, at, at).await?;
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self
+            .bump_generation(&mut tx, &purged_by_save(id, None, input.status))
+            .await?;
         tx.commit().await?;
         self.committed(generation);
         self.post_by_id(id).await
@@ -258,11 +272,15 @@ impl Store {
     pub async fn update_post(&self, id: i64, input: PostInput) -> Result<Post, StoreError> {
         let rendered = self.render(&input.markdown).await?;
         let mut tx = self.pool().begin().await?;
-        let old_slug: String = query("SELECT slug FROM posts WHERE id = ?")
+        let old = query("SELECT slug, status FROM posts WHERE id = ?")
             .bind(id)
-            .scalar_optional(&mut tx)
+            .fetch_optional(&mut tx)
             .await?
             .ok_or(StoreError::NotFound)?;
+        let old_slug: String = old.try_get("slug")?;
+        let old_status: String = old.try_get("status")?;
+        let old_status =
+            PostStatus::parse(&old_status).map_err(|_| corrupt("status", &old_status))?;
         let slug = match &input.slug {
             Some(slug) if slug.as_str() != old_slug => {
                 ensure_slug_free(&mut tx, slug, Some(id)).await?;
@@ -307,7 +325,9 @@ impl Store {
         .map_err(StoreError::from)
         .map_err(|e| on_foreign_key(e, "author"))?;
         finish_save(&mut tx, id, &input, &slug, &rendered.text).await?;
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self
+            .bump_generation(&mut tx, &purged_by_save(id, Some(old_status), input.status))
+            .await?;
         tx.commit().await?;
         self.committed(generation);
         self.post_by_id(id).await
@@ -324,7 +344,9 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         crate::search::index_post(&mut tx, id, None).await?;
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self
+            .bump_generation(&mut tx, &[CacheTag::Post(id), CacheTag::Posts])
+            .await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(())

@@ -3,6 +3,7 @@
 
 use crate::db::query;
 use crate::{Store, StoreError};
+use folio_core::CacheTag;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,7 +163,7 @@ impl Store {
         .bind(json)
         .execute(&mut tx)
         .await?;
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self.bump_generation(&mut tx, &[CacheTag::Site]).await?;
         tx.commit().await?;
         self.committed(generation);
         Ok(settings)

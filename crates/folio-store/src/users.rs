@@ -7,7 +7,7 @@ use argon2::password_hash::{
 };
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use folio_core::{Email, PersonName, Role, Slug};
+use folio_core::{CacheTag, Email, PersonName, Role, Slug};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -192,7 +192,9 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        let generation = Store::bump_generation(&mut tx).await?;
+        let generation = self
+            .bump_generation(&mut tx, &[CacheTag::Author(id), CacheTag::Posts])
+            .await?;
         tx.commit().await?;
         self.committed(generation);
         self.user_by_id(id).await

@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use folio_core::{Email, PersonName, PostKind, PostStatus, PostTitle, Role, Slug};
 use folio_store::testing::TestDatabase;
-use folio_store::{NewUser, PostInput, Store, StoreError};
+use folio_store::{CacheTag, NewUser, PostInput, SettingsPatch, Store, StoreError};
 
 struct Site {
     store: Store,
@@ -123,6 +123,82 @@ async fn every_public_write_moves_the_generation_and_a_draft_does_not_show() {
         .await
         .expect("delete");
     assert!(site.store.generation() > after_publish);
+}
+
+#[tokio::test]
+async fn writes_purge_what_they_changed_and_other_processes_learn_it() {
+    let site = site().await;
+    // Another process on the same database (a replica), which learns of writes only by
+    // reading the generation and its purges.
+    let replica = Store::connect(&site._db.url).await.expect("connect");
+    replica.refresh_generation().await.expect("refresh");
+    let alpha = site
+        .store
+        .create_post(post(site.author, "Alpha", PostStatus::Published, None))
+        .await
+        .expect("alpha");
+    let beta = site
+        .store
+        .create_post(post(site.author, "Beta", PostStatus::Published, None))
+        .await
+        .expect("beta");
+    let (a, b) = (alpha.summary.id, beta.summary.id);
+    let rendered_at = replica.refresh_generation().await.expect("refresh");
+    assert_eq!(rendered_at, site.store.generation());
+    let alpha_page = [CacheTag::Post(a), CacheTag::Author(site.author)];
+    let beta_page = [CacheTag::Post(b), CacheTag::Author(site.author)];
+    for store in [&site.store, &replica] {
+        assert!(store.is_fresh(rendered_at, &alpha_page));
+        assert!(store.is_fresh(rendered_at, &[CacheTag::Posts]));
+    }
+
+    let edit = post(site.author, "Alpha edited", PostStatus::Published, None);
+    site.store.update_post(a, edit).await.expect("edit");
+    assert!(
+        !site.store.is_fresh(rendered_at, &alpha_page),
+        "the writer knows at once"
+    );
+    assert!(
+        replica.is_fresh(rendered_at, &alpha_page),
+        "the replica has not read it yet"
+    );
+    let seen = replica.refresh_generation().await.expect("refresh");
+    for store in [&site.store, &replica] {
+        assert!(!store.is_fresh(rendered_at, &alpha_page));
+        assert!(!store.is_fresh(rendered_at, &[CacheTag::Posts]));
+        assert!(
+            store.is_fresh(rendered_at, &beta_page),
+            "Beta's page is untouched"
+        );
+        assert!(
+            store.is_fresh(seen, &alpha_page),
+            "a render after the edit is fresh"
+        );
+    }
+
+    // A draft changes no page a reader sees.
+    site.store
+        .create_post(post(site.author, "Draft", PostStatus::Draft, None))
+        .await
+        .expect("draft");
+    let after_draft = replica.refresh_generation().await.expect("refresh");
+    assert!(after_draft > seen, "the generation still moves");
+    assert!(
+        replica.is_fresh(seen, &[CacheTag::Posts]),
+        "but a draft purges nothing"
+    );
+
+    // Settings purge the whole site: every page.
+    site.store
+        .update_settings(SettingsPatch {
+            title: Some("Retitled".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("settings");
+    replica.refresh_generation().await.expect("refresh");
+    assert!(!replica.is_fresh(after_draft, &beta_page));
+    assert!(!replica.is_fresh(after_draft, &[]));
 }
 
 #[tokio::test]

@@ -71,7 +71,7 @@ fn feed_response(content_type: &'static str, body: String) -> Response {
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, PUBLIC_PAGE),
         ],
-        axum::Extension(Cacheable),
+        axum::Extension(Cacheable::listing()),
         body,
     )
         .into_response()

@@ -209,7 +209,14 @@ pub fn spawn_generation_sync(state: &AppState) -> Option<[tokio::task::JoinHandl
     let listener = tokio::spawn(async move {
         while let Some(message) = announcements.recv().await {
             match message.map(|m| m.parse::<i64>()) {
-                Some(Ok(generation)) => store.observe_generation(generation),
+                // Read from the database, with the purges up to it, unless already seen.
+                Some(Ok(generation)) => {
+                    if generation > store.generation() {
+                        if let Err(err) = store.refresh_generation().await {
+                            tracing::warn!(error = %err, "could not read an announced generation's purges; the poller will");
+                        }
+                    }
+                }
                 // (Re)subscribed: whatever was announced meanwhile is read from the database.
                 None => {
                     store.refresh_generation().await.ok();

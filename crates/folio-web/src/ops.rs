@@ -138,7 +138,7 @@ async fn robots(State(state): State<AppState>) -> Response {
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE),
         ],
-        axum::Extension(crate::cache::Cacheable),
+        axum::Extension(crate::cache::Cacheable::site()),
         body,
     )
         .into_response()

@@ -31,25 +31,27 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A page for readers, marked so the cache middleware keeps it.
-fn html_page(html: String) -> Response {
+fn html_page(html: String, shows: Cacheable) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, crate::cache::PUBLIC_PAGE),
         ],
-        axum::Extension(Cacheable),
+        axum::Extension(shows),
         html,
     )
         .into_response()
 }
 
+/// Renders a page that shows what `shows` names (for the page cache's invalidation).
 fn render<T: Serialize>(
     state: &AppState,
     template: &str,
     context: &PageContext<T>,
+    shows: Cacheable,
 ) -> Result<Response, Error> {
     match state.theme().render(template, context) {
-        Ok(html) => Ok(html_page(state.media_links().rewrite_images(html))),
+        Ok(html) => Ok(html_page(state.media_links().rewrite_images(html), shows)),
         Err(err) => {
             tracing::error!(error = %err, "template failed");
             Err(Error::internal())
@@ -167,7 +169,7 @@ async fn home(
         current_path: "/".into(),
         page: listing_page(&state, "/", &listing, after.is_none(), settings.zone()).await?,
     };
-    render(&state, "index.html", &context)
+    render(&state, "index.html", &context, Cacheable::listing())
 }
 
 #[derive(Serialize)]
@@ -190,6 +192,7 @@ async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result
         }
         Err(e) => return Err(e.into()),
     };
+    let shows = Cacheable::post(post.summary.id, post.summary.author.id);
     let settings = state.store().settings().await?;
     let images = feature_images(&state, std::slice::from_ref(&post.summary)).await?;
     let view = post_view(&state, &post, &images, settings.zone());
@@ -245,7 +248,7 @@ async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result
         current_path: post_path(&s.slug),
         page: PostPage { post: view },
     };
-    render(&state, "post.html", &context)
+    render(&state, "post.html", &context, shows)
 }
 
 #[derive(Serialize)]
@@ -304,7 +307,7 @@ async fn tag(
                 .await?,
         },
     };
-    render(&state, "tag.html", &context)
+    render(&state, "tag.html", &context, Cacheable::listing())
 }
 
 #[derive(Serialize)]
@@ -354,7 +357,7 @@ async fn author(
                 .await?,
         },
     };
-    render(&state, "author.html", &context)
+    render(&state, "author.html", &context, Cacheable::listing())
 }
 
 #[derive(Deserialize)]
@@ -411,7 +414,7 @@ async fn search(
             query,
         },
     };
-    render(&state, "search.html", &context)
+    render(&state, "search.html", &context, Cacheable::listing())
 }
 
 /// `/hello` → `/hello/`, keeping the query.

@@ -5,6 +5,28 @@ use axum::http::{Method, StatusCode};
 use folio_core::{PersonName, Role};
 use serde_json::json;
 
+/// Saves the owner's profile with `name`, which shows on each of their posts.
+async fn rename_owner(app: &TestApp, name: &str) {
+    app.state
+        .store()
+        .update_user_profile(app.owner_id, &PersonName::parse(name).expect("name"), "")
+        .await
+        .expect("profile");
+}
+
+/// Changes the site's title, which shows on every page.
+async fn retitle_site(app: &TestApp, title: &str) {
+    let reply = app
+        .api(
+            Method::PATCH,
+            "/api/v1/admin/settings",
+            Some(&app.owner),
+            Some(json!({ "title": title })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
 #[tokio::test]
 async fn second_request_is_a_hit_and_etags_give_304() {
     let app = TestApp::new().await;
@@ -70,25 +92,11 @@ async fn every_write_makes_affected_pages_fresh() {
     }
 
     // Renaming the author.
-    app.state
-        .store()
-        .update_user_profile(
-            app.owner_id,
-            &PersonName::parse("Olive Renamed").expect("name"),
-            "",
-        )
-        .await
-        .expect("rename");
+    rename_owner(&app, "Olive Renamed").await;
     assert!(app.get(&url).await.body.contains("Olive Renamed"));
 
     // Changing settings.
-    app.api(
-        Method::PATCH,
-        "/api/v1/admin/settings",
-        Some(&app.owner),
-        Some(json!({"title": "New Site Title"})),
-    )
-    .await;
+    retitle_site(&app, "New Site Title").await;
     assert!(app.get("/").await.body.contains("New Site Title"));
     assert!(app.get(&url).await.body.contains("New Site Title"));
 
@@ -125,4 +133,118 @@ async fn a_disabled_cache_still_gives_etags() {
             .status,
         StatusCode::NOT_MODIFIED
     );
+}
+
+#[tokio::test]
+async fn concurrent_misses_of_a_page_render_it_once() {
+    let app = TestApp::new().await;
+    app.publish("First post", "x", &[]).await;
+    app.get("/").await;
+    // A write: every cached page misses, and a crowd asks for the home page at once.
+    app.publish("Second post", "y", &[]).await;
+    let crowd = futures_util::future::join_all((0..32).map(|_| app.get("/"))).await;
+    let outcomes: Vec<&str> = crowd.iter().map(|r| r.header("x-folio-cache")).collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "miss").count(),
+        1,
+        "one request renders, the others wait for its page: {outcomes:?}"
+    );
+    for reply in &crowd {
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.body.contains("Second post"), "fresh after the write");
+        assert_eq!(reply.body, crowd[0].body);
+        assert_eq!(reply.header("etag"), crowd[0].header("etag"));
+    }
+    // A page that is not kept (a 404) is not shared: each request gets its own answer.
+    let missing = futures_util::future::join_all((0..8).map(|_| app.get("/no-such-post/"))).await;
+    for reply in &missing {
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.header("x-folio-cache"), "");
+    }
+}
+
+#[tokio::test]
+async fn a_waiting_request_still_gets_its_304() {
+    let app = TestApp::new().await;
+    app.publish("Validated", "x", &[]).await;
+    let etag = app.get("/validated/").await.header("etag").to_owned();
+    // Saving the author's profile as it was: the page misses, and renders the same bytes.
+    rename_owner(&app, "Olive Owner").await;
+    let (leader, follower) = tokio::join!(
+        app.get("/validated/"),
+        app.get_with("/validated/", ("if-none-match", &etag))
+    );
+    assert_eq!(leader.header("x-folio-cache"), "miss");
+    assert_eq!(follower.header("x-folio-cache"), "hit");
+    assert_eq!(follower.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(follower.header("etag"), etag);
+}
+
+#[tokio::test]
+async fn a_write_makes_only_the_pages_that_show_it_miss() {
+    let app = TestApp::new().await;
+    let alpha = app.publish("Alpha", "first", &["Topic"]).await;
+    let beta = app.publish("Beta", "second", &["Topic"]).await;
+    let alpha_id = alpha["id"].as_i64().expect("id");
+    let (alpha_url, beta_url) = (path_of(&alpha["url"]), path_of(&beta["url"]));
+    let pages = [
+        alpha_url.as_str(),
+        beta_url.as_str(),
+        "/",
+        "/tag/topic/",
+        "/feed.xml",
+    ];
+    for p in pages {
+        app.get(p).await;
+    }
+    let outcomes = async || {
+        let mut seen = Vec::new();
+        for p in pages {
+            seen.push(app.get(p).await.header("x-folio-cache").to_owned());
+        }
+        seen
+    };
+    assert_eq!(outcomes().await, ["hit"; 5]);
+
+    // Editing Alpha: its page and every listing miss; Beta's page is still the one kept.
+    app.patch(alpha_id, json!({"title": "Alpha edited"})).await;
+    assert_eq!(outcomes().await, ["miss", "hit", "miss", "miss", "miss"]);
+    for p in [alpha_url.as_str(), "/", "/tag/topic/", "/feed.xml"] {
+        assert!(app.get(p).await.body.contains("Alpha edited"), "{p} stale");
+    }
+
+    // A draft changes nothing a reader sees: nothing misses.
+    app.post(json!({"title": "Unseen", "markdown": "x", "status": "draft"}))
+        .await;
+    assert_eq!(outcomes().await, ["hit"; 5]);
+
+    // Renaming the author: both posts show the name, so both pages miss.
+    rename_owner(&app, "Olive Renamed").await;
+    assert_eq!(outcomes().await, ["miss"; 5]);
+    assert!(app.get(&beta_url).await.body.contains("Olive Renamed"));
+
+    // Settings show on every page.
+    retitle_site(&app, "Retitled").await;
+    assert_eq!(outcomes().await, ["miss"; 5]);
+}
+
+#[tokio::test]
+async fn pages_name_what_they_show_for_a_cdn_to_purge() {
+    let app = TestApp::new().await;
+    let post = app.publish("Tagged", "x", &[]).await;
+    let (id, url) = (post["id"].as_i64().expect("id"), path_of(&post["url"]));
+    for reply in [app.get(&url).await, app.get(&url).await] {
+        assert_eq!(
+            reply.header("surrogate-key"),
+            format!("site post-{id} author-{}", app.owner_id)
+        );
+        assert_eq!(
+            reply.header("cache-tag"),
+            format!("site,post-{id},author-{}", app.owner_id)
+        );
+    }
+    assert_eq!(app.get("/").await.header("surrogate-key"), "site posts");
+    assert_eq!(app.get("/feed.xml").await.header("cache-tag"), "site,posts");
+    assert_eq!(app.get("/robots.txt").await.header("surrogate-key"), "site");
+    assert_eq!(app.get("/missing/").await.header("surrogate-key"), "");
 }

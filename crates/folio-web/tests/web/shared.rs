@@ -57,7 +57,7 @@ fn redis_cli(url: &str, args: &[&str]) -> String {
 /// background).
 async fn page_stored(app: &TestApp, url: &str) -> bool {
     let site = app.state.store().site_id().await.expect("site id");
-    let pattern = format!("folio:{site}:page:*");
+    let pattern = format!("folio:{site}:pages:*");
     within(Duration::from_secs(2), async || {
         !redis_cli(url, &["--scan", "--pattern", &pattern]).is_empty()
     })
@@ -282,6 +282,42 @@ async fn an_edit_through_one_replica_is_served_fresh_by_another_within_a_second(
         fresh.is_some(),
         "replica B still served the old title a second after the edit"
     );
+}
+
+#[tokio::test]
+async fn an_edit_on_one_replica_leaves_the_other_posts_cached_on_another() {
+    let redis = TestRedis::get();
+    let a = TestApp::with_shared(&redis.url).await;
+    let b = a.replica(Some(&redis.url)).await;
+    let one = publish(&a, "One").await;
+    publish(&a, "Two").await;
+    b.state
+        .store()
+        .refresh_generation()
+        .await
+        .expect("generation");
+    for p in ["/one/", "/two/"] {
+        b.get(p).await;
+        assert_eq!(b.get(p).await.header("x-folio-cache"), "hit", "{p}");
+    }
+    assert_eq!(
+        a.patch(one, json!({"title": "One edited"})).await.status,
+        200
+    );
+    // What the poller or an announcement does on B: read the generation and its purges.
+    b.state
+        .store()
+        .refresh_generation()
+        .await
+        .expect("generation");
+    assert_eq!(
+        b.get("/two/").await.header("x-folio-cache"),
+        "hit",
+        "a page the edit did not touch stays cached"
+    );
+    let edited = b.get("/one/").await;
+    assert_eq!(edited.header("x-folio-cache"), "miss");
+    assert!(edited.body.contains("One edited"));
 }
 
 #[tokio::test]
