@@ -3,13 +3,14 @@
 the measured maximum, open-loop, for a fixed time; errors, latency and memory at the end.
 
     FOLIO_BIN=target/release/folio python3 bench/soak.py [--seconds 600] [--share 0.8]
-        [--segment 600] [--database-url URL] [--out bench/results/soak-DATE.md]
+        [--write-every 0.5] [--segment 600] [--database-url URL] [--out bench/results/soak-DATE.md]
 
 1. Starts the binary on a fresh data folder (SQLite unless --database-url), makes the owner
    and a token with the CLI, and writes 300 posts under 12 tags through the API.
 2. The read mix (a file of URLs, drawn at random by oha): post pages 70 %, the home page
    and tag pages 15 %, searches 15 % (over 60 words, so some hit the cache and some not).
-   A writer thread edits one post every half second through the API the whole time: after
+   A writer thread edits one post every half second (`--write-every`; 0: no writes, for
+   the latency a write is measured against) through the API the whole time: after
    each write that post's page and every listing (home, tags, feeds) miss again (until
    2026-12-03, every cached page did).
 3. The maximum: oha closed-loop, 64 connections, 15 s, with the writer running.
@@ -96,6 +97,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--share", type=float, default=0.8)
+    parser.add_argument("--write-every", type=float, default=0.5, help="seconds between edits; 0: no writes")
     parser.add_argument("--segment", type=int, default=600, help="seconds per oha run (a long soak is several)")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / f"soak-{dt.date.today()}.md"))
@@ -120,8 +122,9 @@ def main() -> int:
         urls += [f"{base}/search?q={random.choice(WORDS)}" for _ in range(300)]
         url_file = work / "urls.txt"
         url_file.write_text("\n".join(urls) + "\n")
-        writer = Writer(site, [p["id"] for p in posts])
-        writer.start()
+        writer = Writer(site, [p["id"] for p in posts], args.write_every)
+        if args.write_every > 0:
+            writer.start()
 
         maximum = oha(url_file, 15, [])
         max_rps = maximum["summary"]["requestsPerSec"]
@@ -145,7 +148,8 @@ def main() -> int:
         soak = merge(parts, args.seconds)
         stop.set()
         writer.done.set()
-        writer.join()
+        if writer.is_alive():
+            writer.join()
         report(args, site, maximum, soak, rate, samples, writer)
         return 0
     finally:
@@ -194,8 +198,9 @@ def report(args, site: Folio, maximum: dict, soak: dict, rate: int, samples, wri
         f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%MZ} · {version} · {platform.processor() or platform.machine()} · "
         f"{os.cpu_count()} cores · Linux {platform.release()} · database {args.database_url.split('@')[-1] or 'SQLite'}",
         "",
-        f"Mixed reads (post pages 70 %, home and tag pages 15 %, searches 15 %) with a post edited every "
-        f"0.5 s through the API; oha and the server share the machine's cores. Maximum, closed loop, 64 connections, 15 s: "
+        "Mixed reads (post pages 70 %, home and tag pages 15 %, searches 15 %) "
+        + (f"with a post edited every {args.write_every:g} s through the API" if args.write_every > 0 else "without writes")
+        + "; oha and the server share the machine's cores. Maximum, closed loop, 64 connections, 15 s: "
         f"**{maximum['summary']['requestsPerSec']:,.0f} req/s**. Soak: open loop at {args.share:.0%} of it, "
         f"**{rate:,} req/s for {args.seconds} s**, with latency correction.",
         "",
