@@ -62,6 +62,12 @@ impl CachedPage {
     pub fn new(page: Rendered) -> Self {
         let etag = HeaderValue::from_str(&strong_etag(&page.body))
             .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+        CachedPage::with_etag(page, etag)
+    }
+
+    /// A page whose validator is already known (read back from the shared tier, where the
+    /// rendering replica stored the one it computed from the same bytes).
+    fn with_etag(page: Rendered, etag: HeaderValue) -> Self {
         let mut tags = page.tags;
         tags.sort_unstable();
         tags.dedup();
@@ -166,7 +172,7 @@ impl CachedPage {
             .split(' ')
             .map(|name| CacheTag::parse(name).unwrap_or(CacheTag::Site))
             .collect();
-        let mut page = CachedPage::new(Rendered {
+        let page = Rendered {
             status,
             content_type: header(parts[0])?,
             cache_control: header(parts[1])?,
@@ -174,10 +180,8 @@ impl CachedPage {
             route: Arc::from(std::str::from_utf8(parts[3]).ok()?),
             generation,
             tags,
-        });
-        // The validator as the rendering replica computed it, from the same bytes.
-        page.etag = header(parts[2])?;
-        Some(page)
+        };
+        Some(CachedPage::with_etag(page, header(parts[2])?))
     }
 }
 

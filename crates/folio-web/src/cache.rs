@@ -123,13 +123,13 @@ pub async fn run_and_keep(
             Some(leader)
         }
     };
-    let response = next.run(request).await;
-    let Some(Cacheable(tags)) = response.extensions().get::<Cacheable>().cloned() else {
-        return response;
-    };
+    let mut response = next.run(request).await;
     if response.status() != StatusCode::OK {
         return response;
     }
+    let Some(Cacheable(tags)) = response.extensions_mut().remove::<Cacheable>() else {
+        return response;
+    };
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_CACHED_BODY).await {
         Ok(bytes) => bytes,
