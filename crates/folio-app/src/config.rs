@@ -53,6 +53,11 @@ impl Listen {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
+    /// Read-only replicas of the database (`FOLIO_DATABASE_REPLICA_URLS`), for the public
+    /// site's reads; empty: every read goes to `database_url`.
+    pub database_replica_urls: Vec<String>,
+    /// A replica further behind than this is skipped (`FOLIO_DATABASE_REPLICA_MAX_LAG`).
+    pub database_replica_max_lag: std::time::Duration,
     pub data_dir: PathBuf,
     pub listen: Listen,
     /// Bind the listener with `SO_REUSEPORT`, so that several processes (replicas on one
@@ -116,6 +121,9 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "FOLIO_CONFIG",
     "FOLIO_DATABASE_URL",
     "FOLIO_DATABASE_URL_FILE",
+    "FOLIO_DATABASE_REPLICA_URLS",
+    "FOLIO_DATABASE_REPLICA_URLS_FILE",
+    "FOLIO_DATABASE_REPLICA_MAX_LAG",
     "FOLIO_DATA_DIR",
     "FOLIO_LISTEN",
     "FOLIO_LISTEN_REUSE_PORT",
@@ -146,6 +154,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
+    database_replica_urls: Option<String>,
+    database_replica_max_lag: Option<u64>,
     data_dir: Option<PathBuf>,
     listen: Option<String>,
     listen_reuse_port: Option<bool>,
@@ -372,6 +382,40 @@ impl Config {
             None => format!("sqlite://{}", data_dir.join("folio.db").display()),
         };
 
+        let database_replica_urls = match secret("FOLIO_DATABASE_REPLICA_URLS")?.or_else(|| {
+            file_cfg.database_replica_urls.map(|v| Sourced {
+                value: v,
+                from: from_file("database_replica_urls"),
+            })
+        }) {
+            Some(s) => parse_replica_urls(&s.value, &database_url).map_err(|m| err(&s.from, m))?,
+            None => Vec::new(),
+        };
+
+        let database_replica_max_lag = match get("FOLIO_DATABASE_REPLICA_MAX_LAG") {
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=86_400).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "FOLIO_DATABASE_REPLICA_MAX_LAG",
+                        format!("{v:?} is not a whole number of seconds from 1 to 86400"),
+                    )
+                })?,
+            None => match file_cfg.database_replica_max_lag {
+                Some(n) if !(1..=86_400).contains(&n) => {
+                    return Err(err(
+                        from_file("database_replica_max_lag"),
+                        format!("{n} is not a whole number of seconds from 1 to 86400"),
+                    ))
+                }
+                n => n.unwrap_or(10),
+            },
+        };
+        let database_replica_max_lag = std::time::Duration::from_secs(database_replica_max_lag);
+
         let redis_url = match secret("FOLIO_REDIS_URL")?.or_else(|| {
             file_cfg.redis_url.map(|v| Sourced {
                 value: v,
@@ -571,6 +615,8 @@ impl Config {
         Ok(Loaded {
             config: Config {
                 database_url,
+                database_replica_urls,
+                database_replica_max_lag,
                 data_dir,
                 listen,
                 listen_reuse_port,
@@ -591,6 +637,53 @@ impl Config {
             warnings,
         })
     }
+}
+
+/// A comma- or space-separated list of replica URLs, each on the primary's kind of
+/// database server. The error names the entry at fault, without its password.
+fn parse_replica_urls(list: &str, primary: &str) -> Result<Vec<String>, String> {
+    let kind = |url: &str| match url.split("://").next().unwrap_or_default() {
+        "mysql" | "mariadb" => Some("mysql"),
+        "postgres" | "postgresql" => Some("postgres"),
+        _ => None,
+    };
+    let urls: Vec<String> = list
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if urls.is_empty() {
+        return Ok(urls);
+    }
+    let Some(primary_kind) = kind(primary) else {
+        return Err(
+            "read replicas need FOLIO_DATABASE_URL on MariaDB/MySQL or PostgreSQL; SQLite has none"
+                .into(),
+        );
+    };
+    for url in &urls {
+        let shown = folio_store::redact_password(url);
+        match kind(url) {
+            None => {
+                return Err(format!(
+                    "{shown:?} must start with mysql://, mariadb:// or postgres://"
+                ))
+            }
+            Some(k) if k != primary_kind => {
+                return Err(format!(
+                    "{shown:?} is not on the same kind of database server as FOLIO_DATABASE_URL"
+                ))
+            }
+            Some(_) if url == primary => {
+                return Err(format!(
+                    "{shown:?} is FOLIO_DATABASE_URL itself; list the replicas' URLs"
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(urls)
 }
 
 /// An absolute http(s) URL without a trailing slash, query or fragment.
@@ -883,6 +976,67 @@ mod tests {
             let e = Config::from_sources(None, env(&[(var, value)])).expect_err("refused");
             assert_eq!(e.source_name, var, "{e}");
         }
+    }
+
+    #[test]
+    fn replica_urls_are_listed_checked_and_never_shown_with_their_password() {
+        let primary = ("FOLIO_DATABASE_URL", "mysql://folio:pw@db1/folio");
+        let c = Config::from_sources(
+            None,
+            env(&[
+                primary,
+                (
+                    "FOLIO_DATABASE_REPLICA_URLS",
+                    "mysql://folio:pw@db2/folio, mariadb://folio:pw@db3/folio",
+                ),
+                ("FOLIO_DATABASE_REPLICA_MAX_LAG", "3"),
+            ]),
+        )
+        .expect("loads")
+        .config;
+        assert_eq!(
+            c.database_replica_urls,
+            ["mysql://folio:pw@db2/folio", "mariadb://folio:pw@db3/folio"]
+        );
+        assert_eq!(
+            c.database_replica_max_lag,
+            std::time::Duration::from_secs(3)
+        );
+        let c = Config::from_sources(None, env(&[primary]))
+            .expect("loads")
+            .config;
+        assert!(c.database_replica_urls.is_empty());
+        assert_eq!(
+            c.database_replica_max_lag,
+            std::time::Duration::from_secs(10)
+        );
+
+        for (replicas, says) in [
+            ("postgres://folio:pw@db2/folio", "same kind"),
+            ("mysql://folio:pw@db1/folio", "FOLIO_DATABASE_URL itself"),
+            ("redis://folio:pw@db2", "must start with"),
+        ] {
+            let e = Config::from_sources(
+                None,
+                env(&[primary, ("FOLIO_DATABASE_REPLICA_URLS", replicas)]),
+            )
+            .expect_err("refused");
+            assert_eq!(e.source_name, "FOLIO_DATABASE_REPLICA_URLS");
+            assert!(e.message.contains(says), "{e}");
+            assert!(!e.message.contains("pw"), "the password shows: {e}");
+        }
+        let e = Config::from_sources(
+            None,
+            env(&[("FOLIO_DATABASE_REPLICA_URLS", "mysql://folio@db2/folio")]),
+        )
+        .expect_err("SQLite has no replicas");
+        assert!(e.message.contains("SQLite"), "{e}");
+        let e = Config::from_sources(
+            None,
+            env(&[primary, ("FOLIO_DATABASE_REPLICA_MAX_LAG", "0")]),
+        )
+        .expect_err("refused");
+        assert_eq!(e.source_name, "FOLIO_DATABASE_REPLICA_MAX_LAG");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The work every `folio serve` does besides answering requests: publishing scheduled
-//! posts, forgetting expired sessions, filling in the MariaDB search index, and
-//! following the content generation other processes commit. Each loop runs in every
+//! posts, forgetting expired sessions, filling in the MariaDB search index,
+//! following the content generation other processes commit, and following the read
+//! replicas' state. Each loop runs in every
 //! process; where the work must happen once, a lease in the database picks who does it.
 
 use folio_store::Store;
@@ -19,6 +20,7 @@ impl Background {
                 spawn_generation_poller(store.clone()),
                 spawn_scheduler(store.clone(), every),
                 spawn_search_indexer(store.clone()),
+                spawn_replica_tracker(store.clone()),
             ],
         }
     }
@@ -45,6 +47,12 @@ pub fn spawn_generation_poller(store: Store) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Follows the read replicas' state (see [`Store::track_replicas`]); ends at once
+/// when none is configured.
+pub fn spawn_replica_tracker(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move { store.track_replicas().await })
 }
 
 /// Publishes scheduled posts when their time comes, and forgets expired sessions.

@@ -13,6 +13,7 @@
 //! sqlx's own `Any` driver was the first candidate and was turned down: it has no
 //! date-time types, reads MySQL `TEXT` as bytes and leaves placeholders as written.
 
+use crate::replicas::Replica;
 use chrono::{DateTime, Utc};
 use sqlx::mysql::{MySql, MySqlPool, MySqlRow};
 use sqlx::postgres::{PgPool, PgRow, Postgres};
@@ -142,11 +143,17 @@ impl Tx {
     }
 }
 
-/// Where a query runs: on the pool (one connection for one statement) or inside a
-/// transaction.
+/// Where a query runs: on the pool (one connection for one statement), inside a
+/// transaction, or on a read replica with the primary to fall back on.
 pub(crate) enum On<'a> {
     Pool(&'a Pool),
     Tx(&'a mut Tx),
+    /// Reads go to the replica; a read that fails there is run again on the primary,
+    /// and writes go to the primary.
+    Replica {
+        replica: &'a Replica,
+        primary: &'a Pool,
+    },
 }
 
 impl<'a> From<&'a Pool> for On<'a> {
@@ -161,11 +168,36 @@ impl<'a> From<&'a mut Tx> for On<'a> {
     }
 }
 
-impl On<'_> {
+/// Where one statement runs, once a replica has been chosen or passed over.
+enum Target<'a> {
+    Pool(&'a Pool),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> On<'a> {
+    /// Where a write runs: never on a replica.
+    fn for_write(self) -> Target<'a> {
+        match self {
+            On::Pool(p) | On::Replica { primary: p, .. } => Target::Pool(p),
+            On::Tx(t) => Target::Tx(t),
+        }
+    }
+}
+
+impl<'a> From<Target<'a>> for On<'a> {
+    fn from(target: Target<'a>) -> On<'a> {
+        match target {
+            Target::Pool(p) => On::Pool(p),
+            Target::Tx(t) => On::Tx(t),
+        }
+    }
+}
+
+impl Target<'_> {
     fn backend(&self) -> Backend {
         match self {
-            On::Pool(p) => p.backend(),
-            On::Tx(t) => t.backend(),
+            Target::Pool(p) => p.backend(),
+            Target::Tx(t) => t.backend(),
         }
     }
 }
@@ -278,12 +310,12 @@ fn mysql_time(t: &DateTime<Utc>) -> chrono::NaiveDateTime {
     t.naive_utc()
 }
 
-/// Runs `$body` with `$q` the sqlx query for the backend of `$on`, `$exec` its executor
-/// and `$row` the constructor that wraps its rows.
+/// Runs `$body` with `$q` the sqlx query for the backend of `$on` (a [`Target`], `$exec` its executor
+/// and `$row` the constructor that wraps its rows).
 macro_rules! dispatch {
     ($sql:expr, $binds:expr, $on:expr, |$q:ident, $exec:ident, $row:ident| $body:expr) => {
         match $on {
-            On::Pool(Pool::Sqlite(p)) => {
+            Target::Pool(Pool::Sqlite(p)) => {
                 let ($q, $exec, $row) = (
                     bind_all!(sqlx::query::<Sqlite>($sql), $binds),
                     p,
@@ -291,7 +323,7 @@ macro_rules! dispatch {
                 );
                 $body
             }
-            On::Tx(Tx::Sqlite(t)) => {
+            Target::Tx(Tx::Sqlite(t)) => {
                 let ($q, $exec, $row) = (
                     bind_all!(sqlx::query::<Sqlite>($sql), $binds),
                     &mut **t,
@@ -299,7 +331,7 @@ macro_rules! dispatch {
                 );
                 $body
             }
-            On::Pool(Pool::MySql(p)) => {
+            Target::Pool(Pool::MySql(p)) => {
                 let ($q, $exec, $row) = (
                     bind_all!(sqlx::query::<MySql>($sql), $binds, |t| mysql_time(t)),
                     p,
@@ -307,7 +339,7 @@ macro_rules! dispatch {
                 );
                 $body
             }
-            On::Tx(Tx::MySql(t)) => {
+            Target::Tx(Tx::MySql(t)) => {
                 let ($q, $exec, $row) = (
                     bind_all!(sqlx::query::<MySql>($sql), $binds, |t| mysql_time(t)),
                     &mut **t,
@@ -315,7 +347,7 @@ macro_rules! dispatch {
                 );
                 $body
             }
-            On::Pool(Pool::Postgres(p)) => {
+            Target::Pool(Pool::Postgres(p)) => {
                 let ($q, $exec, $row) = (
                     bind_all!(sqlx::query::<Postgres>($sql), $binds),
                     p,
@@ -323,7 +355,7 @@ macro_rules! dispatch {
                 );
                 $body
             }
-            On::Tx(Tx::Postgres(t)) => {
+            Target::Tx(Tx::Postgres(t)) => {
                 let ($q, $exec, $row) = (
                     bind_all!(sqlx::query::<Postgres>($sql), $binds),
                     &mut **t,
@@ -398,7 +430,21 @@ impl Query {
         self,
         on: impl Into<On<'a>>,
     ) -> Result<Vec<Row>, sqlx::Error> {
-        let on = on.into();
+        match on.into() {
+            On::Replica { replica, primary } => {
+                match self.fetch_all_at(Target::Pool(replica.pool())).await {
+                    Err(err) => {
+                        replica.failed(&err);
+                        self.fetch_all_at(Target::Pool(primary)).await
+                    }
+                    rows => rows,
+                }
+            }
+            on => self.fetch_all_at(on.for_write()).await,
+        }
+    }
+
+    async fn fetch_all_at(&self, on: Target<'_>) -> Result<Vec<Row>, sqlx::Error> {
         let sql = self.text(on.backend());
         dispatch!(sql.as_ref(), &self.binds, on, |q, exec, row| Ok(q
             .fetch_all(exec)
@@ -412,7 +458,21 @@ impl Query {
         self,
         on: impl Into<On<'a>>,
     ) -> Result<Option<Row>, sqlx::Error> {
-        let on = on.into();
+        match on.into() {
+            On::Replica { replica, primary } => {
+                match self.fetch_optional_at(Target::Pool(replica.pool())).await {
+                    Err(err) => {
+                        replica.failed(&err);
+                        self.fetch_optional_at(Target::Pool(primary)).await
+                    }
+                    row => row,
+                }
+            }
+            on => self.fetch_optional_at(on.for_write()).await,
+        }
+    }
+
+    async fn fetch_optional_at(&self, on: Target<'_>) -> Result<Option<Row>, sqlx::Error> {
         let sql = self.text(on.backend());
         dispatch!(sql.as_ref(), &self.binds, on, |q, exec, row| Ok(q
             .fetch_optional(exec)
@@ -428,7 +488,7 @@ impl Query {
 
     /// Runs a statement and returns how many rows it matched.
     pub(crate) async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, sqlx::Error> {
-        let on = on.into();
+        let on = on.into().for_write();
         let sql = self.text(on.backend());
         dispatch!(sql.as_ref(), &self.binds, on, |q, exec, _row| Ok(q
             .execute(exec)
@@ -472,12 +532,12 @@ impl Query {
         mut self,
         on: impl Into<On<'a>>,
     ) -> Result<i64, sqlx::Error> {
-        let on = on.into();
+        let on = on.into().for_write();
         match on.backend() {
             Backend::MySql => {
                 let sql = self.sql.clone();
                 match on {
-                    On::Pool(Pool::MySql(p)) => {
+                    Target::Pool(Pool::MySql(p)) => {
                         Ok(
                             bind_all!(sqlx::query::<MySql>(&sql), &self.binds, |t| mysql_time(t))
                                 .execute(p)
@@ -485,7 +545,7 @@ impl Query {
                                 .last_insert_id() as i64,
                         )
                     }
-                    On::Tx(Tx::MySql(t)) => {
+                    Target::Tx(Tx::MySql(t)) => {
                         Ok(
                             bind_all!(sqlx::query::<MySql>(&sql), &self.binds, |t| mysql_time(t))
                                 .execute(&mut **t)

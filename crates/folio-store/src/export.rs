@@ -122,7 +122,7 @@ pub struct ImportReport {
 impl Store {
     /// Reads the whole site into an export document.
     pub async fn export_site(&self) -> Result<SiteExport, StoreError> {
-        let pool = self.pool();
+        let pool = self.primary();
         let users = query(
             "SELECT id, email, name, slug, role, bio, password_hash, created_at, updated_at, deactivated_at FROM users ORDER BY id",
         )
@@ -253,7 +253,7 @@ impl Store {
     /// All or nothing: any invalid record aborts the import and nothing is written.
     pub async fn import_site(&self, site: &SiteExport) -> Result<ImportReport, StoreError> {
         validate(site)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let existing: i64 =
             query("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)")
                 .scalar(&mut tx)

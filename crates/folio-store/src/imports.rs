@@ -56,7 +56,7 @@ impl Store {
     pub async fn import_post(&self, post: &ImportedPost) -> Result<ImportOutcome, StoreError> {
         let input = &post.input;
         let rendered = self.render(&input.markdown).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let existing: Option<i64> =
             query("SELECT post_id FROM import_origins WHERE origin = ? AND source_id = ?")
                 .bind(&post.origin)
@@ -121,7 +121,7 @@ impl Store {
                 "{path:?} cannot be an old URL"
             )));
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let before: Option<String> = query("SELECT path FROM legacy_urls WHERE path = ?")
             .bind(&key)
             .scalar_optional(&mut tx)
@@ -142,7 +142,7 @@ impl Store {
     /// Gives a tag the description its old site had, unless it has one already (a
     /// writer's own words win over an import's). Returns whether it changed.
     pub async fn describe_tag(&self, slug: &str, description: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let changed = query("UPDATE tags SET description = ? WHERE slug = ? AND description = ''")
             .bind(description)
             .bind(slug)

@@ -59,7 +59,7 @@ impl Store {
         if any_due.is_none() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let due = query(format!(
             "SELECT id, kind, title, plain_text, published_at {DUE} ORDER BY published_at"
         ))

@@ -15,6 +15,7 @@ mod media;
 mod people;
 mod posts;
 mod purges;
+mod replicas;
 mod revisions;
 mod search;
 mod sessions;
@@ -33,6 +34,7 @@ pub use posts::{
     AdminFilter, AuthorRef, Cursor, Listing, Post, PostInput, PostSummary, PublicEntry, Tag,
     TagInfo, TagRef, SEARCH_CANDIDATES,
 };
+pub use replicas::{ReplicaSettings, ReplicaStatus};
 pub use revisions::{Revision, AUTOSAVE_NOTE};
 pub use sessions::random_secret as random_token;
 pub use sessions::{NewSession, Session};
@@ -60,7 +62,13 @@ const SERVER_POOL_SIZE: u32 = 16;
 /// A handle on the database. Cheap to clone; every clone shares one pool.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool,
+    /// The primary: every write, and every read of a handle not made by
+    /// [`Store::reader`].
+    primary: Pool,
+    /// The read replicas, when configured (see the `replicas` module).
+    replicas: Option<Arc<replicas::Replicas>>,
+    /// The replica this handle reads from ([`Store::reader`]); `None`: the primary.
+    reads: Option<Arc<replicas::Replica>>,
     generation: Arc<watch::Sender<i64>>,
     /// The generations this process's own writes committed, for telling other
     /// processes at once (Redis pub/sub) rather than at their next poll.
@@ -127,7 +135,9 @@ impl Store {
         let (generation, _) = watch::channel(0);
         let (committed_here, _) = watch::channel(0);
         Ok(Store {
-            pool,
+            primary: pool,
+            replicas: None,
+            reads: None,
             generation: Arc::new(generation),
             committed_here: Arc::new(committed_here),
             sqlite_file,
@@ -139,7 +149,7 @@ impl Store {
 
     /// Which database this store is on.
     pub fn backend(&self) -> Backend {
-        self.pool.backend()
+        self.primary.backend()
     }
 
     /// Applies pending migrations under a lock that spans every process on the database,
@@ -151,7 +161,7 @@ impl Store {
     /// MySQL one asks `GET_LOCK(…, -1)`, which MariaDB refuses with a warning and no lock
     /// (ours waits up to 5 minutes, on the connection the migrator then uses).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match &self.pool {
+        match &self.primary {
             Pool::Sqlite(p) => {
                 let _lock = match &self.sqlite_file {
                     Some(file) => Some(lock_file(migration_lock_path(file)).await?),
@@ -184,7 +194,7 @@ impl Store {
     }
 
     fn migrations(&self) -> &'static sqlx::migrate::Migrator {
-        match self.pool.backend() {
+        match self.primary.backend() {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::MySql => &MYSQL_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -194,7 +204,7 @@ impl Store {
     /// Whether every migration this binary knows has been applied (for `/readyz`).
     pub async fn is_migrated(&self) -> Result<bool, StoreError> {
         let applied: Vec<i64> = query("SELECT version FROM _sqlx_migrations WHERE success")
-            .scalars(&self.pool)
+            .scalars(&self.primary)
             .await
             .or_else(|e| match e {
                 sqlx::Error::Database(_) => Ok(Vec::new()),
@@ -235,18 +245,22 @@ impl Store {
         });
     }
 
-    /// Closes the pool, waiting for connections in use to come back.
+    /// Closes the pools, waiting for connections in use to come back.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.primary.close().await;
+        for replica in self.replicas.iter().flat_map(|r| r.list()) {
+            replica.pool().close().await;
+        }
     }
 
-    pub(crate) fn pool(&self) -> &Pool {
-        &self.pool
+    /// The primary, where writes go.
+    pub(crate) fn primary(&self) -> &Pool {
+        &self.primary
     }
 
-    /// Connections open and idle in the pool.
+    /// Connections open and idle in the primary's pool.
     pub fn pool_size(&self) -> (u32, usize) {
-        self.pool.size()
+        self.primary.size()
     }
 }
 
@@ -260,7 +274,7 @@ async fn probe<C: sqlx::Connection>(
 
 /// Pool settings shared by the two database servers. Connections are checked before
 /// use so that a server restart costs one failed check, not one failed request.
-fn server_pool<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+pub(crate) fn server_pool<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
     sqlx::pool::PoolOptions::<DB>::new()
         .max_connections(SERVER_POOL_SIZE)
         .min_connections(1)

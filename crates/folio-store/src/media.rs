@@ -222,7 +222,7 @@ impl Store {
     /// Records an uploaded image. When the same image is already in the library
     /// (same content, same month, so the same key), returns that entry and `false`.
     pub async fn add_media(&self, new: NewMedia) -> Result<(Media, bool), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let inserted = insert_media(&mut tx, None, &new, now()).await?;
         tx.commit().await?;
         let media = self

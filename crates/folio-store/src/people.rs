@@ -91,7 +91,7 @@ impl Store {
     /// Spends an invitation: the account is created with the invited email and role,
     /// and the token cannot be used again.
     pub async fn accept_invite(&self, token: &str, new: NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let deleted = query("DELETE FROM invites WHERE token_hash = ? AND expires_at > ?")
             .bind(digest(token))
             .bind(now())
@@ -113,7 +113,7 @@ impl Store {
     ) -> Result<String, StoreError> {
         let token = random_secret();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         query("DELETE FROM password_resets WHERE user_id = ?")
             .bind(user_id)
             .execute(&mut tx)
@@ -147,7 +147,7 @@ impl Store {
         token: &str,
         password_hash: &str,
     ) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let user_id: i64 = query(LIVE_RESET)
             .bind(digest(token))
             .bind(now())
@@ -170,7 +170,7 @@ impl Store {
     /// Sets a user's password (the owner's command line, or their own account page) and
     /// ends every session of theirs, along with any reset link.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         query("DELETE FROM password_resets WHERE user_id = ?")
             .bind(user_id)
             .execute(&mut tx)
@@ -205,7 +205,7 @@ impl Store {
     /// password link of theirs goes: it was made by someone allowed to manage the old
     /// role, who may not manage the new one.
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let changed =
             query("UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND role <> 'owner'")
                 .bind(role.as_str())
@@ -228,7 +228,7 @@ impl Store {
     /// sessions end at once and their API tokens stop working; their posts stay.
     pub async fn set_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let changed = query(
             "UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ? AND role <> 'owner'",
         )

@@ -242,7 +242,7 @@ impl Store {
     /// a derived one gets a numeric suffix instead.
     pub async fn create_post(&self, input: PostInput) -> Result<Post, StoreError> {
         let rendered = self.render(&input.markdown).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let slug = match &input.slug {
             Some(slug) => {
                 ensure_slug_free(&mut tx, slug, None).await?;
@@ -271,7 +271,7 @@ impl Store {
     /// Replaces a post's content and metadata. A changed slug leaves a redirect behind.
     pub async fn update_post(&self, id: i64, input: PostInput) -> Result<Post, StoreError> {
         let rendered = self.render(&input.markdown).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let old = query("SELECT slug, status FROM posts WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut tx)
@@ -335,7 +335,7 @@ impl Store {
 
     /// Deletes a post or page with its tags links, redirects and search entry.
     pub async fn delete_post(&self, id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let deleted = query("DELETE FROM posts WHERE id = ?")
             .bind(id)
             .execute(&mut tx)

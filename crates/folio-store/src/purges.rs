@@ -88,12 +88,12 @@ impl Store {
     /// noticed. Returns the current generation.
     pub async fn refresh_generation(&self) -> Result<i64, StoreError> {
         let generation: i64 = query("SELECT generation FROM site_state WHERE id = 1")
-            .scalar(self.pool())
+            .scalar(self.primary())
             .await?;
         let seen = self.generation();
         if generation > seen {
             // Read after the generation, so they include every purge up to it.
-            let purged = purges_since(self.pool(), seen).await?;
+            let purged = purges_since(self.primary(), seen).await?;
             self.purges.apply(&purged);
             self.observe_generation(generation);
         }

@@ -269,7 +269,7 @@ impl Store {
             if ids.is_empty() {
                 return Ok(indexed);
             }
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.primary().begin().await?;
             for id in ids {
                 let row = query(
                     "SELECT title, body FROM posts_fts WHERE rowid = ? AND terms_indexed = FALSE",

@@ -178,7 +178,7 @@ impl Store {
     /// two set-up forms submitted at once give one owner and one conflict. Set-up
     /// tokens are spent.
     pub async fn create_first_owner(&self, new: NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let users: i64 = query("SELECT COUNT(*) FROM users").scalar(&mut tx).await?;
         if users > 0 {
             return Err(StoreError::Conflict { field: "owner" });

@@ -144,7 +144,7 @@ impl Store {
 
     /// Applies a (validated) patch and makes every cached page stale.
     pub async fn update_settings(&self, patch: SettingsPatch) -> Result<SiteSettings, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let raw: Option<String> = query("SELECT value FROM settings WHERE name = 'site'")
             .scalar_optional(&mut tx)
             .await?;
@@ -179,7 +179,7 @@ impl Store {
         if let Some(id) = read().scalar_optional::<String>(self.pool()).await? {
             return Ok(id);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let ignore = tx.backend().ignore_duplicate("name");
         query(format!(
             "INSERT INTO settings (name, value) VALUES ('site_id', ?){ignore}"

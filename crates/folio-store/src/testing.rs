@@ -6,12 +6,42 @@
 //! server is the one `FOLIO_TEST_MARIADB_URL` or `FOLIO_TEST_POSTGRES_URL` points at
 //! (`scripts/services start` prints both), with an account that may create databases.
 
+use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 
 /// Every database a test creates starts with this, so that leftovers of a killed run
 /// can be found and dropped (`scripts/test` does it before each run).
 pub const TEST_DATABASE_PREFIX: &str = "folio_t_";
+
+/// Whether this run's tests are on a database server (`FOLIO_TEST_BACKEND` is neither
+/// unset nor `sqlite`).
+pub fn on_a_server() -> bool {
+    !matches!(
+        std::env::var("FOLIO_TEST_BACKEND")
+            .unwrap_or_default()
+            .as_str(),
+        "" | "sqlite"
+    )
+}
+
+/// Waits up to 20 s for `condition`, polling it every 10 ms; panics naming `what` when
+/// it never holds.
+pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// A database for one test. `url` is what `Store::connect` takes.
 pub struct TestDatabase {
@@ -81,6 +111,25 @@ impl TestDatabase {
             url: format!("{base}/{}", server.name),
             server: Some(server),
         }
+    }
+}
+
+impl TestDatabase {
+    /// The same database on the server's read replica (`FOLIO_TEST_MARIADB_REPLICA_URL`
+    /// or `FOLIO_TEST_POSTGRES_REPLICA_URL`, which `scripts/services start` prints), where
+    /// replication brings it; `None` on SQLite. Panics with what to do when the replica
+    /// is not configured.
+    pub fn replica_url(&self) -> Option<String> {
+        let server = self.server.as_ref()?;
+        let variable = if server.postgres {
+            "FOLIO_TEST_POSTGRES_REPLICA_URL"
+        } else {
+            "FOLIO_TEST_MARIADB_REPLICA_URL"
+        };
+        let base = std::env::var(variable).unwrap_or_else(|_| {
+            panic!("replica tests need {variable} (run `scripts/services start`)")
+        });
+        Some(format!("{}/{}", base.trim_end_matches('/'), server.name))
     }
 }
 
@@ -161,4 +210,109 @@ impl Drop for TestDatabase {
             eprintln!("warning: a test database was not dropped (scripts/test drops leftovers)");
         }
     }
+}
+
+/// Forwards connections from a local port to `upstream` until cut, holding each answer
+/// from the server back by `latency` (a slow database).
+pub struct Relay {
+    pub addr: SocketAddr,
+    upstream: SocketAddr,
+    task: Option<JoinHandle<()>>,
+    latency_ms: Arc<AtomicU64>,
+    /// Bytes relayed from the server so far.
+    answered: Arc<AtomicU64>,
+}
+
+impl Relay {
+    pub async fn start(upstream: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut relay = Relay {
+            addr,
+            upstream,
+            task: None,
+            latency_ms: Arc::default(),
+            answered: Arc::default(),
+        };
+        relay.serve(listener);
+        relay
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let upstream = self.upstream;
+        let latency_ms = Arc::clone(&self.latency_ms);
+        let answered = Arc::clone(&self.answered);
+        self.task = Some(tokio::spawn(async move {
+            let mut links = tokio::task::JoinSet::new();
+            while let Ok((client, _)) = listener.accept().await {
+                let latency_ms = Arc::clone(&latency_ms);
+                let answered = Arc::clone(&answered);
+                links.spawn(async move {
+                    let Ok(server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    let up = tokio::io::copy(&mut client_read, &mut server_write);
+                    let down = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        while let Ok(n @ 1..) = server_read.read(&mut buf).await {
+                            answered.fetch_add(n as u64, Ordering::Relaxed);
+                            let delay = latency_ms.load(Ordering::Relaxed);
+                            if delay > 0 {
+                                tokio::time::sleep(Duration::from_millis(delay)).await;
+                            }
+                            if client_write.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    tokio::select! { _ = up => {}, () = down => {} }
+                });
+            }
+        }));
+    }
+
+    /// How many bytes the server has sent through the relay so far.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.latency_ms
+            .store(latency.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Closes the port and every connection through it (the JoinSet aborts its tasks).
+    pub fn cut(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    pub async fn restore(&mut self) {
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("rebind the relay's port");
+        self.serve(listener);
+    }
+}
+
+/// `scheme://user:pass@host:port/db` with host:port replaced by `addr`.
+pub fn through(url: &str, addr: SocketAddr) -> String {
+    let (scheme, rest) = url.split_once("://").expect("url");
+    let (auth, tail) = rest.split_once('@').expect("user in url");
+    let path = tail.find('/').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{auth}@{addr}{path}")
+}
+
+pub fn server_of(url: &str) -> SocketAddr {
+    let host = url
+        .split_once('@')
+        .expect("user in url")
+        .1
+        .split('/')
+        .next()
+        .expect("host");
+    host.parse().expect("host:port")
 }

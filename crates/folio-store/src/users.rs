@@ -104,7 +104,7 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
 impl Store {
     /// Creates a user with a slug made from their name (suffixed when taken).
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let slug = crate::posts::free_slug(
             &mut tx,
             crate::posts::SlugTable::Users,
@@ -181,7 +181,7 @@ impl Store {
         name: &PersonName,
         bio: &str,
     ) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let changed = query("UPDATE users SET name = ?, bio = ?, updated_at = ? WHERE id = ?")
             .bind(name.as_str())
             .bind(bio)
@@ -291,7 +291,7 @@ impl Store {
 
     /// Spends a recovery code: true when it was one of the user's unused codes.
     pub async fn use_recovery_code(&self, user_id: i64, code: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.primary().begin().await?;
         let raw: String = query("SELECT recovery_codes FROM users WHERE id = ?")
             .bind(user_id)
             .scalar_optional(&mut tx)

@@ -23,7 +23,9 @@ pub enum Migrations {
 
 impl Application {
     /// Builds everything from `config`. Each failure names the setting at fault: an
-    /// unreachable database (`FOLIO_DATABASE_URL`), a bad Redis URL
+    /// unreachable database (`FOLIO_DATABASE_URL`), a read replica that accepts writes or
+    /// holds another site (`FOLIO_DATABASE_REPLICA_URLS`; one that cannot be reached is
+    /// only skipped, and logged), a bad Redis URL
     /// (`FOLIO_REDIS_URL`; an unreachable Redis is only a warning: pages are then
     /// cached in this process alone), a media bucket that cannot be reached or used
     /// (`FOLIO_MEDIA_URL`), a broken theme (`FOLIO_THEME_DIR`).
@@ -35,6 +37,14 @@ impl Application {
                 store.refresh_generation().await.ok();
             }
         }
+        let store = store
+            .with_replicas(folio_store::ReplicaSettings {
+                setting: "FOLIO_DATABASE_REPLICA_URLS",
+                urls: config.database_replica_urls.clone(),
+                max_lag: config.database_replica_max_lag,
+            })
+            .await
+            .context("FOLIO_DATABASE_REPLICA_URLS")?;
         let shared = match &config.redis_url {
             Some(url) => {
                 tracing::info!(redis = %folio_store::redact_password(url), "shared page cache and change announcements on Redis");

@@ -39,7 +39,7 @@ struct FeedScope {
 }
 
 async fn site_scope(state: &AppState) -> Result<(SiteSettings, FeedScope), Error> {
-    let settings = state.store().settings().await?;
+    let settings = state.reads().settings().await?;
     let scope = FeedScope {
         title: settings.title.clone(),
         description: settings.description.clone(),
@@ -50,8 +50,8 @@ async fn site_scope(state: &AppState) -> Result<(SiteSettings, FeedScope), Error
 }
 
 async fn tag_scope(state: &AppState, slug: &str) -> Result<(SiteSettings, FeedScope), Error> {
-    let tag = state.store().tag_by_slug(slug).await?;
-    let settings = state.store().settings().await?;
+    let tag = state.reads().tag_by_slug(slug).await?;
+    let settings = state.reads().settings().await?;
     let scope = FeedScope {
         title: format!("{}: {}", settings.title, tag.name),
         description: if tag.description.is_empty() {
@@ -101,7 +101,7 @@ async fn render_atom(
     scope: FeedScope,
 ) -> Result<Response, Error> {
     use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
-    let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
+    let posts = state.reads().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let self_url = state.absolute(&format!("{}feed.xml", scope.path));
     let entries = posts
         .iter()
@@ -190,7 +190,7 @@ async fn render_rss(
     scope: FeedScope,
 ) -> Result<Response, Error> {
     use rss::{Category, Channel, Guid, Item};
-    let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
+    let posts = state.reads().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let items = posts
         .iter()
         .map(|post| {
@@ -254,7 +254,7 @@ async fn render_json_feed(
     settings: &SiteSettings,
     scope: FeedScope,
 ) -> Result<Response, Error> {
-    let posts = state.store().feed_posts(scope.tag_id, FEED_LENGTH).await?;
+    let posts = state.reads().feed_posts(scope.tag_id, FEED_LENGTH).await?;
     let items: Vec<serde_json::Value> = posts
         .iter()
         .map(|post| {
@@ -342,8 +342,8 @@ fn xml_escape(s: &str) -> String {
 }
 
 async fn sitemap(State(state): State<AppState>) -> Result<Response, Error> {
-    let entries = state.store().public_entries(SITEMAP_LIMIT).await?;
-    let tag_slugs = state.store().public_tag_slugs().await?;
+    let entries = state.reads().public_entries(SITEMAP_LIMIT).await?;
+    let tag_slugs = state.reads().public_tag_slugs().await?;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let newest = entries.iter().map(|e| e.updated_at).max();
     let mut url = |loc: String, lastmod: Option<DateTime<Utc>>| {

@@ -132,6 +132,12 @@ impl AppState {
         self.inner.app.store()
     }
 
+    /// The store the public site reads from: a read replica that has replayed every
+    /// write this process has seen, or the primary (see [`Store::reader`]).
+    pub fn reads(&self) -> Store {
+        self.store().reader()
+    }
+
     pub fn cache(&self) -> &PageCache {
         &self.inner.cache
     }

@@ -88,7 +88,7 @@ async fn feature_images(state: &AppState, posts: &[PostSummary]) -> Result<Image
         .iter()
         .filter_map(|p| p.feature_image.as_deref())
         .collect();
-    Ok(state.store().image_sets(&urls).await?)
+    Ok(state.reads().image_sets(&urls).await?)
 }
 
 async fn listing_page(
@@ -144,9 +144,9 @@ async fn home(
         }
     }
     let after = parse_cursor(q.after.as_deref())?;
-    let settings = state.store().settings().await?;
+    let settings = state.reads().settings().await?;
     let listing = state
-        .store()
+        .reads()
         .list_home(after, settings.posts_per_page)
         .await?;
     let mut meta = base_meta(
@@ -178,10 +178,10 @@ struct PostPage {
 }
 
 async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, Error> {
-    let post = match state.store().public_post_by_slug(&slug).await {
+    let post = match state.reads().public_post_by_slug(&slug).await {
         Ok(post) => post,
         Err(folio_store::StoreError::NotFound) => {
-            return match state.store().redirect_target(&slug).await? {
+            return match state.reads().redirect_target(&slug).await? {
                 Some(current) => Ok((
                     StatusCode::MOVED_PERMANENTLY,
                     [(header::LOCATION, post_path(&current))],
@@ -193,7 +193,7 @@ async fn post(State(state): State<AppState>, Path(slug): Path<String>) -> Result
         Err(e) => return Err(e.into()),
     };
     let shows = Cacheable::post(post.summary.id, post.summary.author.id);
-    let settings = state.store().settings().await?;
+    let settings = state.reads().settings().await?;
     let images = feature_images(&state, std::slice::from_ref(&post.summary)).await?;
     let view = post_view(&state, &post, &images, settings.zone());
     let s = &post.summary;
@@ -272,10 +272,10 @@ async fn tag(
     Query(q): Query<ListingQuery>,
 ) -> Result<Response, Error> {
     let after = parse_cursor(q.after.as_deref())?;
-    let tag = state.store().tag_by_slug(&slug).await?;
-    let settings = state.store().settings().await?;
+    let tag = state.reads().tag_by_slug(&slug).await?;
+    let settings = state.reads().settings().await?;
     let listing = state
-        .store()
+        .reads()
         .list_tag(tag.id, after, settings.posts_per_page)
         .await?;
     let path = tag_path(&tag.slug);
@@ -323,10 +323,10 @@ async fn author(
     Query(q): Query<ListingQuery>,
 ) -> Result<Response, Error> {
     let after = parse_cursor(q.after.as_deref())?;
-    let user = state.store().user_by_slug(&slug).await?;
-    let settings = state.store().settings().await?;
+    let user = state.reads().user_by_slug(&slug).await?;
+    let settings = state.reads().settings().await?;
     let listing = state
-        .store()
+        .reads()
         .list_author(user.id, after, settings.posts_per_page)
         .await?;
     let path = author_path(&user.slug);
@@ -381,11 +381,11 @@ async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, Error> {
     let query: String = q.q.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let settings = state.store().settings().await?;
+    let settings = state.reads().settings().await?;
     let results = if query.is_empty() {
         Vec::new()
     } else {
-        state.store().search(&query, 20).await?
+        state.reads().search(&query, 20).await?
     };
     let images = feature_images(&state, &results).await?;
     let title = if query.is_empty() {
@@ -480,7 +480,7 @@ pub async fn not_found() -> Error {
 pub async fn legacy_redirect(state: &AppState, uri: &Uri) -> Result<Option<Response>, Error> {
     let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     Ok(state
-        .store()
+        .reads()
         .legacy_redirect(path_and_query)
         .await?
         .map(|target| {

@@ -347,7 +347,7 @@ pub async fn error_page(
     let (heading, message) = err.page_text(false);
     let settings = match tokio::time::timeout(
         std::time::Duration::from_millis(500),
-        state.store().settings(),
+        state.reads().settings(),
     )
     .await
     {

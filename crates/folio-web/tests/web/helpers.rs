@@ -170,16 +170,25 @@ impl TestApp {
     /// Another process of the same site: its own state and caches, the same database
     /// (and owner token), and Redis behind its page cache when `redis_url` is given.
     pub async fn replica(&self, redis_url: Option<&str>) -> TestApp {
-        let mut config = self.config.clone();
-        config.redis_url = redis_url.map(str::to_owned);
-        let application = Application::build(&config, Migrations::Skip)
+        self.process(|config| config.redis_url = redis_url.map(str::to_owned))
             .await
-            .expect("the replica starts");
-        TestApp {
+            .expect("the replica starts")
+    }
+
+    /// Another process of the same site, its configuration adjusted first; the error
+    /// is start-up's.
+    pub async fn process(
+        &self,
+        adjust: impl FnOnce(&mut folio_app::Config),
+    ) -> anyhow::Result<TestApp> {
+        let mut config = self.config.clone();
+        adjust(&mut config);
+        let application = Application::build(&config, Migrations::Skip).await?;
+        Ok(TestApp {
             owner: self.owner.clone(),
             owner_id: self.owner_id,
             ..TestApp::of(application, config, self.db.clone(), self.dir.clone())
-        }
+        })
     }
 
     /// An app like [`TestApp::new`], its configuration adjusted first.
@@ -230,6 +239,11 @@ impl TestApp {
     /// The URL of this app's database, for a test that reaches under the store.
     pub fn database_url(&self) -> &str {
         &self.db.url
+    }
+
+    /// The URL of the same database on the server's read replica (`None` on SQLite).
+    pub fn replica_database_url(&self) -> Option<String> {
+        self.db.replica_url()
     }
 
     /// An app from a state a test assembled itself, with its owner made.

@@ -14,6 +14,7 @@ mod media;
 mod outage;
 mod people;
 mod permissions;
+mod replicas;
 mod shared;
 mod site;
 mod socket;
