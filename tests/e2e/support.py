@@ -16,6 +16,7 @@ import signal
 import socket
 import struct
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -197,6 +198,71 @@ def wait_for_ok(url: str, timeout: float, alive: Callable[[], bool] = lambda: Tr
             pass
         assert time.monotonic() < deadline and alive(), f"{url} did not answer 200 within {timeout} s\n{why()}"
         time.sleep(0.2)
+
+
+class Relay:
+    """A TCP relay on a loopback port to `target` (which may be changed: new connections
+    go to the new one), that a test can cut (every connection, open and new, is dropped)
+    and restore: a server going away and coming back, or moving, without touching the
+    server other tests use."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = listening_socket()
+        self.port = self.listener.getsockname()[1]
+        self.address = f"http://127.0.0.1:{self.port}"
+        self.cut = False
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cut:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def set_cut(self, cut: bool) -> None:
+        self.cut = cut
+        if cut:
+            with self.lock:
+                for s in self.open:
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                self.open.clear()
+
+    def close(self) -> None:
+        self.set_cut(True)
+        self.listener.close()
 
 
 # --- The folio binary ---------------------------------------------------------------------

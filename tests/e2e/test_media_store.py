@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -19,7 +17,7 @@ from typing import Callable
 import pytest
 
 from databases import empty_database
-from support import Folio, chromium, gradient_png, http_request, listening_socket
+from support import Folio, Relay, chromium, gradient_png, http_request, listening_socket
 
 
 def bucket_env(endpoint: str | None = None, bucket: str | None = None) -> dict[str, str]:
@@ -162,73 +160,10 @@ def test_a_backup_moves_between_a_bucket_and_a_folder(make_site: Callable[..., F
     assert files_in(over_bucket.data_dir / "media") == []
 
 
-class Cuttable:
-    """A TCP relay to the S3 server that the test can cut (every connection, open and new,
-    is dropped) and restore: the store going away and coming back, without stopping the
-    server other tests use."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = listening_socket()
-        self.address = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
-        self.cut = False
-        self.open: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.cut:
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def set_cut(self, cut: bool) -> None:
-        self.cut = cut
-        if cut:
-            with self.lock:
-                for s in self.open:
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                self.open.clear()
-
-    def close(self) -> None:
-        self.set_cut(True)
-        self.listener.close()
-
-
 def test_a_store_that_goes_away_is_a_503_and_nothing_is_recorded(make_site: Callable[..., Folio]) -> None:
     endpoint = os.environ.get("FOLIO_TEST_S3_ENDPOINT", "")
     host, port = endpoint.removeprefix("http://").rsplit(":", 1) if endpoint else ("", "0")
-    relay = Cuttable((host, int(port)))
+    relay = Relay((host, int(port)))
     try:
         site = make_site(extra_env=bucket_env(endpoint=relay.address))
         site.setup_owner()

@@ -425,8 +425,14 @@ impl Config {
             Some(s) if s.value.starts_with("rediss://") => {
                 return Err(err(&s.from, "rediss:// (Redis over TLS) is not supported by this build; use redis:// on a private network"));
             }
-            Some(s) if !s.value.starts_with("redis://") => {
-                return Err(err(&s.from, "must start with redis://"));
+            Some(s)
+                if !s.value.starts_with("redis://")
+                    && !s.value.starts_with("redis+sentinel://") =>
+            {
+                return Err(err(
+                    &s.from,
+                    "must start with redis://, or redis+sentinel:// for Redis through Sentinel",
+                ));
             }
             Some(s) => Some(s.value),
             None => None,

@@ -13,6 +13,7 @@
 //! render it once ([`PageCache::join`]).
 
 mod flight;
+mod sentinel;
 mod shared;
 pub use flight::{Flight, Follower, Leader};
 pub use shared::SharedTier;

@@ -6,6 +6,12 @@
 //! warning for the whole outage, and stays out of the request path for a second at a
 //! time until Redis answers again. Reconnecting is the driver's (`ConnectionManager`)
 //! and, for the first connection and pub/sub, a loop of ours with backoff.
+//!
+//! Through Sentinel (`redis+sentinel://`, see the `sentinel` module) the master is
+//! found by asking the Sentinels, asked again every second and at once after a failed
+//! call; when they name another master (a failover), the connection moves to it, and
+//! the subscription follows when its connection ends (Sentinel closes the clients of a
+//! demoted master).
 
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -28,8 +34,31 @@ pub struct SharedTier {
     inner: Arc<Inner>,
 }
 
+/// Where the Redis to use is.
+enum Source {
+    /// One server (`redis://`).
+    Direct(redis::Client),
+    /// Whichever master the Sentinels name (`redis+sentinel://`).
+    Sentinel(crate::sentinel::Sentinels),
+}
+
+impl Source {
+    /// A client for the server to use now, and its address when Sentinel chose it.
+    async fn client(&self) -> Result<(Option<String>, redis::Client), String> {
+        match self {
+            Source::Direct(client) => Ok((None, client.clone())),
+            Source::Sentinel(sentinels) => sentinels
+                .master()
+                .await
+                .map(|(address, client)| (Some(address), client)),
+        }
+    }
+}
+
 struct Inner {
-    client: redis::Client,
+    source: Source,
+    /// Woken by a failed call, so that the Sentinels are asked again at once.
+    ask_again: tokio::sync::Notify,
     /// `folio:<site id>:`, before every key and channel name.
     prefix: String,
     /// The connection, once made. `ConnectionManager` reconnects by itself after that.
@@ -50,14 +79,20 @@ impl std::fmt::Debug for SharedTier {
 }
 
 impl SharedTier {
-    /// Checks `url` (`redis://`) and starts connecting in the background.
-    /// Start-up never waits for Redis: until it answers, every call is a miss. Keys and
-    /// channels are named under `site`, so several sites can share one Redis.
-    pub fn connect(url: &str, site: &str) -> redis::RedisResult<SharedTier> {
-        let client = redis::Client::open(url)?;
+    /// Checks `url` (`redis://`, or `redis+sentinel://` for Sentinel) and starts
+    /// connecting in the background. Start-up never waits for Redis: until it answers,
+    /// every call is a miss. Keys and channels are named under `site`, so several sites
+    /// can share one Redis. The error says what is wrong with the URL.
+    pub fn connect(url: &str, site: &str) -> Result<SharedTier, String> {
+        let source = if url.starts_with("redis+sentinel://") {
+            Source::Sentinel(crate::sentinel::Sentinels::parse(url)?)
+        } else {
+            Source::Direct(redis::Client::open(url).map_err(|e| e.to_string())?)
+        };
         let tier = SharedTier {
             inner: Arc::new(Inner {
-                client,
+                source,
+                ask_again: tokio::sync::Notify::new(),
                 prefix: format!("folio:{site}:"),
                 conn: Mutex::new(None),
                 quiet_until_ms: AtomicU64::new(0),
@@ -70,6 +105,9 @@ impl SharedTier {
         Ok(tier)
     }
 
+    /// Connects, and through Sentinel keeps following the master: the Sentinels are
+    /// asked every second, and at once after a failed call; when they name another
+    /// master, the connection is made anew to it.
     async fn first_connection(&self) {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_secs(1))
@@ -78,19 +116,49 @@ impl SharedTier {
             .set_max_delay(1000);
         let mut delay = Duration::from_millis(100);
         loop {
-            match ConnectionManager::new_with_config(self.inner.client.clone(), config.clone())
-                .await
-            {
-                Ok(conn) => {
+            let opened = match self.inner.source.client().await {
+                Ok((master, client)) => ConnectionManager::new_with_config(client, config.clone())
+                    .await
+                    .map(|conn| (master, conn))
+                    .map_err(|e| e.to_string()),
+                Err(why) => Err(why),
+            };
+            match opened {
+                Ok((master, conn)) => {
                     *self.inner.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn);
                     self.succeeded();
-                    return;
+                    delay = Duration::from_millis(100);
+                    let Some(master) = master else {
+                        return;
+                    };
+                    self.until_the_master_moves(&master).await;
                 }
-                Err(err) => {
-                    self.failed("connect", &err);
+                Err(why) => {
+                    self.failed("connect", &why);
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(MAX_RECONNECT_DELAY);
                 }
+            }
+        }
+    }
+
+    /// Returns once the Sentinels name a master other than `master`.
+    async fn until_the_master_moves(&self, master: &str) {
+        let Source::Sentinel(sentinels) = &self.inner.source else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                () = self.inner.ask_again.notified() => {}
+            }
+            match sentinels.master().await {
+                Ok((now, _)) if now != master => {
+                    tracing::info!(from = master, to = %now, "FOLIO_REDIS_URL: Sentinel names a new Redis master; following it");
+                    return;
+                }
+                Ok(_) => {}
+                Err(why) => self.failed("sentinel", &why),
             }
         }
     }
@@ -121,8 +189,9 @@ impl SharedTier {
         metrics::gauge!("folio_redis_up").set(0.0);
         let until = self.now_ms() + u64::try_from(BACKOFF.as_millis()).unwrap_or(1000);
         self.inner.quiet_until_ms.store(until, Ordering::Relaxed);
+        self.inner.ask_again.notify_one();
         if !self.inner.failing.swap(true, Ordering::Relaxed) {
-            tracing::warn!(error = %err, op, "Redis is not answering: serving from the in-process cache and the database until it is back");
+            tracing::warn!(error = %err, op, "FOLIO_REDIS_URL: Redis is not answering: serving from the in-process cache and the database until it is back");
         }
     }
 
@@ -196,7 +265,16 @@ impl SharedTier {
         tokio::spawn(async move {
             let mut delay = Duration::from_millis(100);
             while !tx.is_closed() {
-                match tier.inner.client.get_async_pubsub().await {
+                let client = match tier.inner.source.client().await {
+                    Ok((_, client)) => client,
+                    Err(why) => {
+                        tier.failed("subscribe", &why);
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(MAX_RECONNECT_DELAY);
+                        continue;
+                    }
+                };
+                match client.get_async_pubsub().await {
                     Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                         Ok(()) => {
                             delay = Duration::from_millis(100);

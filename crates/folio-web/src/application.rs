@@ -49,7 +49,10 @@ impl Application {
             Some(url) => {
                 tracing::info!(redis = %folio_store::redact_password(url), "shared page cache and change announcements on Redis");
                 let site = store.site_id().await.context("reading the site id")?;
-                Some(SharedTier::connect(url, &site).context("FOLIO_REDIS_URL")?)
+                Some(
+                    SharedTier::connect(url, &site)
+                        .map_err(|why| anyhow::anyhow!("FOLIO_REDIS_URL: {why}"))?,
+                )
             }
             None => None,
         };

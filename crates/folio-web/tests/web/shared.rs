@@ -69,16 +69,30 @@ async fn page_stored(app: &TestApp, url: &str) -> bool {
 struct OwnRedis {
     port: u16,
     child: Option<Child>,
+    /// More arguments for the server, before the others (`--replicaof …`, or a
+    /// configuration file).
+    extra: Vec<String>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 impl OwnRedis {
     fn start() -> OwnRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let mut redis = OwnRedis { port, child: None };
+        OwnRedis::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> OwnRedis {
+        let mut redis = OwnRedis {
+            port: free_port(),
+            child: None,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
+        };
         redis.resume();
         redis
     }
@@ -89,7 +103,9 @@ impl OwnRedis {
 
     /// Starts the server (again) on the same port and waits until it answers.
     fn resume(&mut self) {
+        // A configuration file, when given, must come first.
         let child = Command::new("redis-server")
+            .args(&self.extra)
             .args([
                 "--port",
                 &self.port.to_string(),
@@ -155,6 +171,28 @@ async fn publish(app: &TestApp, title: &str) -> i64 {
         .post(json!({"title": title, "markdown": format!("About {title}."), "status": "published"}))
         .await;
     post["id"].as_i64().expect("id")
+}
+
+/// Retitles post `id` through `a`, and checks that `b`'s home page shows the new title
+/// within a second.
+async fn edit_shows_within_a_second(a: &TestApp, b: &TestApp, id: i64, title: &str) {
+    let edit = a
+        .api(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/admin/posts/{id}"),
+            Some(&a.owner),
+            Some(json!({ "title": title })),
+        )
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let fresh = within(Duration::from_secs(1), async || {
+        b.get("/").await.body.contains(title)
+    })
+    .await;
+    assert!(
+        fresh.is_some(),
+        "replica B still served the old title a second after the edit"
+    );
 }
 
 /// Waits up to `limit` for `cond`, polling; returns how long it took.
@@ -265,23 +303,7 @@ async fn an_edit_through_one_replica_is_served_fresh_by_another_within_a_second(
         "the replicas did not subscribe to {channel}"
     );
 
-    let edit = a
-        .api(
-            axum::http::Method::PATCH,
-            &format!("/api/v1/admin/posts/{id}"),
-            Some(&a.owner),
-            Some(json!({"title": "Second title"})),
-        )
-        .await;
-    assert_eq!(edit.status, 200, "{}", edit.body);
-    let fresh = within(Duration::from_secs(1), async || {
-        b.get("/").await.body.contains("Second title")
-    })
-    .await;
-    assert!(
-        fresh.is_some(),
-        "replica B still served the old title a second after the edit"
-    );
+    edit_shows_within_a_second(&a, &b, id, "Second title").await;
 }
 
 #[tokio::test]
@@ -373,4 +395,182 @@ async fn redis_stopping_hanging_and_returning_never_reaches_readers() {
         started.elapsed()
     );
     drop(sleeper);
+}
+
+/// A Redis master and its replica, with a Sentinel watching them that fails over half a
+/// second after the master stops answering; all the test's own, stopped when dropped.
+struct OwnSentinel {
+    master: OwnRedis,
+    replica: OwnRedis,
+    sentinel: OwnRedis,
+    _dir: tempfile::TempDir,
+}
+
+impl OwnSentinel {
+    fn start() -> OwnSentinel {
+        let master = OwnRedis::start();
+        let replica = OwnRedis::start_with(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("sentinel.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "sentinel monitor folio 127.0.0.1 {} 1\n\
+                 sentinel down-after-milliseconds folio 500\n\
+                 sentinel failover-timeout folio 2000\n",
+                master.port
+            ),
+        )
+        .expect("sentinel.conf");
+        let config = config.display().to_string();
+        let dir_arg = dir.path().display().to_string();
+        // The Sentinel is redis-server in Sentinel mode (Debian's redis-sentinel is the same).
+        let sentinel = OwnRedis::start_with(&[&config, "--sentinel", "--dir", &dir_arg]);
+        let group = OwnSentinel {
+            master,
+            replica,
+            sentinel,
+            _dir: dir,
+        };
+        let replica_port = group.replica.port.to_string();
+        group.until("the replica is in sync and the Sentinel knows it", || {
+            group
+                .replica
+                .cli(&["info", "replication"])
+                .contains("master_link_status:up")
+                && group
+                    .sentinel
+                    .cli(&["sentinel", "replicas", "folio"])
+                    .contains(&replica_port)
+        });
+        group
+    }
+
+    fn url(&self) -> String {
+        format!("redis+sentinel://127.0.0.1:{}/folio", self.sentinel.port)
+    }
+
+    /// The port the Sentinel names as the master's.
+    fn master_port(&self) -> String {
+        self.sentinel
+            .cli(&["sentinel", "get-master-addr-by-name", "folio"])
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn until(&self, what: &str, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_redis_failover_through_sentinel_costs_readers_nothing_and_announcements_follow_the_new_master(
+) {
+    let mut group = OwnSentinel::start();
+    let url = group.url();
+    let a = TestApp::with_shared(&url).await;
+    let b = a.replica(Some(&url)).await;
+    // Only the announcements run: no database poller, so nothing else can tell B.
+    let _sync = (
+        folio_web::spawn_generation_sync(&a.state),
+        folio_web::spawn_generation_sync(&b.state),
+    );
+    connected(&[&a, &b]).await;
+    let id = publish(&a, "First title").await;
+    b.state
+        .store()
+        .refresh_generation()
+        .await
+        .expect("generation");
+    assert!(b.get("/first-title/").await.body.contains("First title"));
+
+    // Readers keep reading from both replicas while the master dies and the Sentinel
+    // promotes its replica.
+    let failures = std::sync::atomic::AtomicUsize::new(0);
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let readers = async {
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            for app in [&a, &b] {
+                for path in ["/", "/first-title/", "/feed.xml"] {
+                    let reply = app.get(path).await;
+                    served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if reply.status != 200 {
+                        failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    let replica_port = group.replica.port.to_string();
+    let failover = async {
+        group.master.kill();
+        let moved = within(Duration::from_secs(20), async || {
+            group.master_port() == replica_port
+        })
+        .await;
+        // Both processes follow the new master, and listen there again.
+        let site = a.state.store().site_id().await.expect("site id");
+        let channel = format!("folio:{site}:generation");
+        let listening = within(Duration::from_secs(10), async || {
+            group
+                .replica
+                .cli(&["pubsub", "numsub", &channel])
+                .ends_with('2')
+                && [&a, &b]
+                    .iter()
+                    .all(|app| app.state.cache().shared().is_some_and(|s| s.is_up()))
+        })
+        .await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        (moved, listening)
+    };
+    let ((moved, listening), ()) = tokio::join!(failover, readers);
+    assert!(moved.is_some(), "the Sentinel did not promote the replica");
+    assert!(
+        listening.is_some(),
+        "the replicas did not subscribe again on the new master"
+    );
+    let served = served.into_inner();
+    assert_eq!(
+        failures.into_inner(),
+        0,
+        "readers saw errors during the failover ({served} requests)"
+    );
+    assert!(served > 30, "too few reads during the failover: {served}");
+    eprintln!(
+        "failover: the Sentinel promoted the replica {:?} after the master died; both processes \
+         were on it and subscribed {:?} after that; {served} reads, 0 failed",
+        moved.unwrap_or_default(),
+        listening.unwrap_or_default()
+    );
+
+    // Announcements go through the new master: an edit through A shows on B at once.
+    edit_shows_within_a_second(&a, &b, id, "Second title").await;
+    // And pages are shared through it again.
+    assert!(page_stored(&a, &format!("redis://127.0.0.1:{replica_port}")).await);
+}
+
+#[tokio::test]
+async fn a_sentinel_that_knows_no_such_master_leaves_pages_served_from_memory() {
+    let group = OwnSentinel::start();
+    let url = format!("redis+sentinel://127.0.0.1:{}/nosuch", group.sentinel.port);
+    let a = TestApp::with_shared(&url).await;
+    publish(&a, "Still served").await;
+    for _ in 0..3 {
+        let reply = a.get("/still-served/").await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.body.contains("Still served"));
+    }
+    assert!(
+        !a.state.cache().shared().is_some_and(|s| s.is_up()),
+        "the tier says it is up with no master"
+    );
 }
