@@ -29,7 +29,9 @@ pub enum Command {
     /// Run the web server (applies pending migrations first unless --no-migrate).
     #[command(
         after_help = "Listens on FOLIO_LISTEN (default 127.0.0.1:8080), or on the socket a service manager \
-                      passed (systemd socket activation, LISTEN_FDS): see docs/DEPLOYMENT.md."
+                      passed (systemd socket activation, LISTEN_FDS): see docs/DEPLOYMENT.md. \
+                      Database read replicas (FOLIO_DATABASE_REPLICA_URLS) and Redis through Sentinel \
+                      (FOLIO_REDIS_URL=redis+sentinel://HOST:26379/SERVICE): see docs/CONFIGURATION.md."
     )]
     Serve(ServeArgs),
     /// Apply pending database migrations, then exit.
