@@ -59,6 +59,8 @@ pub(crate) struct Replicas {
     list: Vec<Arc<Replica>>,
     next: AtomicUsize,
     max_lag: Duration,
+    /// The primary's site id: a replica that holds another is skipped.
+    site_id: String,
 }
 
 pub(crate) struct Replica {
@@ -160,9 +162,15 @@ struct Observed {
 
 impl Observed {
     /// The generation it may serve, or why it is skipped.
-    fn judge(self, max_lag: Duration) -> Result<i64, (&'static str, String)> {
+    fn judge(self, max_lag: Duration, site_id: &str) -> Result<i64, (&'static str, String)> {
         if self.is_replica == Some(false) {
             return Err(("primary", "it is not a replica: it accepts writes".into()));
+        }
+        if self.site_id.as_deref().is_some_and(|id| id != site_id) {
+            return Err((
+                "another site",
+                "it holds another site than the primary (its site id differs)".into(),
+            ));
         }
         if self.replicating == Some(false) {
             return Err(("stopped", "its replication is stopped".into()));
@@ -225,7 +233,7 @@ impl Store {
                             "{name} holds another site than the primary (its site id differs): is it a replica of this database?"
                         )));
                     }
-                    replica.set(observed.judge(settings.max_lag));
+                    replica.set(observed.judge(settings.max_lag, &site_id));
                 }
                 Err(err) => replica.set(Err(("unreachable", unreachable(err)))),
             }
@@ -239,6 +247,7 @@ impl Store {
             list,
             next: AtomicUsize::new(0),
             max_lag: settings.max_lag,
+            site_id,
         }));
         Ok(self)
     }
@@ -304,7 +313,7 @@ impl Store {
             let mut behind = false;
             for replica in &replicas.list {
                 let found = match observe(&replica.pool).await {
-                    Ok(observed) => observed.judge(replicas.max_lag),
+                    Ok(observed) => observed.judge(replicas.max_lag, &replicas.site_id),
                     Err(err) => Err(("unreachable", unreachable(err))),
                 };
                 behind |= found.as_ref().is_ok_and(|g| *g < wanted);
@@ -473,4 +482,67 @@ async fn mysql_replication(
         .and_then(|s| s.parse::<u64>().ok())
         .map(Duration::from_secs);
     Ok((Some(true), Some(replicating), lag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Observed;
+    use std::time::Duration;
+
+    fn caught_up() -> Observed {
+        Observed {
+            is_replica: Some(true),
+            replicating: Some(true),
+            lag: Some(Duration::ZERO),
+            generation: Ok(7),
+            site_id: Some("site".into()),
+        }
+    }
+
+    fn why(observed: Observed) -> String {
+        observed
+            .judge(Duration::from_secs(10), "site")
+            .expect_err("skipped")
+            .1
+    }
+
+    #[test]
+    fn a_replica_is_used_at_the_generation_it_has_replayed_unless_something_is_wrong() {
+        assert_eq!(caught_up().judge(Duration::from_secs(10), "site"), Ok(7));
+        // Not knowing (no privilege to ask) is no reason to skip it.
+        let unknown = Observed {
+            is_replica: None,
+            replicating: None,
+            lag: None,
+            ..caught_up()
+        };
+        assert_eq!(unknown.judge(Duration::from_secs(10), "site"), Ok(7));
+
+        let primary = Observed {
+            is_replica: Some(false),
+            ..caught_up()
+        };
+        assert!(why(primary).contains("accepts writes"));
+        let stopped = Observed {
+            replicating: Some(false),
+            ..caught_up()
+        };
+        assert!(why(stopped).contains("replication is stopped"));
+        let behind = Observed {
+            lag: Some(Duration::from_secs(11)),
+            ..caught_up()
+        };
+        assert!(why(behind).contains("11.0 s behind the primary, more than the bound of 10 s"));
+        let other = Observed {
+            site_id: Some("another".into()),
+            ..caught_up()
+        };
+        assert!(why(other).contains("another site"));
+        let empty = Observed {
+            generation: Err("Table 'folio.site_state' doesn't exist".into()),
+            site_id: None,
+            ..caught_up()
+        };
+        assert!(why(empty).contains("no Folio site yet"));
+    }
 }
