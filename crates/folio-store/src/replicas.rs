@@ -13,7 +13,7 @@
 //! ([`Store::track_replicas`]) sees them catch up, a few milliseconds later.
 //!
 //! The tracker also skips a replica that cannot be reached, that reports a lag beyond
-//! the bound, whose replication has stopped, or that is no longer a replica; a read
+//! the bound, whose replay has stopped, or that holds another site; a read
 //! that fails on a replica runs again on the primary, so readers see no error while a
 //! replica goes away. Each change of a replica's state is logged once, naming the
 //! setting and the cause.
@@ -70,6 +70,8 @@ pub(crate) struct Replica {
     generation: AtomicI64,
     /// Why it is skipped: a short kind (logged when it changes) and the full cause.
     skipped: Mutex<Option<(&'static str, String)>>,
+    /// Whether it was found accepting writes (promoted), which is logged once.
+    promoted: std::sync::atomic::AtomicBool,
     setting: &'static str,
 }
 
@@ -150,7 +152,7 @@ impl Replica {
 struct Observed {
     /// `Some(false)`: it accepts writes. `None`: it would not say (no privilege).
     is_replica: Option<bool>,
-    /// Whether its replication runs, where it says (MariaDB/MySQL).
+    /// Whether it replays what it receives, where it says (MariaDB/MySQL).
     replicating: Option<bool>,
     /// How far behind the primary its replay is, where it says.
     lag: Option<Duration>,
@@ -162,10 +164,12 @@ struct Observed {
 
 impl Observed {
     /// The generation it may serve, or why it is skipped.
+    ///
+    /// One that accepts writes is still read from: at start-up such a URL is refused, so
+    /// here it is a replica promoted since (a failover), which holds every write up to
+    /// its generation; the generation rule keeps it from being read should the old
+    /// primary go on taking writes.
     fn judge(self, max_lag: Duration, site_id: &str) -> Result<i64, (&'static str, String)> {
-        if self.is_replica == Some(false) {
-            return Err(("primary", "it is not a replica: it accepts writes".into()));
-        }
         if self.site_id.as_deref().is_some_and(|id| id != site_id) {
             return Err((
                 "another site",
@@ -173,7 +177,10 @@ impl Observed {
             ));
         }
         if self.replicating == Some(false) {
-            return Err(("stopped", "its replication is stopped".into()));
+            return Err((
+                "stopped",
+                "its replication is stopped (it replays nothing)".into(),
+            ));
         }
         if let Some(lag) = self.lag.filter(|lag| *lag > max_lag) {
             return Err((
@@ -219,6 +226,7 @@ impl Store {
                 pool,
                 generation: AtomicI64::new(-1),
                 skipped: Mutex::new(None),
+                promoted: std::sync::atomic::AtomicBool::new(false),
                 setting: settings.setting,
             });
             match observe(&replica.pool).await {
@@ -313,7 +321,14 @@ impl Store {
             let mut behind = false;
             for replica in &replicas.list {
                 let found = match observe(&replica.pool).await {
-                    Ok(observed) => observed.judge(replicas.max_lag, &replicas.site_id),
+                    Ok(observed) => {
+                        if observed.is_replica == Some(false)
+                            && !replica.promoted.swap(true, Ordering::Relaxed)
+                        {
+                            tracing::warn!("{}: replica {} now accepts writes (promoted?); it is read from while it has every write this process has seen; take it out of the list", replica.setting, replica.name);
+                        }
+                        observed.judge(replicas.max_lag, &replicas.site_id)
+                    }
                     Err(err) => Err(("unreachable", unreachable(err))),
                 };
                 behind |= found.as_ref().is_ok_and(|g| *g < wanted);
@@ -429,8 +444,8 @@ async fn observe(pool: &Pool) -> Result<Observed, sqlx::Error> {
     })
 }
 
-/// MariaDB's and MySQL's replica status: whether there is one, whether both its threads
-/// run, and its lag. `SHOW REPLICA STATUS` is MariaDB ≥ 10.5 and MySQL ≥ 8.0.22, the
+/// MariaDB's and MySQL's replica status: whether there is one, whether it replays (its
+/// SQL thread runs), and its lag. `SHOW REPLICA STATUS` is MariaDB ≥ 10.5 and MySQL ≥ 8.0.22, the
 /// older spelling the rest; without the privilege to ask, nothing is known.
 async fn mysql_replication(
     pool: &sqlx::MySqlPool,
@@ -475,9 +490,11 @@ async fn mysql_replication(
                 })
         })
     };
-    let running = |names: &[&str]| text(names).is_some_and(|v| v == "Yes");
-    let replicating = running(&["Slave_IO_Running", "Replica_IO_Running"])
-        && running(&["Slave_SQL_Running", "Replica_SQL_Running"]);
+    // Replaying is what matters: a replica whose IO thread cannot reach the primary (the
+    // primary is down, say) still holds every write up to its generation, and is the
+    // best place left to read from.
+    let replicating =
+        text(&["Slave_SQL_Running", "Replica_SQL_Running"]).is_some_and(|v| v == "Yes");
     let lag = text(&["Seconds_Behind_Master", "Seconds_Behind_Source"])
         .and_then(|s| s.parse::<u64>().ok())
         .map(Duration::from_secs);
@@ -518,11 +535,12 @@ mod tests {
         };
         assert_eq!(unknown.judge(Duration::from_secs(10), "site"), Ok(7));
 
-        let primary = Observed {
+        // Promoted since start-up: still current, so still read.
+        let promoted = Observed {
             is_replica: Some(false),
             ..caught_up()
         };
-        assert!(why(primary).contains("accepts writes"));
+        assert_eq!(promoted.judge(Duration::from_secs(10), "site"), Ok(7));
         let stopped = Observed {
             replicating: Some(false),
             ..caught_up()

@@ -115,6 +115,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics_page(State(state): State<AppState>) -> Response {
     metrics::gauge!("folio_page_cache_entries").set(state.cache().entry_count() as f64);
     metrics::gauge!("folio_content_generation").set(state.store().generation() as f64);
+    for replica in state.store().replica_status() {
+        let used = if replica.skipped.is_none() { 1.0 } else { 0.0 };
+        metrics::gauge!("folio_db_replica_used", "replica" => replica.name.clone()).set(used);
+        if let Some(generation) = replica.generation {
+            metrics::gauge!("folio_db_replica_generation", "replica" => replica.name)
+                .set(generation as f64);
+        }
+    }
     (
         [
             (

@@ -46,6 +46,13 @@ async fn pages_are_read_from_the_replica_and_a_write_shows_on_the_next_request()
         store.replica_status()[0].generation >= Some(store.generation())
     })
     .await;
+    let metrics = app.get("/metrics").await.body;
+    let used = metrics
+        .lines()
+        .find(|l| l.starts_with("folio_db_replica_used{"))
+        .unwrap_or_default();
+    assert!(used.ends_with(" 1"), "{metrics}");
+    assert!(!used.contains(":folio@"), "the password shows: {used}");
     let before = relay.answered();
     let tag = app.get("/tag/kept/").await;
     assert_eq!(tag.status, StatusCode::OK);
