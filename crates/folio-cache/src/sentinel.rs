@@ -83,27 +83,38 @@ impl Sentinels {
         })
     }
 
-    /// The master's address and a client for it, from the first Sentinel that knows it;
-    /// or why there is none, naming what each Sentinel said.
+    /// The master's address and a client for it, from the first Sentinel that knows it,
+    /// confirmed by `ROLE`; or why there is none.
     pub(crate) async fn master(&self) -> Result<(String, redis::Client), String> {
+        let (sentinel, (host, port)) = self.named_master().await?;
+        let client = self.client(&host, port)?;
+        let address = format!("{host}:{port}");
+        match is_master(&client).await {
+            Ok(true) => Ok((address, client)),
+            Ok(false) => Err(format!(
+                "the Sentinel at {sentinel} names {address} as the master of {:?}, which is not a master (yet): a failover in progress?",
+                self.service
+            )),
+            Err(err) => Err(format!(
+                "the master of {:?} at {address}, named by the Sentinel at {sentinel}, does not answer: {err}",
+                self.service
+            )),
+        }
+    }
+
+    /// The master's address (`host:port`) as the first Sentinel that knows it says,
+    /// unconfirmed: enough to notice that it moved.
+    pub(crate) async fn master_address(&self) -> Result<String, String> {
+        let (_, (host, port)) = self.named_master().await?;
+        Ok(format!("{host}:{port}"))
+    }
+
+    /// Which Sentinel named which master; or why none did, naming what each said.
+    async fn named_master(&self) -> Result<(String, (String, u16)), String> {
         let mut said = Vec::with_capacity(self.sentinels.len());
         for (host, port) in &self.sentinels {
             match self.ask(host, *port).await {
-                Ok(Some((master_host, master_port))) => {
-                    let client = self.client(&master_host, master_port)?;
-                    let address = format!("{master_host}:{master_port}");
-                    return match is_master(&client).await {
-                        Ok(true) => Ok((address, client)),
-                        Ok(false) => Err(format!(
-                            "the Sentinel at {host}:{port} names {address} as the master of {:?}, which is not a master (yet): a failover in progress?",
-                            self.service
-                        )),
-                        Err(err) => Err(format!(
-                            "the master of {:?} at {address}, named by the Sentinel at {host}:{port}, does not answer: {err}",
-                            self.service
-                        )),
-                    };
-                }
+                Ok(Some(master)) => return Ok((format!("{host}:{port}"), master)),
                 Ok(None) => said.push(format!(
                     "{host}:{port} knows no master named {:?}",
                     self.service

@@ -152,8 +152,8 @@ impl SharedTier {
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
                 () = self.inner.ask_again.notified() => {}
             }
-            match sentinels.master().await {
-                Ok((now, _)) if now != master => {
+            match sentinels.master_address().await {
+                Ok(now) if now != master => {
                     tracing::info!(from = master, to = %now, "FOLIO_REDIS_URL: Sentinel names a new Redis master; following it");
                     return;
                 }

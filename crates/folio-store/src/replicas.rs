@@ -24,7 +24,7 @@ use sqlx::mysql::MySqlConnectOptions;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::Row as _;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ pub(crate) struct Replica {
     /// Why it is skipped: a short kind (logged when it changes) and the full cause.
     skipped: Mutex<Option<(&'static str, String)>>,
     /// Whether it was found accepting writes (promoted), which is logged once.
-    promoted: std::sync::atomic::AtomicBool,
+    promoted: AtomicBool,
     setting: &'static str,
 }
 
@@ -226,7 +226,7 @@ impl Store {
                 pool,
                 generation: AtomicI64::new(-1),
                 skipped: Mutex::new(None),
-                promoted: std::sync::atomic::AtomicBool::new(false),
+                promoted: AtomicBool::new(false),
                 setting: settings.setting,
             });
             match observe(&replica.pool).await {

@@ -95,6 +95,18 @@ async fn with_replica(site: &Site, replica: String, max_lag: Duration) -> (Store
     (store, tracker)
 }
 
+/// Waits until the (one) replica is skipped, and says why.
+async fn skipped_because(store: &Store) -> String {
+    until("the replica is skipped", || {
+        store.replica_status()[0].skipped.is_some()
+    })
+    .await;
+    store.replica_status()[0]
+        .skipped
+        .clone()
+        .unwrap_or_default()
+}
+
 struct Tracker(tokio::task::JoinHandle<()>);
 
 impl Drop for Tracker {
@@ -275,14 +287,7 @@ async fn a_replica_that_stops_replaying_is_passed_over_and_used_again_once_it_ca
     }
     // And once the pause outlasts the bound (or stops replication, on MariaDB), the
     // replica is skipped outright, saying why.
-    until("the replica is skipped", || {
-        store.replica_status()[0].skipped.is_some()
-    })
-    .await;
-    let why = store.replica_status()[0]
-        .skipped
-        .clone()
-        .unwrap_or_default();
+    let why = skipped_because(&store).await;
     assert!(
         why.contains("behind the primary") || why.contains("replication is stopped"),
         "{why}"
@@ -335,14 +340,7 @@ async fn readers_see_no_error_when_a_replica_goes_away_and_it_is_used_again_when
             .await
             .expect("no error while the replica is gone");
     }
-    until("the replica is skipped", || {
-        store.replica_status()[0].skipped.is_some()
-    })
-    .await;
-    let why = store.replica_status()[0]
-        .skipped
-        .clone()
-        .unwrap_or_default();
+    let why = skipped_because(&store).await;
     assert!(
         why.contains("connect") || why.contains("read failed"),
         "{why}"
